@@ -1,0 +1,251 @@
+//! Analysis of one trial at one visit (MODEL.md §2).
+//!
+//! - `welch_change`: Welch's t-test on change from baseline, treatment minus
+//!   control, with Welch–Satterthwaite degrees of freedom (Welch 1947).
+//! - `ancova`: OLS of the visit value on arm and baseline; the arm
+//!   coefficient, its SE and t with `n - 3` df. Computed from pooled
+//!   within-arm sums of squares, which is the same OLS fit.
+//! - Missing data: complete case, LOCF (last observed post-baseline value,
+//!   else baseline), BOCF (baseline for anyone missing).
+//! - Two-sided: p = 2 P(T > |t|), CI at 1 − alpha. One-sided: p in the
+//!   favourable direction, and the two-sided 1 − 2·alpha interval.
+//!
+//! A trial is not estimable when an arm has fewer than 2 analysable patients
+//! or the variance is zero.
+
+use crate::scenario::{Analysis, Method, Missing, Sided};
+use crate::simulate::{CONTROL, TREATMENT, TrialData};
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// The result of testing the treatment effect in one trial.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TestResult {
+    /// Estimated effect, treatment minus control (scale points).
+    pub estimate: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// Degrees of freedom of the t reference distribution.
+    pub df: f64,
+    /// `estimate / se`.
+    pub t: f64,
+    /// p-value (two-sided, or one-sided in the favourable direction).
+    pub p_value: f64,
+    /// Lower CI bound.
+    pub ci_low: f64,
+    /// Upper CI bound.
+    pub ci_high: f64,
+}
+
+/// One trial's analysis: the analysable counts and, if estimable, the test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Analysed {
+    /// Analysable control patients.
+    pub n_control: usize,
+    /// Analysable treatment patients.
+    pub n_treatment: usize,
+    /// `None` when the trial is not estimable.
+    pub result: Option<TestResult>,
+}
+
+/// Sums of one arm: means and centred co-moments of baseline `x` and visit value `y`.
+#[derive(Debug, Clone, Copy, Default)]
+struct ArmSums {
+    n: usize,
+    mean_x: f64,
+    mean_y: f64,
+    sxx: f64,
+    syy: f64,
+    sxy: f64,
+}
+
+/// The analysed (baseline, value) pair of patient `i` at visit `k`, if any.
+#[inline]
+fn analysed_pair(data: &TrialData, i: usize, k: usize, missing: Missing) -> Option<(f64, f64)> {
+    let x = data.baseline[i];
+    let seen = data.observed[i];
+    if k < seen {
+        return Some((x, data.value(i, k)));
+    }
+    match missing {
+        Missing::CompleteCase => None,
+        Missing::Bocf => Some((x, x)),
+        Missing::Locf => Some((
+            x,
+            if seen == 0 {
+                x
+            } else {
+                data.value(i, seen - 1)
+            },
+        )),
+    }
+}
+
+fn arm_sums(data: &TrialData, arm: usize, k: usize, missing: Missing) -> ArmSums {
+    let range = data.arm(arm);
+    let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
+    for i in range.clone() {
+        if let Some((x, y)) = analysed_pair(data, i, k, missing) {
+            n += 1;
+            sx += x;
+            sy += y;
+        }
+    }
+    if n == 0 {
+        return ArmSums::default();
+    }
+    let (mean_x, mean_y) = (sx / n as f64, sy / n as f64);
+    let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
+    for i in range {
+        if let Some((x, y)) = analysed_pair(data, i, k, missing) {
+            let (dx, dy) = (x - mean_x, y - mean_y);
+            sxx += dx * dx;
+            syy += dy * dy;
+            sxy += dx * dy;
+        }
+    }
+    ArmSums {
+        n,
+        mean_x,
+        mean_y,
+        sxx,
+        syy,
+        sxy,
+    }
+}
+
+/// Analyses visit `k` (0-based index into the visit months) of a trial.
+/// `s` is the direction of MODEL.md §0.
+pub fn analyse(data: &TrialData, k: usize, settings: &Analysis, s: f64) -> Analysed {
+    let c = arm_sums(data, CONTROL, k, settings.missing);
+    let t = arm_sums(data, TREATMENT, k, settings.missing);
+    let result = if c.n < 2 || t.n < 2 {
+        None
+    } else {
+        match settings.method {
+            Method::WelchChange => welch(&c, &t),
+            // Mmrm is rejected at validation; ANCOVA is the only other method.
+            Method::Ancova | Method::Mmrm => ancova(&c, &t),
+        }
+        .map(|(estimate, se, df)| test(estimate, se, df, settings, s))
+    };
+    Analysed {
+        n_control: c.n,
+        n_treatment: t.n,
+        result,
+    }
+}
+
+/// Welch on change: (estimate, se, df), or `None` at zero variance.
+fn welch(c: &ArmSums, t: &ArmSums) -> Option<(f64, f64, f64)> {
+    let var = |a: &ArmSums| (a.syy + a.sxx - 2.0 * a.sxy).max(0.0) / (a.n as f64 - 1.0);
+    let (wc, wt) = (var(c) / c.n as f64, var(t) / t.n as f64);
+    let se2 = wc + wt;
+    if se2.is_nan() || se2 <= 0.0 {
+        return None;
+    }
+    let df = se2 * se2 / (wc * wc / (c.n as f64 - 1.0) + wt * wt / (t.n as f64 - 1.0));
+    let estimate = (t.mean_y - t.mean_x) - (c.mean_y - c.mean_x);
+    Some((estimate, se2.sqrt(), df))
+}
+
+/// ANCOVA by pooled within-arm regression: (estimate, se, df), or `None`
+/// when the baseline is collinear with arm or the fit is exact.
+fn ancova(c: &ArmSums, t: &ArmSums) -> Option<(f64, f64, f64)> {
+    let sxx = c.sxx + t.sxx;
+    let sxy = c.sxy + t.sxy;
+    let syy = c.syy + t.syy;
+    if sxx.is_nan() || sxx <= 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    let rss = syy - slope * sxy;
+    // A residual sum of squares at rounding-error level of the total is an exact fit.
+    if rss.is_nan() || rss <= 1e-12 * syy || rss <= 0.0 {
+        return None;
+    }
+    let df = (c.n + t.n) as f64 - 3.0;
+    let sigma2 = rss / df;
+    let dx = t.mean_x - c.mean_x;
+    let estimate = (t.mean_y - c.mean_y) - slope * dx;
+    let se = (sigma2 * (1.0 / t.n as f64 + 1.0 / c.n as f64 + dx * dx / sxx)).sqrt();
+    Some((estimate, se, df))
+}
+
+/// p-value and CI from an estimate, its SE and df.
+fn test(estimate: f64, se: f64, df: f64, settings: &Analysis, s: f64) -> TestResult {
+    let dist = StudentsT::new(0.0, 1.0, df).expect("df > 0 and finite");
+    let t = estimate / se;
+    let (p_value, level) = match settings.sided {
+        Sided::Two => (
+            (2.0 * dist.sf(t.abs())).min(1.0),
+            1.0 - settings.alpha / 2.0,
+        ),
+        Sided::One => (dist.sf(s * t), 1.0 - settings.alpha),
+    };
+    let crit = dist.inverse_cdf(level);
+    TestResult {
+        estimate,
+        se,
+        df,
+        t,
+        p_value,
+        ci_low: estimate - crit * se,
+        ci_high: estimate + crit * se,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulate::TrialData;
+
+    /// A trial with no missing values from (baseline, follow-up) pairs per arm.
+    fn trial(control: &[(f64, f64)], treatment: &[(f64, f64)]) -> TrialData {
+        let mut d = TrialData {
+            visits: 1,
+            n: [control.len(), treatment.len()],
+            ..Default::default()
+        };
+        for &(x, y) in control.iter().chain(treatment) {
+            d.baseline.push(x);
+            d.values.push(y);
+            d.observed.push(1);
+        }
+        d
+    }
+
+    fn settings(method: Method) -> Analysis {
+        Analysis {
+            method,
+            missing: Missing::CompleteCase,
+            alpha: 0.05,
+            sided: Sided::Two,
+            by_visit: false,
+            replication: false,
+        }
+    }
+
+    #[test]
+    fn constant_data_are_not_estimable() {
+        let d = trial(&[(50.0, 40.0); 4], &[(50.0, 40.0); 4]);
+        assert!(
+            analyse(&d, 0, &settings(Method::WelchChange), -1.0)
+                .result
+                .is_none()
+        );
+        assert!(
+            analyse(&d, 0, &settings(Method::Ancova), -1.0)
+                .result
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn one_patient_in_an_arm_is_not_estimable() {
+        let d = trial(&[(50.0, 40.0)], &[(50.0, 41.0), (52.0, 30.0), (49.0, 33.0)]);
+        let a = analyse(&d, 0, &settings(Method::WelchChange), -1.0);
+        assert!(a.result.is_none());
+        assert_eq!((a.n_control, a.n_treatment), (1, 3));
+    }
+}

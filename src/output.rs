@@ -1,0 +1,293 @@
+//! Output files of `run` (INTERFACE.md): `summary.json`
+//! (`trialsim.summary/1`), `summary.csv`, `scenario.resolved.toml`, written
+//! through a staging folder beside the output folder and moved into place
+//! only when complete. Also the short human summary printed on stdout.
+
+use crate::engine::{DesignPointResult, RunResult};
+use crate::error::{Error, Result};
+use crate::metrics::{Estimate, Metrics, VisitMetrics};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Schema tag of `summary.json`.
+pub const SCHEMA: &str = "trialsim.summary/1";
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    schema: &'static str,
+    scenario: &'a str,
+    seed: u64,
+    replicates: u64,
+    version: &'static str,
+    design_points: Vec<DesignPointJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct DesignPointJson<'a> {
+    params: BTreeMap<&'a str, &'a toml::Value>,
+    path: &'static str,
+    truth: TruthJson,
+    metrics: &'a Metrics,
+    by_visit: &'a [VisitMetrics],
+}
+
+#[derive(Serialize)]
+struct TruthJson {
+    month: f64,
+    theta: f64,
+    theta_by_visit: ByMonth,
+}
+
+/// A month as a JSON key or CSV cell: `12` for whole months, `1.5` otherwise.
+pub fn month_label(m: f64) -> String {
+    if m.fract() == 0.0 && m.abs() < 1e15 {
+        format!("{}", m as i64)
+    } else {
+        format!("{m}")
+    }
+}
+
+fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
+    DesignPointJson {
+        params: dp.params.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        path: "patients",
+        truth: TruthJson {
+            month: dp.month,
+            theta: dp.truth.theta,
+            theta_by_visit: ByMonth(
+                dp.truth
+                    .theta_by_visit
+                    .iter()
+                    .zip(&dp.truth.months)
+                    .map(|(&theta, &m)| (month_label(m), theta))
+                    .collect(),
+            ),
+        },
+        metrics: &dp.metrics,
+        by_visit: &dp.by_visit,
+    }
+}
+
+/// `summary.json` text (pretty-printed, ends with a newline).
+pub fn summary_json(result: &RunResult) -> String {
+    let doc = SummaryJson {
+        schema: SCHEMA,
+        scenario: &result.scenario,
+        seed: result.seed,
+        replicates: result.replicates,
+        version: env!("CARGO_PKG_VERSION"),
+        design_points: result.design_points.iter().map(design_point_json).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).expect("summary serialises to JSON");
+    text.push('\n');
+    text
+}
+
+/// `(month, theta)` pairs serialised as a JSON object keyed by month, in visit order.
+struct ByMonth(Vec<(String, f64)>);
+
+impl Serialize for ByMonth {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// `summary.csv` text: one row per design point, group and metric.
+pub fn summary_csv(result: &RunResult) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let swept: Vec<&str> = result
+        .design_points
+        .first()
+        .map(|dp| dp.params.iter().map(|(k, _)| k.as_str()).collect())
+        .unwrap_or_default();
+    let mut header: Vec<&str> = swept.clone();
+    header.extend(["group", "month", "metric", "estimate", "mc_se", "n"]);
+    let csv_err = |e: csv::Error| Error::Internal(format!("writing summary.csv: {e}"));
+    w.write_record(&header).map_err(csv_err)?;
+    let cell = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for dp in &result.design_points {
+        let params: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
+        let mut row = |group: &str, month: f64, name: &str, e: &Estimate| {
+            let mut r = params.clone();
+            r.extend([
+                group.to_string(),
+                month_label(month),
+                name.to_string(),
+                cell(e.estimate),
+                cell(e.mc_se),
+                e.n.to_string(),
+            ]);
+            w.write_record(&r)
+        };
+        for (name, e) in &dp.metrics.0 {
+            row("trial", dp.month, name, e).map_err(csv_err)?;
+        }
+        for v in &dp.by_visit {
+            for (name, e) in &v.metrics.0 {
+                row("by_visit", v.month, name, e).map_err(csv_err)?;
+            }
+        }
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("writing summary.csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("summary.csv: {e}")))
+}
+
+fn toml_cell(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The short human summary printed by `run`.
+pub fn text_summary(result: &RunResult) -> String {
+    let mut out = String::new();
+    for dp in &result.design_points {
+        out.push_str(&format!(
+            "{}: R = {}, seed {}, primary visit month {}, true effect theta = {:.3}\n",
+            result.scenario,
+            group_thousands(result.replicates),
+            result.seed,
+            month_label(dp.month),
+            dp.truth.theta
+        ));
+        for name in [
+            "power",
+            "power_favourable",
+            "type_s",
+            "type_m",
+            "bias",
+            "coverage",
+            "mcid_claim",
+            "claim_true",
+            "replication_same",
+            "not_estimable",
+        ] {
+            if let Some(e) = dp.metrics.get(name) {
+                let line = match (e.estimate, e.mc_se) {
+                    (Some(x), Some(se)) => format!("{x:.3} ± {se:.3} (MC SE, n = {})", e.n),
+                    (Some(x), None) => format!("{x:.3} (n = {})", e.n),
+                    _ => "undefined".to_string(),
+                };
+                out.push_str(&format!("  {name:<18} {line}\n"));
+            }
+        }
+    }
+    out
+}
+
+fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Refuses to replace a folder that holds something other than this scenario's results.
+fn check_overwrite(out: &Path, result: &RunResult, force: bool) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    if !out.is_dir() {
+        return Err(Error::Usage(format!(
+            "--out {}: exists and is not a folder; choose another output folder",
+            out.display()
+        )));
+    }
+    if force {
+        return Ok(());
+    }
+    let mut entries = fs::read_dir(out).map_err(|e| Error::io(out, e))?;
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    let summary = out.join("summary.json");
+    let previous = fs::read_to_string(&summary)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    let Some(prev) = previous else {
+        return Err(Error::Usage(format!(
+            "--out {}: folder is not empty and holds no trialsim summary.json; use --force to replace it or choose another folder",
+            out.display()
+        )));
+    };
+    let same = prev.get("scenario").and_then(|v| v.as_str()) == Some(result.scenario.as_str())
+        && prev.get("seed").and_then(|v| v.as_u64()) == Some(result.seed);
+    if same {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "--out {}: holds results of scenario {} with seed {}; use --force to replace them or choose another folder",
+            out.display(),
+            prev.get("scenario").unwrap_or(&serde_json::Value::Null),
+            prev.get("seed").unwrap_or(&serde_json::Value::Null),
+        )))
+    }
+}
+
+/// Writes every output of `run` into `out`, atomically with respect to the folder.
+///
+/// # Errors
+/// [`Error::Usage`] when `out` holds other results (without `force`) or is a
+/// file; [`Error::Io`] when writing fails. The staging folder is removed on error.
+pub fn write_run(out: &Path, sc: &Scenario, result: &RunResult, force: bool) -> Result<()> {
+    check_overwrite(out, result, force)?;
+    let files = [
+        ("summary.json", summary_json(result)),
+        ("summary.csv", summary_csv(result)?),
+        ("scenario.resolved.toml", sc.resolved_toml()),
+    ];
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let base = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_string());
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{base}.staging-{pid}"));
+    let old = parent.join(format!(".{base}.old-{pid}"));
+    let attempt = || -> Result<()> {
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        }
+        fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
+        for (name, text) in &files {
+            let path = staging.join(name);
+            fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        }
+        if out.exists() {
+            fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+        }
+        fs::rename(&staging, out).map_err(|e| Error::io(out, e))?;
+        if old.exists() {
+            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        }
+        Ok(())
+    };
+    let outcome = attempt();
+    if outcome.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+        if old.exists() && !out.exists() {
+            let _ = fs::rename(&old, out);
+        }
+    }
+    outcome
+}

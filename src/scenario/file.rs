@@ -1,0 +1,314 @@
+//! The serde mirror of the scenario TOML: what a user may write, with the
+//! defaults of INTERFACE.md filled in. Serialising it gives
+//! `scenario.resolved.toml`. Validation lives in `scenario/mod.rs`.
+//! Field names are the TOML keys; their meaning, units and defaults are
+//! documented in INTERFACE.md and in the commented default scenario.
+#![allow(missing_docs)]
+
+use serde::{Deserialize, Serialize};
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_replicates() -> u64 {
+    10_000
+}
+fn default_label() -> String {
+    "outcome".to_string()
+}
+fn yes() -> bool {
+    true
+}
+fn one() -> f64 {
+    1.0
+}
+fn default_alpha() -> f64 {
+    0.05
+}
+
+/// The whole scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioFile {
+    pub name: String,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default = "default_replicates")]
+    pub replicates: u64,
+    pub outcome: OutcomeFile,
+    pub visits: VisitsFile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placebo: Option<PlaceboFile>,
+    pub effect: EffectFile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heterogeneity: Option<HeterogeneityFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropout: Option<DropoutFile>,
+    pub design: DesignFile,
+    pub analysis: AnalysisFile,
+}
+
+/// `[outcome]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeFile {
+    #[serde(default = "default_label")]
+    pub label: String,
+    #[serde(default = "yes")]
+    pub lower_is_better: bool,
+    pub mu0: f64,
+    pub subject_sd: f64,
+    pub residual_sd: f64,
+    pub rho: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub resolution: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inclusion: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcid: Option<f64>,
+}
+
+/// `[visits]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitsFile {
+    pub months: Vec<f64>,
+    pub primary: f64,
+}
+
+/// Onset shape of a time profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Onset {
+    /// Ramp from 0 at month 0 to 1 at `onset_months`.
+    #[default]
+    Linear,
+    /// `1 - exp(-t / onset_months)`.
+    Exponential,
+}
+
+/// `[placebo]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaceboFile {
+    pub peak: f64,
+    #[serde(default)]
+    pub onset: Onset,
+    #[serde(default)]
+    pub onset_months: f64,
+    #[serde(default)]
+    pub plateau_until: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_life_months: Option<f64>,
+    #[serde(default)]
+    pub tau: f64,
+}
+
+/// `[effect]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EffectFile {
+    pub peak: f64,
+    #[serde(default)]
+    pub onset: Onset,
+    #[serde(default)]
+    pub onset_months: f64,
+    #[serde(default)]
+    pub plateau_until: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_life_months: Option<f64>,
+    #[serde(default)]
+    pub patient_sd: f64,
+    #[serde(default = "one")]
+    pub responder_fraction: f64,
+}
+
+/// `[heterogeneity]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeterogeneityFile {
+    #[serde(default)]
+    pub tau: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub small_study: Option<SmallStudyFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<FactorFile>,
+}
+
+/// `heterogeneity.small_study`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmallStudyFile {
+    pub below: u64,
+    pub bias: f64,
+}
+
+/// One `[[heterogeneity.factors]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactorFile {
+    pub name: String,
+    pub levels: Vec<LevelFile>,
+}
+
+/// One level of a protocol factor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelFile {
+    pub name: String,
+    pub weight: f64,
+    #[serde(default)]
+    pub shift: f64,
+    #[serde(default)]
+    pub bias: f64,
+}
+
+/// Dropout mechanism (MODEL.md §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// No dropout.
+    None,
+    /// Missing completely at random.
+    Mcar,
+    /// Missing at random: depends on the last observed value.
+    Mar,
+    /// Missing not at random: depends on the current, unobserved value.
+    Mnar,
+}
+
+/// `[dropout]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DropoutFile {
+    pub mechanism: Mechanism,
+    pub monthly_rate: f64,
+    #[serde(default = "one")]
+    pub arm_odds_ratio: f64,
+    #[serde(default)]
+    pub beta: f64,
+}
+
+/// `[design]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesignFile {
+    pub n_per_arm: u64,
+    #[serde(default = "one")]
+    pub allocation: f64,
+}
+
+/// Analysis method (MODEL.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Welch t-test on change from baseline.
+    WelchChange,
+    /// OLS of the follow-up value on arm and baseline.
+    Ancova,
+    /// Reserved: rejected as not supported yet.
+    Mmrm,
+}
+
+/// Missing-data handling at the analysed visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// Analyse the patients observed at the visit.
+    #[default]
+    CompleteCase,
+    /// Last observed post-baseline value carried forward (baseline if none).
+    Locf,
+    /// Baseline carried forward for anyone missing.
+    Bocf,
+}
+
+/// One- or two-sided testing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Sided {
+    /// Two-sided p and a `1 - alpha` CI.
+    #[default]
+    Two,
+    /// One-sided p in the favourable direction and a two-sided `1 - 2 alpha` CI.
+    One,
+}
+
+/// `[analysis]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisFile {
+    pub method: Method,
+    #[serde(default)]
+    pub missing: Missing,
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    #[serde(default)]
+    pub sided: Sided,
+    #[serde(default = "yes")]
+    pub by_visit: bool,
+    #[serde(default)]
+    pub replication: bool,
+    #[serde(default)]
+    pub fast_path: bool,
+}
+
+/// Valid keys below a (dotted, index-free) parent path, for "did you mean" hints.
+pub fn known_keys(parent: &str) -> &'static [&'static str] {
+    match parent {
+        "" => &[
+            "name",
+            "seed",
+            "replicates",
+            "outcome",
+            "visits",
+            "placebo",
+            "effect",
+            "heterogeneity",
+            "dropout",
+            "design",
+            "analysis",
+            "sweep",
+            "meta_analysis",
+        ],
+        "outcome" => &[
+            "label",
+            "lower_is_better",
+            "mu0",
+            "subject_sd",
+            "residual_sd",
+            "rho",
+            "min",
+            "max",
+            "resolution",
+            "inclusion",
+            "mcid",
+        ],
+        "visits" => &["months", "primary"],
+        "placebo" => &[
+            "peak",
+            "onset",
+            "onset_months",
+            "plateau_until",
+            "half_life_months",
+            "tau",
+        ],
+        "effect" => &[
+            "peak",
+            "onset",
+            "onset_months",
+            "plateau_until",
+            "half_life_months",
+            "patient_sd",
+            "responder_fraction",
+        ],
+        "heterogeneity" => &["tau", "small_study", "factors"],
+        "heterogeneity.small_study" => &["below", "bias"],
+        "heterogeneity.factors" => &["name", "levels"],
+        "heterogeneity.factors.levels" => &["name", "weight", "shift", "bias"],
+        "dropout" => &["mechanism", "monthly_rate", "arm_odds_ratio", "beta"],
+        "design" => &["n_per_arm", "allocation"],
+        "analysis" => &[
+            "method",
+            "missing",
+            "alpha",
+            "sided",
+            "by_visit",
+            "replication",
+            "fast_path",
+        ],
+        _ => &[],
+    }
+}

@@ -1,0 +1,923 @@
+//! Scenario files: TOML text → a validated [`Scenario`].
+//!
+//! Two layers: `file.rs` mirrors the TOML with serde (defaults filled in),
+//! and this module checks every value once and builds the plain types the
+//! engine uses, so the hot loop never sees a `Result`. Every error names the
+//! dotted path of the key, its value and what is allowed.
+
+pub mod file;
+
+use crate::error::{Error, Result};
+use file::{FactorFile, ScenarioFile};
+pub use file::{Mechanism, Method, Missing, Onset, Sided};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// The default scenario (`configs/msc_knee_oa.toml`), compiled in.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../configs/msc_knee_oa.toml");
+
+/// Top-level sections and keys reserved for later versions.
+const RESERVED_TOP: [&str; 4] = ["sweep", "meta_analysis", "safety", "responder_endpoint"];
+
+/// A validated scenario: one design point of MODEL.md §1–§3.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Output folder name (letters, digits, `-` and `_`).
+    pub name: String,
+    /// Seed of every random stream of the run.
+    pub seed: u64,
+    /// Number of simulated replicates R.
+    pub replicates: u64,
+    /// The outcome scale.
+    pub outcome: Outcome,
+    /// Visit schedule.
+    pub visits: Visits,
+    /// Placebo response `P_j(t)`; a zero curve when the section is omitted.
+    pub placebo: Placebo,
+    /// Treatment effect.
+    pub effect: Effect,
+    /// Between-trial heterogeneity and reporting bias.
+    pub heterogeneity: Heterogeneity,
+    /// Dropout process.
+    pub dropout: Dropout,
+    /// Arm sizes.
+    pub design: Design,
+    /// Analysis of each trial.
+    pub analysis: Analysis,
+    /// The file as resolved (defaults filled in), for `scenario.resolved.toml`.
+    pub resolved: ScenarioFile,
+}
+
+/// The outcome scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Label for tables and figures.
+    pub label: String,
+    /// Direction `s` of MODEL.md §0: -1 when lower is better, +1 otherwise.
+    pub s: f64,
+    /// Mean of the screened population (scale points).
+    pub mu0: f64,
+    /// SD of the patient random intercept (scale points).
+    pub subject_sd: f64,
+    /// Marginal SD of the residual (scale points).
+    pub residual_sd: f64,
+    /// AR(1) correlation of residuals one month apart.
+    pub rho: f64,
+    /// Lower bound of the scale (values are clamped), if any.
+    pub min: Option<f64>,
+    /// Upper bound of the scale, if any.
+    pub max: Option<f64>,
+    /// Rounding step of the instrument; 0 = none.
+    pub resolution: f64,
+    /// Entry criterion on the screening value, if any.
+    pub inclusion: Option<f64>,
+    /// Minimal clinically important difference (positive, scale points), if any.
+    pub mcid: Option<f64>,
+}
+
+impl Outcome {
+    /// The value a patient's instrument shows: clamped to the bounds, then rounded.
+    #[inline]
+    pub fn measure(&self, latent: f64) -> f64 {
+        let mut y = latent;
+        if self.resolution > 0.0 {
+            y = (y / self.resolution).round() * self.resolution;
+        }
+        if let Some(lo) = self.min {
+            y = y.max(lo);
+        }
+        if let Some(hi) = self.max {
+            y = y.min(hi);
+        }
+        y
+    }
+
+    /// Whether a screening value meets the entry criterion (at least as bad as `inclusion`).
+    #[inline]
+    pub fn admits(&self, screening: f64) -> bool {
+        match self.inclusion {
+            None => true,
+            Some(c) => -self.s * (screening - c) >= 0.0,
+        }
+    }
+
+    /// Whether a difference (treatment minus control) reaches the MCID in the favourable direction.
+    #[inline]
+    pub fn reaches_mcid(&self, x: f64) -> Option<bool> {
+        self.mcid.map(|m| self.s * x >= m)
+    }
+}
+
+/// Visit schedule (months after baseline).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visits {
+    /// Post-baseline visit months, strictly increasing, all > 0.
+    pub months: Vec<f64>,
+    /// Index of the primary visit `t*` in `months`.
+    pub primary: usize,
+}
+
+impl Visits {
+    /// Month of the primary visit.
+    pub fn primary_month(&self) -> f64 {
+        self.months[self.primary]
+    }
+}
+
+/// A time profile in [0, 1]: onset times decay (MODEL.md §1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Onset shape.
+    pub onset: Onset,
+    /// Onset time constant (months); 0 = immediate.
+    pub onset_months: f64,
+    /// Month until which there is no decay.
+    pub plateau_until: f64,
+    /// Half-life of the decay after the plateau (months); `None` = durable.
+    pub half_life_months: Option<f64>,
+}
+
+impl Profile {
+    /// The profile at month `t` (t ≥ 0).
+    pub fn at(&self, t: f64) -> f64 {
+        let onset = if self.onset_months <= 0.0 {
+            if t > 0.0 { 1.0 } else { 0.0 }
+        } else {
+            match self.onset {
+                Onset::Linear => (t / self.onset_months).min(1.0),
+                Onset::Exponential => 1.0 - (-t / self.onset_months).exp(),
+            }
+        };
+        let decay = match self.half_life_months {
+            Some(h) if t > self.plateau_until => 0.5f64.powf((t - self.plateau_until) / h),
+            _ => 1.0,
+        };
+        onset * decay
+    }
+}
+
+/// Placebo response `P_j(t) = (peak + nu_j) h_p(t)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placebo {
+    /// Mean peak placebo response (scale points).
+    pub peak: f64,
+    /// Time profile `h_p`.
+    pub profile: Profile,
+    /// Between-trial SD of the peak.
+    pub tau: f64,
+}
+
+/// Treatment effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    /// `D0`: treatment minus placebo at the peak (scale points).
+    pub peak: f64,
+    /// Time profile `g`.
+    pub profile: Profile,
+    /// Patient-level SD of the response `b_i`.
+    pub patient_sd: f64,
+    /// Share of patients who respond biologically.
+    pub responder_fraction: f64,
+}
+
+/// Between-trial heterogeneity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heterogeneity {
+    /// SD of `eta_j`.
+    pub tau: f64,
+    /// Bias added when the control arm has fewer than `below` patients.
+    pub small_study: Option<SmallStudy>,
+    /// Protocol factors.
+    pub factors: Vec<Factor>,
+}
+
+/// Small-study bias.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmallStudy {
+    /// Threshold on the control-arm size.
+    pub below: u64,
+    /// Bias added to every treated patient's post-baseline values.
+    pub bias: f64,
+}
+
+/// A protocol factor; each trial draws one level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factor {
+    /// Factor name.
+    pub name: String,
+    /// Levels with normalised probabilities.
+    pub levels: Vec<Level>,
+}
+
+/// A level of a protocol factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Level {
+    /// Level name.
+    pub name: String,
+    /// Probability (weights normalised to sum to 1).
+    pub probability: f64,
+    /// Additive shift of the true effect.
+    pub shift: f64,
+    /// Additive reporting bias.
+    pub bias: f64,
+}
+
+impl Heterogeneity {
+    /// `E[D_j] - D0`: the probability-weighted mean of the factor shifts.
+    pub fn mean_shift(&self) -> f64 {
+        self.factors
+            .iter()
+            .map(|f| {
+                f.levels
+                    .iter()
+                    .map(|l| l.probability * l.shift)
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+}
+
+/// Dropout process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dropout {
+    /// Mechanism.
+    pub mechanism: Mechanism,
+    /// Monthly dropout probability in [0, 1).
+    pub monthly_rate: f64,
+    /// Dropout odds multiplier for control patients.
+    pub arm_odds_ratio: f64,
+    /// Log-odds per scale point worse than `mu0` (MAR, MNAR).
+    pub beta: f64,
+}
+
+/// Arm sizes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// Control-arm size (`n_per_arm`).
+    pub n_control: usize,
+    /// Treatment-arm size, `round(allocation · n_per_arm)`.
+    pub n_treatment: usize,
+    /// Treatment:control ratio.
+    pub allocation: f64,
+}
+
+/// Analysis settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Method.
+    pub method: Method,
+    /// Missing-data handling.
+    pub missing: Missing,
+    /// Significance level.
+    pub alpha: f64,
+    /// One- or two-sided.
+    pub sided: Sided,
+    /// Analyse every visit too.
+    pub by_visit: bool,
+    /// Simulate a same-setting replication trial.
+    pub replication: bool,
+}
+
+/// Largest arm that fits in memory comfortably (patients per arm).
+pub const MAX_ARM: u64 = 10_000_000;
+
+impl Scenario {
+    /// Parses and validates scenario text. `origin` names the file in messages.
+    ///
+    /// # Errors
+    /// [`Error::Toml`] for syntax errors (with line and column), and
+    /// [`Error::Invalid`], [`Error::UnknownKey`], [`Error::Shape`] or
+    /// [`Error::NotSupported`] naming the dotted path of the offending key.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Self> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let at = e
+                .span()
+                .map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!(" at line {line}, column {col}")
+                })
+                .unwrap_or_default();
+            Error::Toml {
+                path: origin.to_string(),
+                message: format!("{}{at}", e.message().trim().replace('\n', " ")),
+            }
+        })?;
+        Self::from_table(table)
+    }
+
+    /// The embedded default scenario.
+    pub fn default_scenario() -> Self {
+        Self::from_toml_str(DEFAULT_SCENARIO, "configs/msc_knee_oa.toml")
+            .expect("the embedded default scenario is valid (tested)")
+    }
+
+    /// Validates a parsed TOML table (sweeps patch such tables before this step).
+    pub fn from_table(table: toml::Table) -> Result<Self> {
+        for key in RESERVED_TOP {
+            if table.contains_key(key) {
+                return Err(Error::NotSupported {
+                    field: key.to_string(),
+                });
+            }
+        }
+        let file = deserialize(table)?;
+        Self::from_file(file)
+    }
+
+    /// Validates the serde mirror.
+    fn from_file(f: ScenarioFile) -> Result<Self> {
+        if f.name.is_empty()
+            || !f
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::invalid(
+                "name",
+                format!("{:?}", f.name),
+                "must be non-empty and use only letters, digits, - and _",
+            ));
+        }
+        if f.replicates == 0 {
+            return Err(Error::invalid("replicates", 0, "must be at least 1"));
+        }
+
+        let o = &f.outcome;
+        finite("outcome.mu0", o.mu0)?;
+        non_negative("outcome.subject_sd", o.subject_sd)?;
+        non_negative("outcome.residual_sd", o.residual_sd)?;
+        if !(0.0..1.0).contains(&o.rho) {
+            return Err(Error::invalid("outcome.rho", o.rho, "must be in [0, 1)"));
+        }
+        if let Some(lo) = o.min {
+            finite("outcome.min", lo)?;
+            if lo > o.mu0 {
+                return Err(Error::invalid(
+                    "outcome.min",
+                    lo,
+                    format!("must not exceed outcome.mu0 = {}", o.mu0),
+                ));
+            }
+        }
+        if let Some(hi) = o.max {
+            finite("outcome.max", hi)?;
+            if hi < o.mu0 {
+                return Err(Error::invalid(
+                    "outcome.max",
+                    hi,
+                    format!("must not be below outcome.mu0 = {}", o.mu0),
+                ));
+            }
+            if let Some(lo) = o.min
+                && hi <= lo
+            {
+                return Err(Error::invalid(
+                    "outcome.max",
+                    hi,
+                    format!("must be greater than outcome.min = {lo}"),
+                ));
+            }
+        }
+        non_negative("outcome.resolution", o.resolution)?;
+        if let Some(m) = o.mcid {
+            finite("outcome.mcid", m)?;
+            if m <= 0.0 {
+                return Err(Error::invalid(
+                    "outcome.mcid",
+                    m,
+                    "must be positive (a magnitude in scale points; the direction comes from lower_is_better)",
+                ));
+            }
+        }
+        let s = if o.lower_is_better { -1.0 } else { 1.0 };
+        let outcome = Outcome {
+            label: o.label.clone(),
+            s,
+            mu0: o.mu0,
+            subject_sd: o.subject_sd,
+            residual_sd: o.residual_sd,
+            rho: o.rho,
+            min: o.min,
+            max: o.max,
+            resolution: o.resolution,
+            inclusion: o.inclusion,
+            mcid: o.mcid,
+        };
+        if let Some(c) = o.inclusion {
+            finite("outcome.inclusion", c)?;
+            let share = admitted_share(&outcome, c);
+            if share < 0.01 {
+                return Err(Error::invalid(
+                    "outcome.inclusion",
+                    c,
+                    format!(
+                        "admits {:.3}% of the screened population; must admit at least 1%",
+                        100.0 * share
+                    ),
+                ));
+            }
+        }
+
+        let v = &f.visits;
+        if v.months.is_empty() {
+            return Err(Error::invalid(
+                "visits.months",
+                "[]",
+                "must list at least one visit month",
+            ));
+        }
+        for (i, &m) in v.months.iter().enumerate() {
+            let field = format!("visits.months[{i}]");
+            finite(&field, m)?;
+            if m <= 0.0 {
+                return Err(Error::invalid(
+                    field,
+                    m,
+                    "must be > 0 (month 0 is the baseline)",
+                ));
+            }
+            if i > 0 && m <= v.months[i - 1] {
+                return Err(Error::invalid(
+                    field,
+                    m,
+                    format!(
+                        "visit months must be strictly increasing (previous is {})",
+                        v.months[i - 1]
+                    ),
+                ));
+            }
+        }
+        let primary = v
+            .months
+            .iter()
+            .position(|&m| m == v.primary)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "visits.primary",
+                    v.primary,
+                    format!("must be one of visits.months = {:?}", v.months),
+                )
+            })?;
+        let visits = Visits {
+            months: v.months.clone(),
+            primary,
+        };
+
+        let placebo = match &f.placebo {
+            None => Placebo {
+                peak: 0.0,
+                profile: Profile {
+                    onset: Onset::Linear,
+                    onset_months: 0.0,
+                    plateau_until: 0.0,
+                    half_life_months: None,
+                },
+                tau: 0.0,
+            },
+            Some(p) => {
+                finite("placebo.peak", p.peak)?;
+                non_negative("placebo.tau", p.tau)?;
+                Placebo {
+                    peak: p.peak,
+                    profile: profile(
+                        "placebo",
+                        p.onset,
+                        p.onset_months,
+                        p.plateau_until,
+                        p.half_life_months,
+                    )?,
+                    tau: p.tau,
+                }
+            }
+        };
+
+        let e = &f.effect;
+        finite("effect.peak", e.peak)?;
+        non_negative("effect.patient_sd", e.patient_sd)?;
+        probability("effect.responder_fraction", e.responder_fraction)?;
+        let effect = Effect {
+            peak: e.peak,
+            profile: profile(
+                "effect",
+                e.onset,
+                e.onset_months,
+                e.plateau_until,
+                e.half_life_months,
+            )?,
+            patient_sd: e.patient_sd,
+            responder_fraction: e.responder_fraction,
+        };
+
+        let heterogeneity = match &f.heterogeneity {
+            None => Heterogeneity {
+                tau: 0.0,
+                small_study: None,
+                factors: Vec::new(),
+            },
+            Some(h) => {
+                non_negative("heterogeneity.tau", h.tau)?;
+                let small_study = match &h.small_study {
+                    None => None,
+                    Some(ss) => {
+                        finite("heterogeneity.small_study.bias", ss.bias)?;
+                        Some(SmallStudy {
+                            below: ss.below,
+                            bias: ss.bias,
+                        })
+                    }
+                };
+                Heterogeneity {
+                    tau: h.tau,
+                    small_study,
+                    factors: factors(&h.factors)?,
+                }
+            }
+        };
+
+        let dropout = match &f.dropout {
+            None => Dropout {
+                mechanism: Mechanism::None,
+                monthly_rate: 0.0,
+                arm_odds_ratio: 1.0,
+                beta: 0.0,
+            },
+            Some(d) => {
+                if !(0.0..1.0).contains(&d.monthly_rate) {
+                    return Err(Error::invalid(
+                        "dropout.monthly_rate",
+                        d.monthly_rate,
+                        "must be in [0, 1)",
+                    ));
+                }
+                if !(d.arm_odds_ratio.is_finite() && d.arm_odds_ratio > 0.0) {
+                    return Err(Error::invalid(
+                        "dropout.arm_odds_ratio",
+                        d.arm_odds_ratio,
+                        "must be a finite number > 0",
+                    ));
+                }
+                finite("dropout.beta", d.beta)?;
+                Dropout {
+                    mechanism: d.mechanism,
+                    monthly_rate: d.monthly_rate,
+                    arm_odds_ratio: d.arm_odds_ratio,
+                    beta: d.beta,
+                }
+            }
+        };
+
+        let dz = &f.design;
+        if dz.n_per_arm < 2 || dz.n_per_arm > MAX_ARM {
+            return Err(Error::invalid(
+                "design.n_per_arm",
+                dz.n_per_arm,
+                format!("must be an integer in [2, {MAX_ARM}]"),
+            ));
+        }
+        if !(dz.allocation.is_finite() && dz.allocation > 0.0) {
+            return Err(Error::invalid(
+                "design.allocation",
+                dz.allocation,
+                "must be a finite ratio > 0 (treatment:control)",
+            ));
+        }
+        let n_treatment = (dz.allocation * dz.n_per_arm as f64).round();
+        if !(2.0..=MAX_ARM as f64).contains(&n_treatment) {
+            return Err(Error::invalid(
+                "design.allocation",
+                dz.allocation,
+                format!(
+                    "gives a treatment arm of {n_treatment} patients with n_per_arm = {}; it must have 2 to {MAX_ARM}",
+                    dz.n_per_arm
+                ),
+            ));
+        }
+        let design = Design {
+            n_control: dz.n_per_arm as usize,
+            n_treatment: n_treatment as usize,
+            allocation: dz.allocation,
+        };
+
+        let a = &f.analysis;
+        if a.method == Method::Mmrm {
+            return Err(Error::NotSupported {
+                field: "analysis.method = \"mmrm\"".to_string(),
+            });
+        }
+        if a.fast_path {
+            return Err(Error::NotSupported {
+                field: "analysis.fast_path = true".to_string(),
+            });
+        }
+        if !(a.alpha > 0.0 && a.alpha < 0.5) {
+            return Err(Error::invalid(
+                "analysis.alpha",
+                a.alpha,
+                "must be in (0, 0.5)",
+            ));
+        }
+        let analysis = Analysis {
+            method: a.method,
+            missing: a.missing,
+            alpha: a.alpha,
+            sided: a.sided,
+            by_visit: a.by_visit,
+            replication: a.replication,
+        };
+
+        let mut resolved = f.clone();
+        // "inf" and "omitted" mean the same thing: no decay.
+        if let Some(p) = resolved.placebo.as_mut() {
+            p.half_life_months = p.half_life_months.filter(|h| h.is_finite());
+        }
+        resolved.effect.half_life_months =
+            resolved.effect.half_life_months.filter(|h| h.is_finite());
+
+        Ok(Scenario {
+            name: f.name,
+            seed: f.seed,
+            replicates: f.replicates,
+            outcome,
+            visits,
+            placebo,
+            effect,
+            heterogeneity,
+            dropout,
+            design,
+            analysis,
+            resolved,
+        })
+    }
+
+    /// `scenario.resolved.toml`: the scenario as run, defaults filled in.
+    pub fn resolved_toml(&self) -> String {
+        let mut file = self.resolved.clone();
+        file.seed = self.seed;
+        file.replicates = self.replicates;
+        toml::to_string(&file).expect("a validated scenario serialises to TOML")
+    }
+
+    /// The population-average true effect `theta(t) = E[D_j] · responder_fraction · g(t)`.
+    pub fn theta(&self, t: f64) -> f64 {
+        (self.effect.peak + self.heterogeneity.mean_shift())
+            * self.effect.responder_fraction
+            * self.effect.profile.at(t)
+    }
+}
+
+/// The share of the screened population admitted by an entry criterion `c`.
+fn admitted_share(o: &Outcome, c: f64) -> f64 {
+    let sd = (o.subject_sd.powi(2) + o.residual_sd.powi(2)).sqrt();
+    if sd == 0.0 {
+        return if o.admits(o.mu0) { 1.0 } else { 0.0 };
+    }
+    let z = Normal::new(o.mu0, sd).expect("finite mean and positive sd");
+    if o.s < 0.0 { z.sf(c) } else { z.cdf(c) }
+}
+
+fn finite(field: &str, x: f64) -> Result<()> {
+    if x.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, x, "must be a finite number"))
+    }
+}
+
+fn non_negative(field: &str, x: f64) -> Result<()> {
+    if x.is_finite() && x >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, x, "must be a finite number >= 0"))
+    }
+}
+
+fn probability(field: &str, x: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&x) {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, x, "must be in [0, 1]"))
+    }
+}
+
+fn profile(
+    section: &str,
+    onset: Onset,
+    onset_months: f64,
+    plateau_until: f64,
+    half_life: Option<f64>,
+) -> Result<Profile> {
+    non_negative(&format!("{section}.onset_months"), onset_months)?;
+    non_negative(&format!("{section}.plateau_until"), plateau_until)?;
+    let half_life_months = match half_life {
+        Some(h) if h == f64::INFINITY => None,
+        Some(h) if !(h > 0.0 && h.is_finite()) => {
+            return Err(Error::invalid(
+                format!("{section}.half_life_months"),
+                h,
+                "must be > 0 (omit it, or write inf, for no decay)",
+            ));
+        }
+        other => other,
+    };
+    Ok(Profile {
+        onset,
+        onset_months,
+        plateau_until,
+        half_life_months,
+    })
+}
+
+fn factors(files: &[FactorFile]) -> Result<Vec<Factor>> {
+    let mut out: Vec<Factor> = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        let at = format!("heterogeneity.factors[{i}]");
+        if f.name.is_empty() {
+            return Err(Error::invalid(
+                format!("{at}.name"),
+                "\"\"",
+                "must be non-empty",
+            ));
+        }
+        if out.iter().any(|o| o.name == f.name) {
+            return Err(Error::invalid(
+                format!("{at}.name"),
+                format!("{:?}", f.name),
+                "factor names must be unique",
+            ));
+        }
+        if f.levels.is_empty() {
+            return Err(Error::invalid(
+                format!("{at}.levels"),
+                "[]",
+                "must list at least one level",
+            ));
+        }
+        let mut total = 0.0;
+        for (k, l) in f.levels.iter().enumerate() {
+            let lat = format!("{at}.levels[{k}]");
+            non_negative(&format!("{lat}.weight"), l.weight)?;
+            finite(&format!("{lat}.shift"), l.shift)?;
+            finite(&format!("{lat}.bias"), l.bias)?;
+            if f.levels[..k].iter().any(|o| o.name == l.name) {
+                return Err(Error::invalid(
+                    format!("{lat}.name"),
+                    format!("{:?}", l.name),
+                    "level names must be unique within a factor",
+                ));
+            }
+            total += l.weight;
+        }
+        if !(total > 0.0 && total.is_finite()) {
+            return Err(Error::invalid(
+                format!("{at}.levels"),
+                format!("weights summing to {total}"),
+                "at least one weight must be > 0 (weights are normalised to probabilities)",
+            ));
+        }
+        out.push(Factor {
+            name: f.name.clone(),
+            levels: f
+                .levels
+                .iter()
+                .map(|l| Level {
+                    name: l.name.clone(),
+                    probability: l.weight / total,
+                    shift: l.shift,
+                    bias: l.bias,
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// Deserialises the table, reporting unknown keys (with a hint) and type errors by path.
+fn deserialize(table: toml::Table) -> Result<ScenarioFile> {
+    let mut unknown: Vec<(String, String)> = Vec::new();
+    let mut track = serde_path_to_error::Track::new();
+    let value = toml::Value::Table(table);
+    let tracked = serde_path_to_error::Deserializer::new(value, &mut track);
+    let parsed: std::result::Result<ScenarioFile, _> = serde_ignored::deserialize(tracked, |p| {
+        unknown.push(ignored_path(&p));
+    });
+    if let Some((field, leaf_parent)) = unknown.into_iter().next() {
+        let leaf = field.rsplit('.').next().unwrap_or(&field).to_string();
+        let hint = suggest(&leaf, file::known_keys(&leaf_parent))
+            .map(|k| format!("; did you mean `{k}`?"))
+            .unwrap_or_else(|| {
+                let keys = file::known_keys(&leaf_parent);
+                if keys.is_empty() {
+                    String::new()
+                } else {
+                    format!("; expected one of: {}", keys.join(", "))
+                }
+            });
+        return Err(Error::UnknownKey { field, hint });
+    }
+    parsed.map_err(|e| {
+        let path = track.path().to_string();
+        let message = e.to_string();
+        // serde says "missing field `x`" at the parent; name the key itself.
+        if let Some(rest) = message.strip_prefix("missing field `") {
+            let key = rest.trim_end_matches('`');
+            let field = if path == "." || path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{path}.{key}")
+            };
+            return Error::Shape {
+                field,
+                message: "required key is missing".to_string(),
+            };
+        }
+        let field = if path == "." || path.is_empty() {
+            "scenario".to_string()
+        } else {
+            path
+        };
+        Error::Shape {
+            field,
+            message: message.replace('\n', " "),
+        }
+    })
+}
+
+/// Formats a serde_ignored path as `a.b[0].c`, and returns the index-free parent too.
+fn ignored_path(p: &serde_ignored::Path<'_>) -> (String, String) {
+    fn walk(p: &serde_ignored::Path<'_>, full: &mut String, bare: &mut Vec<String>) {
+        use serde_ignored::Path;
+        match p {
+            Path::Root => {}
+            Path::Seq { parent, index } => {
+                walk(parent, full, bare);
+                full.push_str(&format!("[{index}]"));
+            }
+            Path::Map { parent, key } => {
+                walk(parent, full, bare);
+                if !full.is_empty() {
+                    full.push('.');
+                }
+                full.push_str(key);
+                bare.push(key.clone());
+            }
+            Path::Some { parent }
+            | Path::NewtypeStruct { parent }
+            | Path::NewtypeVariant { parent } => walk(parent, full, bare),
+        }
+    }
+    let mut full = String::new();
+    let mut bare = Vec::new();
+    walk(p, &mut full, &mut bare);
+    bare.pop();
+    (full, bare.join("."))
+}
+
+/// The closest known key to a misspelt one, if close enough to be a typo.
+pub fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(key, k), *k))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_shapes_match_model() {
+        let p = Profile {
+            onset: Onset::Exponential,
+            onset_months: 2.5,
+            plateau_until: 9.0,
+            half_life_months: Some(12.0 * std::f64::consts::LN_2),
+        };
+        // calibration.md §12: δ(t)/δmax = (1−e^(−t/2.5))·e^(−max(0,t−9)/12).
+        for t in [1.0, 3.0, 6.0, 12.0, 24.0, 36.0] {
+            let want = (1.0 - (-t / 2.5f64).exp()) * (-(t - 9.0f64).max(0.0) / 12.0).exp();
+            assert!((p.at(t) - want).abs() < 1e-12, "t = {t}");
+        }
+        let lin = Profile {
+            onset: Onset::Linear,
+            onset_months: 2.0,
+            plateau_until: 3.0,
+            half_life_months: None,
+        };
+        assert_eq!(lin.at(1.0), 0.5);
+        assert_eq!(lin.at(2.0), 1.0);
+        assert_eq!(lin.at(100.0), 1.0);
+    }
+
+    #[test]
+    fn suggestion_finds_typos() {
+        assert_eq!(
+            suggest("monthly_rte", file::known_keys("dropout")),
+            Some("monthly_rate")
+        );
+        assert_eq!(suggest("zzz", file::known_keys("dropout")), None);
+    }
+}
