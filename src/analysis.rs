@@ -202,17 +202,16 @@ mod tests {
 
     /// A trial with no missing values from (baseline, follow-up) pairs per arm.
     fn trial(control: &[(f64, f64)], treatment: &[(f64, f64)]) -> TrialData {
-        let mut d = TrialData {
-            visits: 1,
-            n: [control.len(), treatment.len()],
-            ..Default::default()
-        };
-        for &(x, y) in control.iter().chain(treatment) {
-            d.baseline.push(x);
-            d.values.push(y);
-            d.observed.push(1);
-        }
-        d
+        let (baseline, values): (Vec<f64>, Vec<f64>) =
+            control.iter().chain(treatment).copied().unzip();
+        let n = baseline.len();
+        TrialData::new(
+            1,
+            [control.len(), treatment.len()],
+            baseline,
+            values,
+            vec![1; n],
+        )
     }
 
     fn settings(method: Method) -> Analysis {

@@ -161,6 +161,32 @@ pub struct TrialData {
 }
 
 impl TrialData {
+    /// A trial from given data (for analysing data that were not simulated).
+    /// `values` holds `visits` entries per patient (NaN when missing), and
+    /// `observed[i]` the number of visits patient `i` was observed at.
+    ///
+    /// # Panics
+    /// If the lengths do not match `n` and `visits`.
+    pub fn new(
+        visits: usize,
+        n: [usize; 2],
+        baseline: Vec<f64>,
+        values: Vec<f64>,
+        observed: Vec<usize>,
+    ) -> Self {
+        let total = n[0] + n[1];
+        assert!(baseline.len() == total && observed.len() == total);
+        assert_eq!(values.len(), total * visits);
+        TrialData {
+            visits,
+            n,
+            baseline,
+            values,
+            observed,
+            z: Vec::new(),
+        }
+    }
+
     /// Index range of an arm's patients.
     pub fn arm(&self, arm: usize) -> std::ops::Range<usize> {
         if arm == CONTROL {
@@ -228,11 +254,11 @@ pub fn simulate_trial(
 
             let row = &mut data.values[i * v..(i + 1) * v];
             let mut e = e0;
-            for k in 0..v {
+            for (k, y) in row.iter_mut().enumerate() {
                 e = plan.phi[k] * e + plan.innovation_sd[k] * data.z[k];
                 let specific =
                     treated * (responder * (setting.d + b) * plan.effect_shape[k] + bias);
-                row[k] = o.measure(o.mu0 + u + placebo_peak * plan.placebo_shape[k] + specific + e);
+                *y = o.measure(o.mu0 + u + placebo_peak * plan.placebo_shape[k] + specific + e);
             }
 
             let mut observed = v;

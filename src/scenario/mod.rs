@@ -818,10 +818,16 @@ fn deserialize(table: toml::Table) -> Result<ScenarioFile> {
     }
     parsed.map_err(|e| {
         let path = track.path().to_string();
-        let message = e.to_string();
+        // toml's own message may add "in `path`" and more lines; the path is named once, below.
+        let full = e.to_string();
+        let first = full.lines().next().unwrap_or("").trim_end();
+        let message = match first.rfind(" in `") {
+            Some(i) if first.ends_with('`') => first[..i].to_string(),
+            _ => first.to_string(),
+        };
         // serde says "missing field `x`" at the parent; name the key itself.
         if let Some(rest) = message.strip_prefix("missing field `") {
-            let key = rest.trim_end_matches('`');
+            let key = rest.split('`').next().unwrap_or(rest);
             let field = if path == "." || path.is_empty() {
                 key.to_string()
             } else {
@@ -837,10 +843,7 @@ fn deserialize(table: toml::Table) -> Result<ScenarioFile> {
         } else {
             path
         };
-        Error::Shape {
-            field,
-            message: message.replace('\n', " "),
-        }
+        Error::Shape { field, message }
     })
 }
 

@@ -1,0 +1,317 @@
+//! Statistical calibration: stochastic results (fixed seeds) against exact or
+//! analytic values, each within 4 Monte Carlo standard errors, the SE written
+//! out (Morris, White & Crowther 2019).
+
+use trialsim::engine::{RunOptions, Simulator, run};
+use trialsim::simulate::{CONTROL, TREATMENT, TrialData};
+use trialsim::{Scenario, metrics::Estimate};
+
+fn scenario(text: &str) -> Scenario {
+    Scenario::from_toml_str(text, "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn metric(sc: &Scenario, name: &str) -> Estimate {
+    let result = run(sc, &RunOptions::default()).unwrap();
+    *result.design_points[0].metrics.get(name).unwrap()
+}
+
+/// Asserts |estimate − truth| ≤ 4·se and says so in the message.
+fn within_4se(what: &str, estimate: f64, truth: f64, se: f64) {
+    assert!(
+        (estimate - truth).abs() <= 4.0 * se,
+        "{what}: {estimate:.5} vs {truth:.5}, 4 SE = {:.5}",
+        4.0 * se
+    );
+}
+
+/// A null scenario shaped like the default (bounded, rounded scale with an
+/// entry criterion and a placebo response) with no effect, heterogeneity,
+/// bias or dropout.
+fn null_scenario(method: &str, missing: &str) -> String {
+    format!(
+        r#"
+name = "null"
+seed = 7
+replicates = 20000
+[outcome]
+mu0 = 50.0
+subject_sd = 16.0
+residual_sd = 17.0
+rho = 0.8
+min = 0.0
+max = 100.0
+resolution = 1.0
+inclusion = 40.0
+mcid = 10.0
+[visits]
+months = [1, 3, 6, 12]
+primary = 12
+[placebo]
+peak = -13.0
+onset_months = 1.5
+plateau_until = 6.0
+half_life_months = 10.0
+tau = 7.0
+[effect]
+peak = 0.0
+patient_sd = 8.0
+[design]
+n_per_arm = 15
+[analysis]
+method = "{method}"
+missing = "{missing}"
+by_visit = false
+"#
+    )
+}
+
+#[test]
+fn type_i_error_is_alpha_for_every_method() {
+    // Under the null both arms are exchangeable, so each test holds its level.
+    // SE = sqrt(0.05 · 0.95 / 20000) = 0.00154; 4 SE = 0.0062.
+    let se = (0.05f64 * 0.95 / 20000.0).sqrt();
+    for method in ["welch_change", "ancova"] {
+        for missing in ["complete_case", "locf", "bocf"] {
+            let sc = scenario(&null_scenario(method, missing));
+            let power = metric(&sc, "power");
+            assert_eq!(power.n, 20000);
+            within_4se(
+                &format!("type I error {method}/{missing}"),
+                power.estimate.unwrap(),
+                0.05,
+                se,
+            );
+        }
+    }
+}
+
+#[test]
+fn type_i_error_holds_under_mcar_dropout() {
+    // MCAR dropout with equal arms keeps the arms exchangeable.
+    let se = (0.05f64 * 0.95 / 20000.0).sqrt();
+    for method in ["welch_change", "ancova"] {
+        let text = null_scenario(method, "complete_case")
+            + "[dropout]\nmechanism = \"mcar\"\nmonthly_rate = 0.03\n";
+        let power = metric(&scenario(&text), "power");
+        within_4se(&format!("MCAR {method}"), power.estimate.unwrap(), 0.05, se);
+    }
+}
+
+/// Two-sample design where Welch on change is the two-sample t-test with
+/// d = 0.5: no placebo, onset complete before the primary visit, no decay,
+/// subject_sd = 0, rho = 0, no dropout, unbounded scale.
+fn power_scenario(n: u64) -> Scenario {
+    let peak = 0.5 * 2f64.sqrt() * 10.0;
+    scenario(&format!(
+        r#"
+name = "power"
+seed = 11
+replicates = 20000
+[outcome]
+lower_is_better = false
+mu0 = 50.0
+subject_sd = 0.0
+residual_sd = 10.0
+rho = 0.0
+[visits]
+months = [1, 3]
+primary = 3
+[effect]
+peak = {peak}
+onset = "linear"
+onset_months = 2.0
+[design]
+n_per_arm = {n}
+[analysis]
+method = "welch_change"
+by_visit = false
+"#
+    ))
+}
+
+#[test]
+fn welch_power_matches_noncentral_t() {
+    // Exact power of the two-sided pooled two-sample t-test, alpha 0.05, d = 0.5,
+    // from the noncentral t (scipy.stats.nct 1.17.1; statsmodels TTestIndPower
+    // agrees to 5e-16). Welch's df differ from 2n − 2 by a negligible amount here.
+    for (n, exact) in [(30, 0.4778965207601648f64), (64, 0.8014595579222541)] {
+        let power = metric(&power_scenario(n), "power");
+        let se = (exact * (1.0 - exact) / 20000.0).sqrt();
+        within_4se(
+            &format!("power at n = {n}"),
+            power.estimate.unwrap(),
+            exact,
+            se,
+        );
+    }
+}
+
+#[test]
+fn unbiased_and_covering_without_dropout_or_clamping() {
+    // Design of the power test: the truth is theta = 7.07 at month 3.
+    let sc = power_scenario(30);
+    let result = run(&sc, &RunOptions::default()).unwrap();
+    let m = &result.design_points[0].metrics;
+    let bias = m.get("bias").unwrap();
+    within_4se("bias", bias.estimate.unwrap(), 0.0, bias.mc_se.unwrap());
+    let cov = m.get("coverage").unwrap();
+    let se = (0.95f64 * 0.05 / 20000.0).sqrt();
+    within_4se("coverage", cov.estimate.unwrap(), 0.95, se);
+}
+
+/// Mean and SD of a slice.
+fn mean_sd(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, v.sqrt())
+}
+
+fn corr(xs: &[f64], ys: &[f64]) -> f64 {
+    let (mx, sx) = mean_sd(xs);
+    let (my, sy) = mean_sd(ys);
+    let n = xs.len() as f64;
+    xs.iter()
+        .zip(ys)
+        .map(|(x, y)| (x - mx) * (y - my))
+        .sum::<f64>()
+        / ((n - 1.0) * sx * sy)
+}
+
+/// Values of one arm at visit `k` (observed patients only), with their baselines.
+fn arm_values(d: &TrialData, arm: usize, k: usize) -> (Vec<f64>, Vec<f64>) {
+    d.arm(arm)
+        .filter(|&i| d.observed[i] > k)
+        .map(|i| (d.baseline[i], d.value(i, k)))
+        .unzip()
+}
+
+#[test]
+fn one_large_trial_reproduces_the_model_moments() {
+    let sc = scenario(
+        r#"
+name = "moments"
+seed = 3
+[outcome]
+mu0 = 55.0
+subject_sd = 10.0
+residual_sd = 12.0
+rho = 0.8
+[visits]
+months = [1, 3, 6, 12]
+primary = 12
+[placebo]
+peak = -10.0
+onset_months = 1.0
+plateau_until = 3.0
+half_life_months = 12.0
+[effect]
+peak = -8.0
+onset = "exponential"
+onset_months = 2.0
+plateau_until = 3.0
+half_life_months = 6.0
+patient_sd = 5.0
+[dropout]
+mechanism = "mcar"
+monthly_rate = 0.02
+[design]
+n_per_arm = 200000
+[analysis]
+method = "ancova"
+"#,
+    );
+    let trial = Simulator::new(&sc, sc.seed).one_trial(0);
+    let d = &trial.data;
+    let n = 200000.0f64;
+    let (s_subj, s_res) = (10.0f64, 12.0f64);
+    let total_sd = (s_subj * s_subj + s_res * s_res).sqrt();
+
+    // Baseline mean and SD (SE of an SD ≈ SD / sqrt(2n)).
+    let base: Vec<f64> = d.arm(CONTROL).map(|i| d.baseline[i]).collect();
+    let (m0, sd0) = mean_sd(&base);
+    within_4se("baseline mean", m0, 55.0, total_sd / n.sqrt());
+    within_4se("baseline SD", sd0, total_sd, total_sd / (2.0 * n).sqrt());
+
+    // MCAR completion: P(observed at month t) = (1 − 0.02)^t, binomial SE.
+    for (k, &t) in sc.visits.months.iter().enumerate() {
+        let p = 0.98f64.powf(t);
+        let seen = d.arm(CONTROL).filter(|&i| d.observed[i] > k).count() as f64 / n;
+        within_4se(
+            &format!("completion at {t}"),
+            seen,
+            p,
+            (p * (1.0 - p) / n).sqrt(),
+        );
+    }
+
+    // Placebo curve: mean change in the control arm is P(t) (SE from the change SD).
+    for (k, &t) in sc.visits.months.iter().enumerate() {
+        let (x, y) = arm_values(d, CONTROL, k);
+        let change: Vec<f64> = y.iter().zip(&x).map(|(y, x)| y - x).collect();
+        let (m, sd) = mean_sd(&change);
+        let want = -10.0 * sc.placebo.profile.at(t);
+        within_4se(
+            &format!("placebo at {t}"),
+            m,
+            want,
+            sd / (change.len() as f64).sqrt(),
+        );
+
+        // Correlation of baseline and visit among completers (AR(1) + intercept):
+        // (s² + r² rho^t) / (s² + r²); SE ≈ (1 − r²)/sqrt(n).
+        let r = (s_subj.powi(2) + s_res.powi(2) * 0.8f64.powf(t)) / total_sd.powi(2);
+        let got = corr(&x, &y);
+        within_4se(
+            &format!("corr(0, {t})"),
+            got,
+            r,
+            (1.0 - r * r) / (x.len() as f64).sqrt(),
+        );
+
+        // Effect curve: difference in mean change is D0 · g(t) (responder fraction 1).
+        let (xt, yt) = arm_values(d, TREATMENT, k);
+        let ct: Vec<f64> = yt.iter().zip(&xt).map(|(y, x)| y - x).collect();
+        let (mt, sdt) = mean_sd(&ct);
+        let se = (sd * sd / change.len() as f64 + sdt * sdt / ct.len() as f64).sqrt();
+        let want = -8.0 * sc.effect.profile.at(t);
+        within_4se(&format!("effect at {t}"), mt - m, want, se);
+    }
+
+    // Correlation between two post-baseline visits, 1 and 12 (11 months apart).
+    let both: Vec<(f64, f64)> = d
+        .arm(CONTROL)
+        .filter(|&i| d.observed[i] > 3)
+        .map(|i| (d.value(i, 0), d.value(i, 3)))
+        .collect();
+    let (a, b): (Vec<f64>, Vec<f64>) = both.into_iter().unzip();
+    let r = (s_subj.powi(2) + s_res.powi(2) * 0.8f64.powf(11.0)) / total_sd.powi(2);
+    within_4se(
+        "corr(1, 12)",
+        corr(&a, &b),
+        r,
+        (1.0 - r * r) / (a.len() as f64).sqrt(),
+    );
+}
+
+#[test]
+fn default_scenario_enrolled_baseline() {
+    // calibration.md §6/§12: enrolled baseline mean about 60–65 and SD about 15;
+    // mu0 = 50 before the entry cut (truncated normal: mean 62.76, SD 15.95 by
+    // scipy.stats.truncnorm, before clamping and rounding). Few values on the bounds.
+    let mut sc = Scenario::default_scenario();
+    sc.design.n_control = 100_000;
+    sc.design.n_treatment = 100_000;
+    let trial = Simulator::new(&sc, sc.seed).one_trial(0);
+    let base = &trial.data.baseline;
+    let (m, sd) = mean_sd(base);
+    assert!((60.0..=65.0).contains(&m), "enrolled baseline mean {m}");
+    assert!((13.0..=17.0).contains(&sd), "enrolled baseline SD {sd}");
+    let on_bounds = base.iter().filter(|&&y| y <= 0.0 || y >= 100.0).count() as f64;
+    assert!(
+        on_bounds / base.len() as f64 <= 0.03,
+        "share on bounds {}",
+        on_bounds
+    );
+    assert!(base.iter().all(|&y| y >= 40.0), "entry criterion");
+}

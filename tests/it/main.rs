@@ -1,0 +1,7 @@
+//! Integration tests, one binary: reference values, calibration within Monte
+//! Carlo error, reproducibility, and the command line.
+
+mod calibration;
+mod cli;
+mod determinism;
+mod reference;

@@ -1,0 +1,222 @@
+//! Deterministic reference values (tolerance policy: 1e-6 relative, 1e-9
+//! absolute near zero; see `assert_close`).
+//!
+//! Source: Python 3.11.7 with scipy 1.17.1 (`scipy.stats.ttest_ind(...,
+//! equal_var=False)`, `scipy.stats.t.ppf`) and statsmodels 0.15.0
+//! (`statsmodels.formula.api.ols("y1 ~ arm + y0")`), values printed with
+//! `repr()` (full double precision) on the data sets below.
+
+use trialsim::analysis::analyse;
+use trialsim::scenario::{Analysis, Method, Missing, Sided};
+use trialsim::simulate::TrialData;
+
+/// |a − b| ≤ 1e-6·|b|, or ≤ 1e-9 when b is near zero.
+pub fn assert_close(what: &str, got: f64, want: f64) {
+    let tol = (1e-6 * want.abs()).max(1e-9);
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got:.17}, want {want:.17} (tolerance {tol:e})"
+    );
+}
+
+const A_CONTROL_Y0: [f64; 7] = [62.0, 55.5, 70.2, 48.9, 66.1, 58.4, 73.0];
+const A_CONTROL_Y1: [f64; 7] = [60.1, 54.0, 67.8, 49.5, 63.9, 57.2, 70.4];
+const A_TREAT_Y0: [f64; 9] = [64.3, 52.7, 71.8, 59.0, 45.6, 68.2, 61.5, 56.9, 75.4];
+const A_TREAT_Y1: [f64; 9] = [51.2, 49.9, 55.0, 57.3, 41.8, 50.6, 58.7, 44.1, 62.0];
+
+const B_CONTROL_Y0: [f64; 5] = [58.2, 66.7, 49.3, 71.5, 62.8];
+const B_CONTROL_Y1: [f64; 5] = [55.9, 66.0, 50.4, 68.1, 58.3];
+const B_TREAT_Y0: [f64; 12] = [
+    63.4, 57.1, 69.9, 52.6, 74.2, 60.5, 47.8, 66.3, 55.0, 71.1, 59.7, 64.8,
+];
+const B_TREAT_Y1: [f64; 12] = [
+    54.0, 52.3, 58.6, 50.1, 61.7, 49.9, 46.2, 57.4, 48.8, 60.3, 55.5, 52.9,
+];
+
+fn trial(cy0: &[f64], cy1: &[f64], ty0: &[f64], ty1: &[f64]) -> TrialData {
+    let baseline: Vec<f64> = cy0.iter().chain(ty0).copied().collect();
+    let values: Vec<f64> = cy1.iter().chain(ty1).copied().collect();
+    let n = baseline.len();
+    TrialData::new(1, [cy0.len(), ty0.len()], baseline, values, vec![1; n])
+}
+
+fn settings(method: Method, sided: Sided) -> Analysis {
+    Analysis {
+        method,
+        missing: Missing::CompleteCase,
+        alpha: 0.05,
+        sided,
+        by_visit: false,
+        replication: false,
+    }
+}
+
+struct Reference {
+    estimate: f64,
+    se: f64,
+    df: f64,
+    t: f64,
+    p: f64,
+    ci: (f64, f64),
+}
+
+fn check(label: &str, data: &TrialData, method: Method, sided: Sided, want: &Reference) {
+    let a = analyse(data, 0, &settings(method, sided), -1.0);
+    let r = a.result.expect("estimable");
+    assert_close(&format!("{label} estimate"), r.estimate, want.estimate);
+    assert_close(&format!("{label} se"), r.se, want.se);
+    assert_close(&format!("{label} df"), r.df, want.df);
+    assert_close(&format!("{label} t"), r.t, want.t);
+    assert_close(&format!("{label} p"), r.p_value, want.p);
+    assert_close(&format!("{label} ci_low"), r.ci_low, want.ci.0);
+    assert_close(&format!("{label} ci_high"), r.ci_high, want.ci.1);
+}
+
+#[test]
+fn welch_change_matches_scipy() {
+    let a = trial(&A_CONTROL_Y0, &A_CONTROL_Y1, &A_TREAT_Y0, &A_TREAT_Y1);
+    let b = trial(&B_CONTROL_Y0, &B_CONTROL_Y1, &B_TREAT_Y0, &B_TREAT_Y1);
+    let (est_a, se_a, df_a, t_a) = (
+        -7.822222222222226,
+        2.2148080683304014,
+        8.566707739511523,
+        -3.531783333315598,
+    );
+    check(
+        "A two-sided",
+        &a,
+        Method::WelchChange,
+        Sided::Two,
+        &Reference {
+            estimate: est_a,
+            se: se_a,
+            df: df_a,
+            t: t_a,
+            p: 0.006914061117648889,
+            ci: (-12.87136242147776, -2.773082022966692),
+        },
+    );
+    // One-sided in the favourable (lower) direction: scipy `alternative='less'`,
+    // and the two-sided 90% interval.
+    check(
+        "A one-sided",
+        &a,
+        Method::WelchChange,
+        Sided::One,
+        &Reference {
+            estimate: est_a,
+            se: se_a,
+            df: df_a,
+            t: t_a,
+            p: 0.0034570305588244444,
+            ci: (-11.905720062820052, -3.7387243816244),
+        },
+    );
+    check(
+        "B two-sided",
+        &b,
+        Method::WelchChange,
+        Sided::Two,
+        &Reference {
+            estimate: -5.931666666666667,
+            se: 1.487361826194354,
+            df: 12.946049609932306,
+            t: -3.9880455193903668,
+            p: 0.0015586475256673241,
+            ci: (-9.146278268378369, -2.7170550649549647),
+        },
+    );
+}
+
+#[test]
+fn ancova_matches_statsmodels() {
+    let a = trial(&A_CONTROL_Y0, &A_CONTROL_Y1, &A_TREAT_Y0, &A_TREAT_Y1);
+    let b = trial(&B_CONTROL_Y0, &B_CONTROL_Y1, &B_TREAT_Y0, &B_TREAT_Y1);
+    check(
+        "A ancova",
+        &a,
+        Method::Ancova,
+        Sided::Two,
+        &Reference {
+            estimate: -7.9281560409564635,
+            se: 2.0199576974961166,
+            df: 13.0,
+            t: -3.9249119180980796,
+            p: 0.001742155406562999,
+            ci: (-12.292009338007823, -3.5643027439051043),
+        },
+    );
+    check(
+        "B ancova",
+        &b,
+        Method::Ancova,
+        Sided::Two,
+        &Reference {
+            estimate: -5.872865191447722,
+            se: 1.10382486795221,
+            df: 14.0,
+            t: -5.320468275318822,
+            p: 0.00010808135498237474,
+            ci: (-8.24033407402425, -3.5053963088711937),
+        },
+    );
+}
+
+#[test]
+fn relabelling_arms_flips_the_estimate_and_keeps_p() {
+    let a = trial(&A_CONTROL_Y0, &A_CONTROL_Y1, &A_TREAT_Y0, &A_TREAT_Y1);
+    let swapped = trial(&A_TREAT_Y0, &A_TREAT_Y1, &A_CONTROL_Y0, &A_CONTROL_Y1);
+    for method in [Method::WelchChange, Method::Ancova] {
+        let x = analyse(&a, 0, &settings(method, Sided::Two), -1.0)
+            .result
+            .unwrap();
+        let y = analyse(&swapped, 0, &settings(method, Sided::Two), -1.0)
+            .result
+            .unwrap();
+        assert_close("flipped estimate", y.estimate, -x.estimate);
+        assert_close("same p", y.p_value, x.p_value);
+    }
+}
+
+#[test]
+fn missing_data_methods_use_the_right_values() {
+    // Control: 3 patients, treatment: 3; two visits. Patient 0 leaves before
+    // visit 1 (observed 0 visits), patient 3 before visit 2 (observed 1).
+    let nan = f64::NAN;
+    let baseline = vec![50.0, 52.0, 48.0, 60.0, 58.0, 61.0];
+    let values = vec![
+        nan, nan, 45.0, 40.0, 44.0, 41.0, // control
+        50.0, nan, 47.0, 42.0, 49.0, 40.0, // treatment
+    ];
+    let observed = vec![0, 2, 2, 1, 2, 2];
+    let d = TrialData::new(2, [3, 3], baseline, values, observed);
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let cases = [
+        // (missing, control changes at visit 2, treatment changes at visit 2)
+        (Missing::CompleteCase, vec![-12.0, -7.0], vec![-16.0, -21.0]),
+        (
+            Missing::Locf,
+            vec![0.0, -12.0, -7.0],
+            vec![-10.0, -16.0, -21.0],
+        ),
+        (
+            Missing::Bocf,
+            vec![0.0, -12.0, -7.0],
+            vec![0.0, -16.0, -21.0],
+        ),
+    ];
+    for (missing, c, t) in cases {
+        let s = Analysis {
+            missing,
+            ..settings(Method::WelchChange, Sided::Two)
+        };
+        let a = analyse(&d, 1, &s, -1.0);
+        assert_eq!(
+            (a.n_control, a.n_treatment),
+            (c.len(), t.len()),
+            "{missing:?}"
+        );
+        let r = a.result.expect("estimable");
+        assert_close(&format!("{missing:?}"), r.estimate, mean(&t) - mean(&c));
+    }
+}
