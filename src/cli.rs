@@ -8,9 +8,9 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "trialsim", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The command to run.
+    /// The command to run; none = `run` of the default scenario.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The commands of INTERFACE.md.
@@ -43,7 +43,7 @@ pub enum Command {
 }
 
 /// Flags of `run`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct RunArgs {
     /// Scenario file (TOML); omit for the default scenario (configs/msc_knee_oa.toml).
     pub scenario: Option<PathBuf>,

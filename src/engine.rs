@@ -110,22 +110,26 @@ impl<'a> Simulator<'a> {
 
     /// Simulates and analyses replicate `replicate`'s first trial, as `run` does.
     pub fn one_trial(&self, replicate: u64) -> OneTrial {
-        let setting = Setting::draw(self.sc, self.key, replicate);
         let mut data = TrialData::default();
-        simulate_trial(
-            self.sc, &self.plan, self.key, replicate, 0, &setting, &mut data,
-        );
-        let analysed = analyse(
-            &data,
-            self.sc.visits.primary,
-            &self.sc.analysis,
-            self.sc.outcome.s,
-        );
+        let (setting, analysed) = self.trial_into(replicate, &mut data);
         OneTrial {
             data,
             setting,
             analysed,
         }
+    }
+
+    /// Like [`Simulator::one_trial`], reusing `data`'s buffers (no allocation once warm).
+    pub fn trial_into(&self, replicate: u64, data: &mut TrialData) -> (Setting, Analysed) {
+        let setting = Setting::draw(self.sc, self.key, replicate);
+        simulate_trial(self.sc, &self.plan, self.key, replicate, 0, &setting, data);
+        let analysed = analyse(
+            data,
+            self.sc.visits.primary,
+            &self.sc.analysis,
+            self.sc.outcome.s,
+        );
+        (setting, analysed)
     }
 
     /// Simulates replicate `replicate` and folds it into `acc`.

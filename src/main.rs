@@ -55,7 +55,10 @@ fn load(path: &Path) -> Result<Scenario> {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
-    match cli.command {
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Run(RunArgs::default()))
+    {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => {
             let sc = load(&scenario)?;

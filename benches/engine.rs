@@ -1,0 +1,106 @@
+//! Criterion benches: one trial (simulation + analysis at the primary visit)
+//! at n = 15, 30 and 200 per arm, the analyses alone, a full run, and the
+//! raw cost of the random draws one trial needs (the physical limit).
+//! Run with `cargo bench`; CI only checks that they build and run once
+//! (`cargo test --benches`), never their timings.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
+use rand_distr::StandardNormal;
+use std::hint::black_box;
+use trialsim::analysis::analyse;
+use trialsim::engine::{RunOptions, Simulator, run};
+use trialsim::simulate::TrialData;
+use trialsim::{Scenario, scenario::Method};
+
+fn scenario(n: usize) -> Scenario {
+    let mut sc = Scenario::default_scenario();
+    sc.design.n_control = n;
+    sc.design.n_treatment = n;
+    sc.analysis.by_visit = false;
+    sc.analysis.replication = false;
+    sc
+}
+
+fn one_trial(c: &mut Criterion) {
+    let mut group = c.benchmark_group("one_trial");
+    for n in [15usize, 30, 200] {
+        let sc = scenario(n);
+        let sim = Simulator::new(&sc, 1);
+        let mut data = TrialData::default();
+        let mut r = 0u64;
+        group.throughput(Throughput::Elements(1));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                r += 1;
+                black_box(sim.trial_into(r, &mut data))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn analyses(c: &mut Criterion) {
+    let mut group = c.benchmark_group("analysis");
+    for method in [Method::WelchChange, Method::Ancova] {
+        let mut sc = scenario(30);
+        sc.analysis.method = method;
+        let trial = Simulator::new(&sc, 1).one_trial(0);
+        group.bench_function(format!("{method:?}"), |b| {
+            b.iter(|| {
+                black_box(analyse(
+                    &trial.data,
+                    sc.visits.primary,
+                    &sc.analysis,
+                    sc.outcome.s,
+                ))
+            })
+        });
+    }
+    group.finish();
+}
+
+fn full_run(c: &mut Criterion) {
+    let mut group = c.benchmark_group("run_default");
+    group.sample_size(10);
+    let sc = Scenario::default_scenario();
+    let replicates = 10_000;
+    group.throughput(Throughput::Elements(replicates));
+    for threads in [1usize, 2] {
+        let opts = RunOptions {
+            replicates: Some(replicates),
+            threads: std::num::NonZeroUsize::new(threads),
+            ..Default::default()
+        };
+        group.bench_function(format!("{threads}_threads"), |b| {
+            b.iter(|| black_box(run(&sc, &opts).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+fn raw_draws(c: &mut Criterion) {
+    // The draws of one n = 30 trial of the default scenario: per patient one
+    // uniform, b_i, 5 innovations and at least one (u, e0) pair = 8 normals,
+    // plus up to 5 dropout uniforms.
+    let mut group = c.benchmark_group("raw_draws_per_trial_n30");
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    group.bench_function("60_patients", |b| {
+        b.iter(|| {
+            let mut acc = 0.0;
+            for _ in 0..60 {
+                for _ in 0..8 {
+                    acc += rng.sample::<f64, _>(StandardNormal);
+                }
+                for _ in 0..6 {
+                    acc += rng.random::<f64>();
+                }
+            }
+            black_box(acc)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, one_trial, analyses, full_run, raw_draws);
+criterion_main!(benches);
