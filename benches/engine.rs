@@ -63,7 +63,7 @@ fn analyses(c: &mut Criterion) {
 fn full_run(c: &mut Criterion) {
     let mut group = c.benchmark_group("run_default");
     group.sample_size(10);
-    let sc = Scenario::default_scenario();
+    let sc = trialsim::scenario::Study::from(Scenario::default_scenario());
     let replicates = 10_000;
     group.throughput(Throughput::Elements(replicates));
     for threads in [1usize, 2] {

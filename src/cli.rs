@@ -40,17 +40,44 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Find the smallest value of an integer parameter whose power reaches a target.
+    Size(SizeArgs),
 }
 
-/// Flags of `run`.
+/// Flags of `size`.
+#[derive(Debug, Args)]
+pub struct SizeArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Target power, in (0, 1).
+    #[arg(long)]
+    pub target_power: f64,
+    /// Dotted path of the integer parameter to search.
+    #[arg(long, default_value = "design.n_per_arm")]
+    pub param: String,
+    /// Smallest value searched.
+    #[arg(long, default_value_t = 2)]
+    pub min: i64,
+    /// Largest value searched.
+    #[arg(long, default_value_t = 1000)]
+    pub max: i64,
+    /// Also require the exaggeration ratio (type_m) to be at most this.
+    #[arg(long)]
+    pub max_type_m: Option<f64>,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Flags shared by `run` and `size`.
 #[derive(Debug, Args, Default)]
-pub struct RunArgs {
-    /// Scenario file (TOML); omit for the default scenario (configs/msc_knee_oa.toml).
-    pub scenario: Option<PathBuf>,
-    /// Output folder [default: outputs/<scenario name>].
+pub struct CommonArgs {
+    /// Output folder [default: outputs/<scenario name> for run, outputs/<scenario name>_size for size].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Number of replicates R (overrides the scenario's).
+    /// Number of replicates R per design point (overrides the scenario's).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub replicates: Option<u64>,
     /// Seed (overrides the scenario's).
@@ -59,10 +86,25 @@ pub struct RunArgs {
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long)]
     pub threads: Option<NonZeroUsize>,
-    /// Print nothing but errors.
+    /// Add replicates until the MC SE of power at every design point is at most this.
+    #[arg(long)]
+    pub precision: Option<f64>,
+    /// Ceiling on replicates per design point with --precision.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_replicates: u64,
+    /// Print nothing but errors (no progress bar, no summary, no warnings).
     #[arg(long)]
     pub quiet: bool,
     /// Replace an output folder that holds another scenario's or seed's results.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Flags of `run`.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Scenario file (TOML); omit for the default scenario (configs/msc_knee_oa.toml).
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }

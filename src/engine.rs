@@ -11,7 +11,7 @@ use crate::analysis::{Analysed, analyse};
 use crate::error::{Error, Result};
 use crate::metrics::{Accumulator, Metrics, PrimaryRecord, Truth, VisitMetrics, judge};
 use crate::rng::Key;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Study};
 use crate::simulate::{Plan, Setting, TrialData, simulate_trial};
 use rayon::prelude::*;
 use std::num::NonZeroUsize;
@@ -30,7 +30,21 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Worker threads; `None` = all cores.
     pub threads: Option<NonZeroUsize>,
+    /// Target Monte Carlo SE of power at every design point (`--precision`):
+    /// replicates are added in whole blocks until it is reached.
+    pub precision: Option<f64>,
+    /// Ceiling on replicates per design point with `precision` (default 1 000 000).
+    pub max_replicates: Option<u64>,
 }
+
+/// Replicates judged before `--precision` may stop (MODEL.md §3 needs enough
+/// trials for a binomial SE to be trusted).
+pub const PRECISION_MIN_REPLICATES: u64 = 2000;
+/// Default ceiling with `--precision`.
+pub const DEFAULT_MAX_REPLICATES: u64 = 1_000_000;
+
+/// Progress callback: `(trials done, trials planned)`; returning `false` stops the run.
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) -> bool + Sync);
 
 /// Results of one design point.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +59,10 @@ pub struct DesignPointResult {
     pub metrics: Metrics,
     /// Per-visit results (empty when `analysis.by_visit = false`).
     pub by_visit: Vec<VisitMetrics>,
+    /// Replicates simulated at this design point.
+    pub replicates: u64,
+    /// Warnings about metrics too imprecise to read, each saying what to do.
+    pub warnings: Vec<String>,
 }
 
 /// Results of a run.
@@ -197,36 +215,103 @@ impl<'a> Simulator<'a> {
 
     /// Runs replicates `0..replicates` and returns the merged accumulator.
     pub fn accumulate(&self, replicates: u64) -> Accumulator {
-        let blocks = replicates.div_ceil(BLOCK);
-        let mut total: Option<Accumulator> = None;
-        let mut start = 0;
+        let mut total = None;
+        self.extend(&mut total, 0, replicates, &|_| true);
+        total.unwrap_or_else(|| Accumulator::new(0))
+    }
+
+    /// Folds replicates `from..to` into `total` (`from` a multiple of [`BLOCK`]),
+    /// block by block in index order, so extending a run gives the same bits as
+    /// running it whole. `chunk_done(n)` is told after each chunk of `n`
+    /// replicates; returning `false` stops early (and returns `false`).
+    pub fn extend(
+        &self,
+        total: &mut Option<Accumulator>,
+        from: u64,
+        to: u64,
+        chunk_done: &dyn Fn(u64) -> bool,
+    ) -> bool {
+        debug_assert!(from.is_multiple_of(BLOCK));
+        let blocks = to.div_ceil(BLOCK);
+        let mut start = from / BLOCK;
         while start < blocks {
             let end = (start + CHUNK_BLOCKS).min(blocks);
             let parts: Vec<Accumulator> = (start..end)
                 .into_par_iter()
-                .map(|b| self.block(b * BLOCK..((b + 1) * BLOCK).min(replicates)))
+                .map(|b| self.block(b * BLOCK..((b + 1) * BLOCK).min(to)))
                 .collect();
             for part in parts {
                 match total.as_mut() {
-                    None => total = Some(part),
+                    None => *total = Some(part),
                     Some(t) => t.merge(&part),
                 }
             }
+            let done = (end * BLOCK).min(to) - (start * BLOCK);
             start = end;
+            if !chunk_done(done) {
+                return false;
+            }
         }
-        total.unwrap_or_else(|| Accumulator::new(0))
+        true
     }
 }
 
-/// Runs every design point of a scenario.
+/// Agresti–Coull shrunken SE of a proportion (z = 2): `p~ = (x + 2)/(n + 4)`,
+/// `sqrt(p~(1 − p~)/(n + 4))`. Unlike the plain binomial SE it is not 0 at
+/// p = 0 or 1, so a power near 0 or 1 cannot stop a precision run early.
+pub fn agresti_coull_se(p: f64, n: u64) -> f64 {
+    let n = n as f64;
+    let shrunk = (p * n + 2.0) / (n + 4.0);
+    (shrunk * (1.0 - shrunk) / (n + 4.0)).sqrt()
+}
+
+/// Replicates needed for an SE of `target` at the shrunken proportion.
+fn replicates_needed(p: f64, n: u64, target: f64) -> u64 {
+    let nf = n as f64;
+    let shrunk = (p * nf + 2.0) / (nf + 4.0);
+    (shrunk * (1.0 - shrunk) / (target * target) - 4.0)
+        .ceil()
+        .max(0.0) as u64
+}
+
+/// Runs every design point of a study.
 ///
 /// # Errors
 /// [`Error::Internal`] if the thread pool cannot be built.
-pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunResult> {
-    let seed = opts.seed.unwrap_or(sc.seed);
-    let replicates = opts.replicates.unwrap_or(sc.replicates);
+pub fn run(study: &Study, opts: &RunOptions) -> Result<RunResult> {
+    run_with_progress(study, opts, &|_, _| true)
+}
+
+/// [`run`] with a progress callback (trials done, trials planned); the callback
+/// returning `false` interrupts the run.
+///
+/// # Errors
+/// [`Error::Internal`] if the thread pool cannot be built;
+/// [`Error::Interrupted`] when the callback stops the run; [`Error::Invalid`]
+/// for a bad precision target.
+pub fn run_with_progress(
+    study: &Study,
+    opts: &RunOptions,
+    progress: Progress,
+) -> Result<RunResult> {
+    let seed = opts.seed.unwrap_or(study.seed);
+    let mut replicates = opts.replicates.unwrap_or(study.replicates);
     if replicates == 0 {
         return Err(Error::invalid("--replicates", 0, "must be at least 1"));
+    }
+    let max_replicates = opts.max_replicates.unwrap_or(DEFAULT_MAX_REPLICATES);
+    if let Some(se) = opts.precision {
+        if !(se > 0.0 && se < 0.5) {
+            return Err(Error::invalid("--precision", se, "must be in (0, 0.5)"));
+        }
+        if max_replicates < PRECISION_MIN_REPLICATES {
+            return Err(Error::invalid(
+                "--max-replicates",
+                max_replicates,
+                format!("must be at least {PRECISION_MIN_REPLICATES} with --precision"),
+            ));
+        }
+        replicates = PRECISION_MIN_REPLICATES;
     }
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = opts.threads {
@@ -235,20 +320,80 @@ pub fn run(sc: &Scenario, opts: &RunOptions) -> Result<RunResult> {
     let pool = builder
         .build()
         .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))?;
-    let sim = Simulator::new(sc, seed);
-    let acc = pool.install(|| sim.accumulate(replicates));
-    let (metrics, by_visit) = acc.finish(sim.truth());
+    let sims: Vec<Simulator> = study
+        .points
+        .iter()
+        .map(|p| Simulator::new(&p.scenario, seed))
+        .collect();
+    let mut accs: Vec<Option<Accumulator>> = vec![None; sims.len()];
+    let points = sims.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let mut current = 0u64;
+    loop {
+        let planned = points * replicates;
+        for (sim, acc) in sims.iter().zip(accs.iter_mut()) {
+            let completed = pool.install(|| {
+                sim.extend(acc, current, replicates, &|n| {
+                    let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+                    progress(d, planned)
+                })
+            });
+            if !completed {
+                return Err(Error::Interrupted(format!(
+                    "{} of {} trials done",
+                    done.load(std::sync::atomic::Ordering::Relaxed),
+                    planned
+                )));
+            }
+        }
+        current = replicates;
+        let Some(target) = opts.precision else { break };
+        // The largest R any design point needs for its power SE to reach the target.
+        let needed = accs
+            .iter()
+            .filter_map(|a| a.as_ref())
+            .map(|a| {
+                let p = a.power_estimate();
+                let se =
+                    agresti_coull_se(p, replicates).max((p * (1.0 - p) / replicates as f64).sqrt());
+                if se <= target {
+                    0
+                } else {
+                    replicates_needed(p, replicates, target)
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        if needed == 0 || replicates >= max_replicates {
+            break;
+        }
+        let next = needed.div_ceil(BLOCK) * BLOCK;
+        replicates = next.max(replicates + BLOCK).min(max_replicates);
+    }
+    let design_points = sims
+        .iter()
+        .zip(accs)
+        .zip(&study.points)
+        .map(|((sim, acc), point)| {
+            let acc = acc.unwrap_or_else(|| Accumulator::new(0));
+            let (metrics, by_visit) = acc.finish(sim.truth());
+            let warnings = crate::metrics::warnings(&metrics, replicates, opts.precision);
+            DesignPointResult {
+                params: point.params.clone(),
+                truth: sim.truth().clone(),
+                month: point.scenario.visits.primary_month(),
+                metrics,
+                by_visit,
+                replicates,
+                warnings,
+            }
+        })
+        .collect();
     Ok(RunResult {
-        scenario: sc.name.clone(),
+        scenario: study.name.clone(),
         seed,
         replicates,
-        months: sc.visits.months.clone(),
-        design_points: vec![DesignPointResult {
-            params: Vec::new(),
-            truth: sim.truth().clone(),
-            month: sc.visits.primary_month(),
-            metrics,
-            by_visit,
-        }],
+        months: study.points[0].scenario.visits.months.clone(),
+        design_points,
     })
 }

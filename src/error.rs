@@ -74,23 +74,30 @@ pub enum Error {
     /// Bad input file content or command-line usage that is not a scenario key.
     #[error("{0}")]
     Usage(String),
+    /// `size` found no value within its bounds that reaches the target (exit code 3).
+    #[error("{0}")]
+    NotFound(String),
+    /// The run was interrupted (exit code 130).
+    #[error("interrupted: {0}")]
+    Interrupted(String),
     /// An internal failure: a bug, not the user's input.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl Error {
-    /// Whether this error is the user's input (exit code 2) rather than a bug (exit code 1).
+    /// Whether this error is the user's input (exit code 2).
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Error::Internal(_))
+        self.exit_code() == EXIT_BAD_INPUT
     }
 
     /// The documented exit code for this error.
     pub fn exit_code(&self) -> u8 {
-        if self.is_user_error() {
-            EXIT_BAD_INPUT
-        } else {
-            EXIT_INTERNAL
+        match self {
+            Error::NotFound(_) => EXIT_NOT_FOUND,
+            Error::Interrupted(_) => EXIT_INTERRUPTED,
+            Error::Internal(_) => EXIT_INTERNAL,
+            _ => EXIT_BAD_INPUT,
         }
     }
 

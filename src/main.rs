@@ -1,14 +1,16 @@
 //! The `trialsim` binary: parse → dispatch → map errors to exit codes.
 
 mod cli;
+mod progress;
 
 use clap::Parser;
-use cli::{Cli, Command, RunArgs};
+use cli::{Cli, Command, CommonArgs, RunArgs, SizeArgs};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use trialsim::error::EXIT_OK;
-use trialsim::{Error, Result, Scenario, dataset, engine, output};
+use trialsim::scenario::Study;
+use trialsim::{Error, Result, dataset, engine, output, sizing};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -36,7 +38,7 @@ fn print(text: &str) -> Result<()> {
     }
 }
 
-fn load(path: &Path) -> Result<Scenario> {
+fn load(path: &Path) -> Result<Study> {
     if path.is_dir() {
         return Err(Error::Usage(format!(
             "{}: is a folder; give a scenario file (TOML)",
@@ -51,7 +53,7 @@ fn load(path: &Path) -> Result<Scenario> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    Scenario::from_toml_str(&text, &path.display().to_string())
+    Study::from_toml_str(&text, &path.display().to_string())
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
@@ -60,9 +62,10 @@ fn dispatch(cli: Cli) -> Result<()> {
         .unwrap_or_else(|| Command::Run(RunArgs::default()))
     {
         Command::Run(args) => run(args),
+        Command::Size(args) => size(args),
         Command::Validate { scenario } => {
-            let sc = load(&scenario)?;
-            print(&sc.resolved_toml())
+            let study = load(&scenario)?;
+            print(&study.resolved_toml(study.seed, study.replicates))
         }
         Command::Dataset {
             scenario,
@@ -71,15 +74,21 @@ fn dispatch(cli: Cli) -> Result<()> {
             seed,
             out,
         } => {
-            let sc = load(&scenario)?;
-            if design_point != 0 {
-                return Err(Error::invalid(
+            let study = load(&scenario)?;
+            let count = study.points.len();
+            let point = study.points.get(design_point).ok_or_else(|| {
+                Error::invalid(
                     "--design-point",
                     design_point,
-                    "must be 0 (the scenario has 1 design point)",
-                ));
-            }
-            let sim = engine::Simulator::new(&sc, seed.unwrap_or(sc.seed));
+                    format!(
+                        "must be in [0, {}] (the scenario has {count} design point{})",
+                        count - 1,
+                        if count == 1 { "" } else { "s" }
+                    ),
+                )
+            })?;
+            let sc = &point.scenario;
+            let sim = engine::Simulator::new(sc, seed.unwrap_or(study.seed));
             let trial = sim.one_trial(replicate);
             let csv = dataset::dataset_csv(&trial, &sc.visits.months)?;
             dataset::write_atomic(&out, &csv)?;
@@ -90,26 +99,60 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
+fn run_options(c: &CommonArgs) -> engine::RunOptions {
+    engine::RunOptions {
+        replicates: c.replicates,
+        seed: c.seed,
+        threads: c.threads,
+        precision: c.precision,
+        max_replicates: Some(c.max_replicates),
+    }
+}
+
+/// Prints each design point's warnings to stderr.
+fn warn(result: &engine::RunResult, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for (j, dp) in result.design_points.iter().enumerate() {
+        for w in &dp.warnings {
+            let at = if result.design_points.len() > 1 {
+                format!(" (design point {j})")
+            } else {
+                String::new()
+            };
+            eprintln!("warning{at}: {w}");
+        }
+    }
+}
+
 fn run(args: RunArgs) -> Result<()> {
-    let sc = match &args.scenario {
+    let study = match &args.scenario {
         Some(path) => load(path)?,
-        None => Scenario::default_scenario(),
+        None => Study::default_study(),
     };
-    let opts = engine::RunOptions {
-        replicates: args.replicates,
-        seed: args.seed,
-        threads: args.threads,
-    };
-    let out = args
+    let c = &args.common;
+    let out = c
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("outputs").join(&sc.name));
+        .unwrap_or_else(|| PathBuf::from("outputs").join(&study.name));
+    let bar = progress::Bar::new(c.quiet);
     let started = std::time::Instant::now();
-    let result = engine::run(&sc, &opts)?;
+    let result = engine::run_with_progress(&study, &run_options(c), &|done, total| {
+        bar.update(done, total);
+        true
+    });
+    bar.finish();
+    let result = result?;
     let seconds = started.elapsed().as_secs_f64();
-    output::write_run(&out, &sc, &result, args.force)?;
-    if !args.quiet {
-        let trials = result.replicates as f64 * result.design_points.len() as f64;
+    output::write_run(&out, &study, &result, c.force)?;
+    warn(&result, c.quiet);
+    if !c.quiet {
+        let trials = result
+            .design_points
+            .iter()
+            .map(|d| d.replicates as f64)
+            .sum::<f64>();
         print(&format!(
             "{}\nwrote {}  ({:.2} s, {:.0} trials/s)\n",
             output::text_summary(&result).trim_end(),
@@ -119,4 +162,47 @@ fn run(args: RunArgs) -> Result<()> {
         ))?;
     }
     Ok(())
+}
+
+fn size(args: SizeArgs) -> Result<()> {
+    let study = load(&args.scenario)?;
+    let c = &args.common;
+    let out = c
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}_size", study.name)));
+    let opts = sizing::SizeOptions {
+        param: args.param.clone(),
+        target_power: args.target_power,
+        min: args.min,
+        max: args.max,
+        max_type_m: args.max_type_m,
+    };
+    let bar = progress::Bar::new(c.quiet);
+    let found = sizing::size(&study, &opts, &run_options(c), &|done, total| {
+        bar.update(done, total);
+        true
+    });
+    bar.finish();
+    let (answer, result) = found?;
+    output::write_run(&out, &study, &result, c.force)?;
+    warn(&result, c.quiet);
+    if !c.quiet {
+        for w in &answer.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    if args.json {
+        let json =
+            serde_json::to_string_pretty(&answer).map_err(|e| Error::Internal(e.to_string()))?;
+        print(&format!("{json}\n"))
+    } else if c.quiet {
+        Ok(())
+    } else {
+        print(&format!(
+            "{}wrote {}\n",
+            sizing::text_answer(&answer, args.target_power),
+            out.display()
+        ))
+    }
 }

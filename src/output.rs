@@ -6,7 +6,7 @@
 use crate::engine::{DesignPointResult, RunResult};
 use crate::error::{Error, Result};
 use crate::metrics::{Estimate, Metrics, VisitMetrics};
-use crate::scenario::Scenario;
+use crate::scenario::Study;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs;
@@ -29,9 +29,11 @@ struct SummaryJson<'a> {
 struct DesignPointJson<'a> {
     params: BTreeMap<&'a str, &'a toml::Value>,
     path: &'static str,
+    replicates: u64,
     truth: TruthJson,
     metrics: &'a Metrics,
     by_visit: &'a [VisitMetrics],
+    warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -54,6 +56,7 @@ fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
     DesignPointJson {
         params: dp.params.iter().map(|(k, v)| (k.as_str(), v)).collect(),
         path: "patients",
+        replicates: dp.replicates,
         truth: TruthJson {
             month: dp.month,
             theta: dp.truth.theta,
@@ -68,6 +71,7 @@ fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
         },
         metrics: &dp.metrics,
         by_visit: &dp.by_visit,
+        warnings: &dp.warnings,
     }
 }
 
@@ -149,42 +153,91 @@ fn toml_cell(v: &toml::Value) -> String {
     }
 }
 
-/// The short human summary printed by `run`.
+/// The short human summary printed by `run`: every headline metric for one
+/// design point, or a table with one row per design point for a sweep.
 pub fn text_summary(result: &RunResult) -> String {
+    let fmt = |e: Option<&Estimate>| match e.map(|e| (e.estimate, e.mc_se)) {
+        Some((Some(x), Some(se))) => format!("{x:.3} ± {se:.3}"),
+        Some((Some(x), None)) => format!("{x:.3}"),
+        _ => "undefined".to_string(),
+    };
     let mut out = String::new();
-    for dp in &result.design_points {
+    if let [dp] = result.design_points.as_slice() {
         out.push_str(&format!(
             "{}: R = {}, seed {}, primary visit month {}, true effect theta = {:.3}\n",
             result.scenario,
-            group_thousands(result.replicates),
+            group_thousands(dp.replicates),
             result.seed,
             month_label(dp.month),
             dp.truth.theta
         ));
-        for name in [
-            "power",
-            "power_favourable",
-            "type_s",
-            "type_m",
-            "bias",
-            "coverage",
-            "mcid_claim",
-            "claim_true",
-            "replication_same",
-            "not_estimable",
-        ] {
+        for name in HEADLINE {
             if let Some(e) = dp.metrics.get(name) {
-                let line = match (e.estimate, e.mc_se) {
-                    (Some(x), Some(se)) => format!("{x:.3} ± {se:.3} (MC SE, n = {})", e.n),
-                    (Some(x), None) => format!("{x:.3} (n = {})", e.n),
-                    _ => "undefined".to_string(),
+                let n = if e.estimate.is_some() {
+                    format!(" (MC SE, n = {})", e.n)
+                } else {
+                    String::new()
                 };
-                out.push_str(&format!("  {name:<18} {line}\n"));
+                out.push_str(&format!("  {name:<18} {}{n}\n", fmt(Some(e))));
             }
         }
+        return out;
+    }
+    let Some(first) = result.design_points.first() else {
+        return out;
+    };
+    out.push_str(&format!(
+        "{}: R = {} per design point, seed {}, primary visit month {} (± MC SE)\n",
+        result.scenario,
+        group_thousands(result.replicates),
+        result.seed,
+        month_label(first.month),
+    ));
+    let columns = ["power", "type_m", "coverage", "bias", "claim_true"];
+    let mut header: Vec<String> = first.params.iter().map(|(k, _)| k.clone()).collect();
+    header.extend(columns.iter().map(|c| c.to_string()));
+    let rows: Vec<Vec<String>> = result
+        .design_points
+        .iter()
+        .map(|dp| {
+            let mut row: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
+            row.extend(columns.iter().map(|c| fmt(dp.metrics.get(c))));
+            row
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
     }
     out
 }
+
+/// The metrics the one-design-point summary shows.
+const HEADLINE: [&str; 10] = [
+    "power",
+    "power_favourable",
+    "type_s",
+    "type_m",
+    "bias",
+    "coverage",
+    "mcid_claim",
+    "claim_true",
+    "replication_same",
+    "not_estimable",
+];
 
 fn group_thousands(n: u64) -> String {
     let s = n.to_string();
@@ -245,12 +298,15 @@ fn check_overwrite(out: &Path, result: &RunResult, force: bool) -> Result<()> {
 /// # Errors
 /// [`Error::Usage`] when `out` holds other results (without `force`) or is a
 /// file; [`Error::Io`] when writing fails. The staging folder is removed on error.
-pub fn write_run(out: &Path, sc: &Scenario, result: &RunResult, force: bool) -> Result<()> {
+pub fn write_run(out: &Path, study: &Study, result: &RunResult, force: bool) -> Result<()> {
     check_overwrite(out, result, force)?;
     let files = [
         ("summary.json", summary_json(result)),
         ("summary.csv", summary_csv(result)?),
-        ("scenario.resolved.toml", sc.resolved_toml()),
+        (
+            "scenario.resolved.toml",
+            study.resolved_toml(result.seed, result.replicates),
+        ),
     ];
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -6,17 +6,19 @@
 //! dotted path of the key, its value and what is allowed.
 
 pub mod file;
+pub mod sweep;
 
 use crate::error::{Error, Result};
 use file::{FactorFile, ScenarioFile};
 pub use file::{Mechanism, Method, Missing, Onset, Sided};
 use statrs::distribution::{ContinuousCDF, Normal};
+pub use sweep::{DesignPoint, Study};
 
 /// The default scenario (`configs/msc_knee_oa.toml`), compiled in.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../configs/msc_knee_oa.toml");
 
 /// Top-level sections and keys reserved for later versions.
-const RESERVED_TOP: [&str; 4] = ["sweep", "meta_analysis", "safety", "responder_endpoint"];
+const RESERVED_TOP: [&str; 3] = ["meta_analysis", "safety", "responder_endpoint"];
 
 /// A validated scenario: one design point of MODEL.md §1–§3.
 #[derive(Debug, Clone, PartialEq)]
@@ -288,33 +290,26 @@ impl Scenario {
     /// [`Error::Invalid`], [`Error::UnknownKey`], [`Error::Shape`] or
     /// [`Error::NotSupported`] naming the dotted path of the offending key.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-            let at = e
-                .span()
-                .map(|span| {
-                    let before = &text[..span.start.min(text.len())];
-                    let line = before.matches('\n').count() + 1;
-                    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                    format!(" at line {line}, column {col}")
-                })
-                .unwrap_or_default();
-            Error::Toml {
-                path: origin.to_string(),
-                message: format!("{}{at}", e.message().trim().replace('\n', " ")),
-            }
-        })?;
-        Self::from_table(table)
+        Self::from_table(parse_table(text, origin)?)
     }
 
-    /// The embedded default scenario.
+    /// The embedded default scenario without its `[sweep]` (one design point, n = 15 per arm).
     pub fn default_scenario() -> Self {
-        Self::from_toml_str(DEFAULT_SCENARIO, "configs/msc_knee_oa.toml")
-            .expect("the embedded default scenario is valid (tested)")
+        let mut table = parse_table(DEFAULT_SCENARIO, "configs/msc_knee_oa.toml")
+            .expect("the embedded default scenario is valid TOML (tested)");
+        table.remove("sweep");
+        Self::from_table(table).expect("the embedded default scenario is valid (tested)")
     }
 
     /// Validates a parsed TOML table (sweeps patch such tables before this step).
     pub fn from_table(table: toml::Table) -> Result<Self> {
+        if table.contains_key("sweep") {
+            return Err(Error::Shape {
+                field: "sweep".to_string(),
+                message: "a scenario with a sweep has several design points: load it with Study"
+                    .to_string(),
+            });
+        }
         for key in RESERVED_TOP {
             if table.contains_key(key) {
                 return Err(Error::NotSupported {
@@ -651,11 +646,11 @@ impl Scenario {
         })
     }
 
-    /// `scenario.resolved.toml`: the scenario as run, defaults filled in.
-    pub fn resolved_toml(&self) -> String {
+    /// `scenario.resolved.toml`: the scenario as run with this seed and R, defaults filled in.
+    pub fn resolved_toml(&self, seed: u64, replicates: u64) -> String {
         let mut file = self.resolved.clone();
-        file.seed = self.seed;
-        file.replicates = self.replicates;
+        file.seed = seed;
+        file.replicates = replicates;
         toml::to_string(&file).expect("a validated scenario serialises to TOML")
     }
 
@@ -665,6 +660,27 @@ impl Scenario {
             * self.effect.responder_fraction
             * self.effect.profile.at(t)
     }
+}
+
+/// Parses TOML text (a leading BOM is allowed) into a table; syntax errors
+/// name the file, line and column.
+pub fn parse_table(text: &str, origin: &str) -> Result<toml::Table> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.parse().map_err(|e: toml::de::Error| {
+        let at = e
+            .span()
+            .map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(" at line {line}, column {col}")
+            })
+            .unwrap_or_default();
+        Error::Toml {
+            path: origin.to_string(),
+            message: format!("{}{at}", e.message().trim().replace('\n', " ")),
+        }
+    })
 }
 
 /// The share of the screened population admitted by an entry criterion `c`.

@@ -3,6 +3,7 @@
 //! out (Morris, White & Crowther 2019).
 
 use trialsim::engine::{RunOptions, Simulator, run};
+use trialsim::scenario::Study;
 use trialsim::simulate::{CONTROL, TREATMENT, TrialData};
 use trialsim::{Scenario, metrics::Estimate};
 
@@ -11,7 +12,7 @@ fn scenario(text: &str) -> Scenario {
 }
 
 fn metric(sc: &Scenario, name: &str) -> Estimate {
-    let result = run(sc, &RunOptions::default()).unwrap();
+    let result = run(&Study::from(sc.clone()), &RunOptions::default()).unwrap();
     *result.design_points[0].metrics.get(name).unwrap()
 }
 
@@ -150,7 +151,7 @@ fn welch_power_matches_noncentral_t() {
 fn unbiased_and_covering_without_dropout_or_clamping() {
     // Design of the power test: the truth is theta = 7.07 at month 3.
     let sc = power_scenario(30);
-    let result = run(&sc, &RunOptions::default()).unwrap();
+    let result = run(&Study::from(sc), &RunOptions::default()).unwrap();
     let m = &result.design_points[0].metrics;
     let bias = m.get("bias").unwrap();
     within_4se("bias", bias.estimate.unwrap(), 0.0, bias.mc_se.unwrap());

@@ -181,8 +181,30 @@ fn bad_scenarios_exit_2_with_one_clear_line() {
             "analysis.fast_path = true: not supported yet (reserved for a later version of trialsim)",
         ),
         (
-            format!("{BASE}\n[sweep]\n\"design.n_per_arm\" = [10, 20]\n"),
-            "sweep: not supported yet (reserved for a later version of trialsim)",
+            format!("{BASE}\n[sweep]\n\"design.n_per_arm\" = [10, 1, 20]\n"),
+            "sweep design point 1 (design.n_per_arm = 1): design.n_per_arm = 1: must be an integer in [2, 10000000]",
+        ),
+        (
+            format!(
+                "{BASE}\n[sweep]\n\"design.n_per_arm\" = [10, 20]\n\"analysis.missing\" = [\"locf\", \"lofc\"]\n"
+            ),
+            "sweep design point 1 (design.n_per_arm = 10, analysis.missing = \"lofc\"): analysis.missing: unknown variant `lofc`, expected one of `complete_case`, `locf`, `bocf`",
+        ),
+        (
+            format!("{BASE}\n[sweep]\n\"design.n_per_arms\" = [10, 20]\n"),
+            "sweep.\"design.n_per_arms\": unknown key; did you mean `design.n_per_arm`?",
+        ),
+        (
+            format!("{BASE}\n[sweep]\n\"design.n_per_arm\" = 10\n"),
+            "sweep.\"design.n_per_arm\" = 10: must be a list of values, e.g. [10, 20, 40]",
+        ),
+        (
+            format!("{BASE}\n[sweep]\n\"seed\" = [1, 2]\n"),
+            "sweep.\"seed\" = seed: name, seed, replicates and sections cannot be swept",
+        ),
+        (
+            format!("{BASE}\n[sweep]\n\"heterogeneity.factors[5].levels[0].shift\" = [1.0]\n"),
+            "sweep.\"heterogeneity.factors[5].levels[0].shift\": factors[5] does not exist in the scenario",
         ),
         (
             format!("{BASE}\n[safety]\nae_rate = 0.2\n"),
@@ -400,7 +422,7 @@ fn bad_flags_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: --design-point = 3: must be 0 (the scenario has 1 design point)\n"
+        "error: --design-point = 3: must be in [0, 0] (the scenario has 1 design point)\n"
     );
 }
 
@@ -443,29 +465,35 @@ fn run_without_a_file_writes_the_default_scenario_outputs() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("power "), "{stdout}");
-    assert!(stdout.contains("(MC SE, n = 10000)"), "{stdout}");
+    assert!(stdout.contains("R = 10 000 per design point"), "{stdout}");
+    assert!(stdout.contains("design.n_per_arm  power"), "{stdout}");
     let folder = dir.path().join("outputs/msc_knee_oa");
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(folder.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["schema"], "trialsim.summary/1");
     assert_eq!(summary["replicates"], 10000);
-    let dp = &summary["design_points"][0];
-    assert_eq!(dp["path"], "patients");
-    assert_eq!(dp["truth"]["month"], 12.0);
-    assert!(dp["truth"]["theta_by_visit"]["24"].is_f64());
-    for name in METRICS {
-        let m = &dp["metrics"][name];
-        // The default scenario defines every metric.
-        assert!(m["estimate"].is_f64(), "{name}: {m}");
-        assert!(m["mc_se"].as_f64().unwrap() >= 0.0, "{name}");
-        assert!(m["n"].as_u64().unwrap() > 0, "{name}");
+    let points = summary["design_points"].as_array().unwrap();
+    assert_eq!(points.len(), 9, "the default sweep over design.n_per_arm");
+    for dp in points {
+        assert_eq!(dp["path"], "patients");
+        assert_eq!(dp["truth"]["month"], 12.0);
+        assert!(dp["truth"]["theta_by_visit"]["24"].is_f64());
+        assert!(dp["params"]["design.n_per_arm"].is_u64());
+        for name in METRICS {
+            let m = &dp["metrics"][name];
+            // The default scenario defines every metric.
+            assert!(m["estimate"].is_f64(), "{name}: {m}");
+            assert!(m["mc_se"].as_f64().unwrap() >= 0.0, "{name}");
+            assert!(m["n"].as_u64().unwrap() > 0, "{name}");
+        }
+        assert_eq!(dp["by_visit"].as_array().unwrap().len(), 5);
+        assert!(dp["by_visit"][0]["metrics"]["power"]["estimate"].is_f64());
     }
-    assert_eq!(dp["by_visit"].as_array().unwrap().len(), 5);
-    assert!(dp["by_visit"][0]["metrics"]["power"]["estimate"].is_f64());
     let csv = fs::read_to_string(folder.join("summary.csv")).unwrap();
-    assert!(csv.starts_with("group,month,metric,estimate,mc_se,n\ntrial,12,power,"));
-    assert!(csv.contains("\nby_visit,24,power,"));
+    assert!(
+        csv.starts_with("design.n_per_arm,group,month,metric,estimate,mc_se,n\n10,trial,12,power,")
+    );
+    assert!(csv.contains("\n600,by_visit,24,power,"));
     // The resolved scenario reproduces the run.
     let resolved = folder.join("scenario.resolved.toml");
     let again = trialsim().arg("validate").arg(&resolved).output().unwrap();

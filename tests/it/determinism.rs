@@ -3,14 +3,15 @@
 
 use std::num::NonZeroUsize;
 use trialsim::engine::{RunOptions, run};
+use trialsim::scenario::Study;
 use trialsim::{Scenario, output};
 
 fn summary(threads: usize, replicates: u64) -> String {
-    let sc = Scenario::default_scenario();
+    let sc = Study::from(Scenario::default_scenario());
     let opts = RunOptions {
         replicates: Some(replicates),
-        seed: None,
         threads: NonZeroUsize::new(threads),
+        ..Default::default()
     };
     output::summary_json(&run(&sc, &opts).unwrap())
 }
@@ -26,7 +27,7 @@ fn summary_json_is_identical_for_1_2_and_8_threads() {
 
 #[test]
 fn a_different_seed_gives_different_results() {
-    let sc = Scenario::default_scenario();
+    let sc = Study::from(Scenario::default_scenario());
     let a = run(
         &sc,
         &RunOptions {
@@ -55,7 +56,7 @@ fn first_replicates_do_not_depend_on_r() {
     let sim = trialsim::engine::Simulator::new(&sc, sc.seed);
     let est = sim.one_trial(0).analysed.result.unwrap().estimate;
     let r = run(
-        &sc,
+        &Study::from(sc.clone()),
         &RunOptions {
             replicates: Some(1),
             ..Default::default()

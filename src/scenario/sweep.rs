@@ -1,0 +1,389 @@
+//! Sweeps: `[sweep]` turns one scenario into a grid of design points.
+//!
+//! Each key of `[sweep]` is the dotted path of a scalar or enum-valued
+//! scenario key (`"design.n_per_arm"`, `"analysis.missing"`, and array
+//! elements as `"heterogeneity.factors[0].levels[1].shift"`) with a list of
+//! values. Several keys form a full grid in file order, the last key varying
+//! fastest. Every design point is the scenario's TOML table patched at those
+//! paths and validated like a scenario, so an invalid value is reported with
+//! its design point and path. All design points share the replicate streams
+//! (common random numbers, MODEL.md §5).
+
+use super::{Scenario, file, parse_table, suggest};
+use crate::error::{Error, Result};
+
+/// Keys that a sweep may not vary: they define the run, not a design point.
+const NOT_SWEEPABLE: [&str; 3] = ["name", "seed", "replicates"];
+/// Most design points a sweep may have.
+pub const MAX_DESIGN_POINTS: usize = 10_000;
+
+/// One design point: the swept keys' values and the validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignPoint {
+    /// `(dotted path, value)` of each swept key, in sweep order.
+    pub params: Vec<(String, toml::Value)>,
+    /// The scenario at this point.
+    pub scenario: Scenario,
+}
+
+/// A scenario file with all its design points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Study {
+    /// Scenario name (output folder).
+    pub name: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Replicates per design point.
+    pub replicates: u64,
+    /// The swept keys and their values, in file order.
+    pub sweep: Vec<(String, Vec<toml::Value>)>,
+    /// The design points, the last swept key varying fastest.
+    pub points: Vec<DesignPoint>,
+    /// The scenario table without `[sweep]`, for patching (`size`).
+    base: toml::Table,
+}
+
+impl From<Scenario> for Study {
+    fn from(scenario: Scenario) -> Self {
+        let base = toml::Table::try_from(&scenario.resolved).unwrap_or_default();
+        Study {
+            name: scenario.name.clone(),
+            seed: scenario.seed,
+            replicates: scenario.replicates,
+            sweep: Vec::new(),
+            points: vec![DesignPoint {
+                params: Vec::new(),
+                scenario,
+            }],
+            base,
+        }
+    }
+}
+
+impl Study {
+    /// Parses and validates a scenario file with its sweep.
+    ///
+    /// # Errors
+    /// Everything [`Scenario::from_toml_str`] reports, plus invalid sweeps and
+    /// design points (named by index and swept values).
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Self> {
+        Self::from_table(parse_table(text, origin)?)
+    }
+
+    /// The embedded default scenario with its sweep.
+    pub fn default_study() -> Self {
+        Self::from_toml_str(super::DEFAULT_SCENARIO, "configs/msc_knee_oa.toml")
+            .expect("the embedded default scenario is valid (tested)")
+    }
+
+    /// Validates a table with an optional `[sweep]`.
+    pub fn from_table(mut table: toml::Table) -> Result<Self> {
+        let sweep = match table.remove("sweep") {
+            None => Vec::new(),
+            Some(toml::Value::Table(t)) => parse_sweep(t)?,
+            Some(other) => {
+                return Err(Error::Shape {
+                    field: "sweep".to_string(),
+                    message: format!(
+                        "must be a table of \"dotted.key\" = [values], not a {}",
+                        other.type_str()
+                    ),
+                });
+            }
+        };
+        let grid = grid(&sweep)?;
+        let mut points = Vec::with_capacity(grid.len());
+        for (j, params) in grid.into_iter().enumerate() {
+            let mut patched = table.clone();
+            for (path, value) in &params {
+                set_path(&mut patched, path, value.clone())
+                    .map_err(|m| Error::Usage(format!("sweep.\"{path}\": {m}")))?;
+            }
+            let scenario = Scenario::from_table(patched).map_err(|e| {
+                if params.is_empty() {
+                    e
+                } else {
+                    Error::Usage(format!(
+                        "sweep design point {j} ({}): {e}",
+                        describe(&params)
+                    ))
+                }
+            })?;
+            points.push(DesignPoint { params, scenario });
+        }
+        let first = &points[0].scenario;
+        Ok(Study {
+            name: first.name.clone(),
+            seed: first.seed,
+            replicates: first.replicates,
+            sweep,
+            points,
+            base: table,
+        })
+    }
+
+    /// The base scenario with one key set to a value (used by `size`).
+    ///
+    /// # Errors
+    /// An invalid path or value, named.
+    pub fn patched(&self, path: &str, value: toml::Value) -> Result<Scenario> {
+        check_path(path)?;
+        let mut table = self.base.clone();
+        set_path(&mut table, path, value).map_err(|m| Error::Usage(format!("{path}: {m}")))?;
+        let mut sc = Scenario::from_table(table)?;
+        sc.seed = self.seed;
+        sc.replicates = self.replicates;
+        Ok(sc)
+    }
+
+    /// Sets the seed of the run (every design point).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.points.iter_mut().for_each(|p| p.scenario.seed = seed);
+    }
+
+    /// Sets the number of replicates per design point.
+    pub fn set_replicates(&mut self, replicates: u64) {
+        self.replicates = replicates;
+        self.points
+            .iter_mut()
+            .for_each(|p| p.scenario.replicates = replicates);
+    }
+
+    /// `scenario.resolved.toml`: design point 0 resolved, plus the `[sweep]`;
+    /// running it reproduces the run.
+    pub fn resolved_toml(&self, seed: u64, replicates: u64) -> String {
+        let mut text = self.points[0].scenario.resolved_toml(seed, replicates);
+        if !self.sweep.is_empty() {
+            let mut table = toml::Table::new();
+            for (k, values) in &self.sweep {
+                table.insert(k.clone(), toml::Value::Array(values.clone()));
+            }
+            let mut wrapper = toml::Table::new();
+            wrapper.insert("sweep".to_string(), toml::Value::Table(table));
+            text.push('\n');
+            text.push_str(&toml::to_string(&wrapper).expect("a sweep serialises to TOML"));
+        }
+        text
+    }
+}
+
+/// `k1 = v1, k2 = v2`.
+pub fn describe(params: &[(String, toml::Value)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_sweep(t: toml::Table) -> Result<Vec<(String, Vec<toml::Value>)>> {
+    let mut out = Vec::with_capacity(t.len());
+    for (key, value) in t {
+        let field = format!("sweep.\"{key}\"");
+        check_path(&key).map_err(|e| match e {
+            Error::UnknownKey { hint, .. } => Error::UnknownKey {
+                field: field.clone(),
+                hint,
+            },
+            other => other,
+        })?;
+        let toml::Value::Array(values) = value else {
+            return Err(Error::invalid(
+                field,
+                value,
+                "must be a list of values, e.g. [10, 20, 40]",
+            ));
+        };
+        if values.is_empty() {
+            return Err(Error::invalid(field, "[]", "must list at least one value"));
+        }
+        if let Some(bad) = values
+            .iter()
+            .find(|v| matches!(v, toml::Value::Array(_) | toml::Value::Table(_)))
+        {
+            return Err(Error::invalid(
+                field,
+                bad,
+                "sweep values must be numbers, strings or booleans",
+            ));
+        }
+        out.push((key, values));
+    }
+    Ok(out)
+}
+
+/// The full grid, last key fastest.
+fn grid(sweep: &[(String, Vec<toml::Value>)]) -> Result<Vec<Vec<(String, toml::Value)>>> {
+    let size = sweep
+        .iter()
+        .try_fold(1usize, |acc, (_, v)| acc.checked_mul(v.len()))
+        .unwrap_or(usize::MAX);
+    if size > MAX_DESIGN_POINTS {
+        return Err(Error::invalid(
+            "sweep",
+            format!("{size} design points"),
+            format!("at most {MAX_DESIGN_POINTS} design points"),
+        ));
+    }
+    let mut points: Vec<Vec<(String, toml::Value)>> = vec![Vec::new()];
+    for (key, values) in sweep {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push((key.clone(), v.clone()));
+                    q
+                })
+            })
+            .collect();
+    }
+    Ok(points)
+}
+
+/// One step of a dotted path: a key, optionally indexed (`factors[0]`).
+fn segments(path: &str) -> Option<Vec<(&str, Option<usize>)>> {
+    path.split('.')
+        .map(|seg| match seg.split_once('[') {
+            None if !seg.is_empty() => Some((seg, None)),
+            Some((name, rest)) if !name.is_empty() => {
+                let idx = rest.strip_suffix(']')?.parse().ok()?;
+                Some((name, Some(idx)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Checks that a dotted path names a sweepable key of the scenario format.
+fn check_path(path: &str) -> Result<()> {
+    let segs = segments(path).ok_or_else(|| {
+        Error::invalid(
+            format!("sweep.\"{path}\""),
+            format!("{path:?}"),
+            "must be a dotted key path such as \"design.n_per_arm\" or \"heterogeneity.factors[0].levels[1].shift\"",
+        )
+    })?;
+    let leaf = segs.last().expect("split yields at least one segment").0;
+    let parent: Vec<&str> = segs[..segs.len() - 1].iter().map(|(k, _)| *k).collect();
+    let parent = parent.join(".");
+    let known = file::known_keys(&parent);
+    if NOT_SWEEPABLE.contains(&path) || ["sweep", "meta_analysis"].contains(&path) {
+        return Err(Error::invalid(
+            format!("sweep.\"{path}\""),
+            path,
+            "name, seed, replicates and sections cannot be swept",
+        ));
+    }
+    if !known.contains(&leaf) {
+        let hint = suggest(leaf, known)
+            .map(|k| {
+                let full = if parent.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{parent}.{k}")
+                };
+                format!("; did you mean `{full}`?")
+            })
+            .unwrap_or_default();
+        return Err(Error::UnknownKey {
+            field: path.to_string(),
+            hint,
+        });
+    }
+    Ok(())
+}
+
+/// Sets `path` in `table` to `value`, creating missing tables on the way;
+/// the error says which part of the path does not exist.
+fn set_path(
+    table: &mut toml::Table,
+    path: &str,
+    value: toml::Value,
+) -> std::result::Result<(), String> {
+    let segs = segments(path).ok_or_else(|| "not a key path".to_string())?;
+    let missing = |at: &str| format!("{at} does not exist in the scenario");
+    let mut current = table;
+    for (i, (key, index)) in segs.iter().enumerate() {
+        let last = i + 1 == segs.len();
+        match index {
+            None if last => {
+                current.insert(key.to_string(), value);
+                return Ok(());
+            }
+            None => {
+                let entry = current
+                    .entry(key.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                current = entry
+                    .as_table_mut()
+                    .ok_or_else(|| missing(&format!("table {key}")))?;
+            }
+            Some(idx) => {
+                let array = current
+                    .get_mut(*key)
+                    .and_then(|v| v.as_array_mut())
+                    .ok_or_else(|| missing(key))?;
+                let element = array
+                    .get_mut(*idx)
+                    .ok_or_else(|| missing(&format!("{key}[{idx}]")))?;
+                if last {
+                    *element = value;
+                    return Ok(());
+                }
+                current = element
+                    .as_table_mut()
+                    .ok_or_else(|| missing(&format!("table {key}[{idx}]")))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_is_full_in_file_order_last_key_fastest() {
+        let sweep = vec![
+            (
+                "a".to_string(),
+                vec![toml::Value::Integer(1), toml::Value::Integer(2)],
+            ),
+            (
+                "b".to_string(),
+                vec![
+                    toml::Value::from("x"),
+                    toml::Value::from("y"),
+                    toml::Value::from("z"),
+                ],
+            ),
+        ];
+        let g = grid(&sweep).unwrap();
+        assert_eq!(g.len(), 6);
+        assert_eq!(describe(&g[0]), "a = 1, b = \"x\"");
+        assert_eq!(describe(&g[1]), "a = 1, b = \"y\"");
+        assert_eq!(describe(&g[3]), "a = 2, b = \"x\"");
+    }
+
+    #[test]
+    fn paths_with_indices_patch_array_elements() {
+        let mut t: toml::Table = "[h]\nf = [{ s = 1.0 }, { s = 2.0 }]\n".parse().unwrap();
+        set_path(&mut t, "h.f[1].s", toml::Value::Float(5.0)).unwrap();
+        assert_eq!(t["h"]["f"][1]["s"].as_float(), Some(5.0));
+        assert!(set_path(&mut t, "h.f[7].s", toml::Value::Float(5.0)).is_err());
+        set_path(&mut t, "new.key", toml::Value::Integer(3)).unwrap();
+        assert_eq!(t["new"]["key"].as_integer(), Some(3));
+    }
+
+    #[test]
+    fn default_study_sweeps_n_per_arm() {
+        let study = Study::default_study();
+        assert!(study.points.len() > 1);
+        assert_eq!(study.sweep[0].0, "design.n_per_arm");
+        // The base scenario (n = 15) is what the default scenario means without a sweep.
+        assert_eq!(Scenario::default_scenario().design.n_control, 15);
+    }
+}

@@ -1,0 +1,248 @@
+//! `trialsim size`: the smallest value of an integer parameter (by default
+//! `design.n_per_arm`) whose estimated power reaches a target.
+//!
+//! Bisection on estimates that share common random numbers (MODEL.md §5):
+//! patient 7 of replicate 42 is the same person at every value, which makes
+//! the estimated power curve smooth, though not guaranteed monotone — so the
+//! value above the answer is checked too, and a warning says when it fails.
+//! The answer is reported with the power at it and at the value below it;
+//! `within_mc_error` says that either lies within 2 Monte Carlo SEs of the
+//! target, in which case more replicates are needed to be sure of the answer.
+
+use crate::engine::{DesignPointResult, Progress, RunOptions, RunResult, run_with_progress};
+use crate::error::{Error, Result};
+use crate::metrics::Estimate;
+use crate::scenario::Study;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What `size` searches for.
+#[derive(Debug, Clone)]
+pub struct SizeOptions {
+    /// Dotted path of the integer parameter.
+    pub param: String,
+    /// Target power in (0, 1).
+    pub target_power: f64,
+    /// Smallest value searched.
+    pub min: i64,
+    /// Largest value searched.
+    pub max: i64,
+    /// Optional ceiling on the exaggeration ratio (`type_m`) at the answer.
+    pub max_type_m: Option<f64>,
+}
+
+/// A power estimate as `size --json` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PowerJson {
+    /// Estimated power.
+    pub estimate: f64,
+    /// Its Monte Carlo SE.
+    pub mc_se: f64,
+}
+
+/// The answer of `size`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SizeAnswer {
+    /// The parameter searched.
+    pub param: String,
+    /// The smallest value that reaches the target.
+    pub value: i64,
+    /// Power at `value`.
+    pub power: PowerJson,
+    /// The value below the answer, if it was evaluated (it is not when the
+    /// answer is the smallest valid value).
+    pub value_below: Option<i64>,
+    /// Power at `value_below`.
+    pub power_below: Option<PowerJson>,
+    /// Whether power at the answer or below it lies within 2 MC SEs of the target.
+    pub within_mc_error: bool,
+    /// Warnings (non-monotone estimates near the answer).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// Runs the search. Returns the answer and every evaluated value as a run result
+/// (one design point per value, in increasing order).
+///
+/// # Errors
+/// [`Error::Invalid`] for bad options or parameter values, [`Error::NotFound`]
+/// when even the largest value misses the target (with the power there).
+pub fn size(
+    study: &Study,
+    opts: &SizeOptions,
+    run_opts: &RunOptions,
+    progress: Progress,
+) -> Result<(SizeAnswer, RunResult)> {
+    if !(opts.target_power > 0.0 && opts.target_power < 1.0) {
+        return Err(Error::invalid(
+            "--target-power",
+            opts.target_power,
+            "must be in (0, 1)",
+        ));
+    }
+    if opts.min > opts.max {
+        return Err(Error::invalid(
+            "--min",
+            opts.min,
+            format!("must not exceed --max = {}", opts.max),
+        ));
+    }
+    if let Some(m) = opts.max_type_m
+        && !(m >= 1.0 && m.is_finite())
+    {
+        return Err(Error::invalid(
+            "--max-type-m",
+            m,
+            "must be a finite ratio >= 1",
+        ));
+    }
+    if let Some((k, _)) = study.sweep.iter().find(|(k, _)| *k != opts.param) {
+        return Err(Error::Usage(format!(
+            "size searches {} alone; the scenario also sweeps {k}: remove that key from [sweep]",
+            opts.param
+        )));
+    }
+    let mut evaluated: BTreeMap<i64, DesignPointResult> = BTreeMap::new();
+    let mut last: Option<RunResult> = None;
+    let mut evaluate = |value: i64| -> Result<(bool, Estimate)> {
+        if let Some(dp) = evaluated.get(&value) {
+            return Ok((passes(dp, opts), power_of(dp)));
+        }
+        let sc = study
+            .patched(&opts.param, toml::Value::Integer(value))
+            .map_err(|e| Error::Usage(format!("{} = {value}: {e}", opts.param)))?;
+        let mut one = Study::from(sc);
+        one.points[0].params = vec![(opts.param.clone(), toml::Value::Integer(value))];
+        let result = run_with_progress(&one, run_opts, progress)?;
+        let dp = result.design_points[0].clone();
+        let answer = (passes(&dp, opts), power_of(&dp));
+        evaluated.insert(value, dp);
+        last = Some(result);
+        Ok(answer)
+    };
+
+    let (hi_passes, hi_power) = evaluate(opts.max)?;
+    if !hi_passes {
+        let extra = opts
+            .max_type_m
+            .map(|m| format!(" with type_m <= {m}"))
+            .unwrap_or_default();
+        return Err(Error::NotFound(format!(
+            "no value of {} in [{}, {}] reaches power {}{extra}: power at the upper bound {} is {}",
+            opts.param,
+            opts.min,
+            opts.max,
+            opts.target_power,
+            opts.max,
+            show(&hi_power)
+        )));
+    }
+    let (mut lo, mut hi) = (opts.min, opts.max);
+    let (lo_passes, _) = evaluate(lo)?;
+    if lo_passes {
+        hi = lo;
+    } else {
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if evaluate(mid)?.0 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+    }
+    let value = hi;
+    let (_, power) = evaluate(value)?;
+    // The value below: evaluated already unless the answer is the lower bound.
+    let below = match evaluate(value - 1) {
+        Ok((_, p)) => Some((value - 1, p)),
+        Err(Error::Usage(_)) | Err(Error::Invalid { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    let mut warnings = Vec::new();
+    if value < opts.max {
+        let (above_passes, above) = evaluate(value + 1)?;
+        if !above_passes {
+            warnings.push(format!(
+                "power is not monotone near the answer: {} = {} gives {}; use more replicates",
+                opts.param,
+                value + 1,
+                show(&above)
+            ));
+        }
+    }
+    let as_json = |e: &Estimate| PowerJson {
+        estimate: e.estimate.unwrap_or(0.0),
+        mc_se: e.mc_se.unwrap_or(0.0),
+    };
+    let near = |e: &Estimate| {
+        e.estimate
+            .zip(e.mc_se)
+            .is_some_and(|(p, se)| (p - opts.target_power).abs() <= 2.0 * se)
+    };
+    let within_mc_error = near(&power) || below.as_ref().is_some_and(|(_, p)| near(p));
+    let answer = SizeAnswer {
+        param: opts.param.clone(),
+        value,
+        power: as_json(&power),
+        value_below: below.as_ref().map(|(v, _)| *v),
+        power_below: below.as_ref().map(|(_, p)| as_json(p)),
+        within_mc_error,
+        warnings,
+    };
+    let template = last.expect("at least one value was evaluated");
+    let replicates = evaluated.values().map(|d| d.replicates).max().unwrap_or(0);
+    let result = RunResult {
+        replicates,
+        design_points: evaluated.into_values().collect(),
+        ..template
+    };
+    Ok((answer, result))
+}
+
+fn power_of(dp: &DesignPointResult) -> Estimate {
+    *dp.metrics.get("power").expect("power is always reported")
+}
+
+fn passes(dp: &DesignPointResult, opts: &SizeOptions) -> bool {
+    let power_ok = power_of(dp)
+        .estimate
+        .is_some_and(|p| p >= opts.target_power);
+    let type_m_ok = match opts.max_type_m {
+        None => true,
+        Some(m) => dp
+            .metrics
+            .get("type_m")
+            .and_then(|e| e.estimate)
+            .is_none_or(|t| t <= m),
+    };
+    power_ok && type_m_ok
+}
+
+fn show(e: &Estimate) -> String {
+    match (e.estimate, e.mc_se) {
+        (Some(p), Some(se)) => format!("{p:.4} ± {se:.4} (MC SE)"),
+        (Some(p), None) => format!("{p:.4}"),
+        _ => "undefined".to_string(),
+    }
+}
+
+/// The readable answer `size` prints without `--json`.
+pub fn text_answer(a: &SizeAnswer, target: f64) -> String {
+    let mut out = format!(
+        "smallest {} reaching power {target}: {}\n  power at {} = {:.4} ± {:.4} (MC SE)\n",
+        a.param, a.value, a.value, a.power.estimate, a.power.mc_se
+    );
+    if let (Some(v), Some(p)) = (a.value_below, a.power_below) {
+        out.push_str(&format!(
+            "  power at {v} = {:.4} ± {:.4} (MC SE)\n",
+            p.estimate, p.mc_se
+        ));
+    }
+    if a.within_mc_error {
+        out.push_str(
+            "  within Monte Carlo error of the target: the answer is uncertain; use more replicates or --precision\n",
+        );
+    }
+    out
+}
