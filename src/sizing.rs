@@ -96,6 +96,13 @@ pub fn size(
             "must be a finite ratio >= 1",
         ));
     }
+    crate::scenario::sweep::check_path(&opts.param).map_err(|e| match e {
+        Error::UnknownKey { field, hint } => Error::UnknownKey {
+            field: format!("--param {field}"),
+            hint,
+        },
+        other => other,
+    })?;
     if let Some((k, _)) = study.sweep.iter().find(|(k, _)| *k != opts.param) {
         return Err(Error::Usage(format!(
             "size searches {} alone; the scenario also sweeps {k}: remove that key from [sweep]",

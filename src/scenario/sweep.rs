@@ -257,7 +257,10 @@ fn segments(path: &str) -> Option<Vec<(&str, Option<usize>)>> {
 }
 
 /// Checks that a dotted path names a sweepable key of the scenario format.
-fn check_path(path: &str) -> Result<()> {
+///
+/// # Errors
+/// [`Error::UnknownKey`] (with a hint) or [`Error::Invalid`].
+pub fn check_path(path: &str) -> Result<()> {
     let segs = segments(path).ok_or_else(|| {
         Error::invalid(
             format!("sweep.\"{path}\""),

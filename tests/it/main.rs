@@ -5,3 +5,4 @@ mod calibration;
 mod cli;
 mod determinism;
 mod reference;
+mod sweeps;

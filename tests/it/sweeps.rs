@@ -1,0 +1,307 @@
+//! Sweeps, `size`, `--precision` and progress output (issue: sweeps and sizing).
+
+use assert_cmd::Command;
+use std::fs;
+
+fn trialsim() -> Command {
+    Command::cargo_bin("trialsim").unwrap()
+}
+
+/// The two-sample design of the engine's power test: Welch on change is the
+/// two-sample t-test with d = 0.5 (effect 0.5 · sqrt(2) · 10 on change SD sqrt(2) · 10).
+fn power_design(replicates: u64) -> String {
+    let peak = 0.5 * 2f64.sqrt() * 10.0;
+    format!(
+        r#"
+name = "d05"
+seed = 11
+replicates = {replicates}
+[outcome]
+lower_is_better = false
+mu0 = 50.0
+subject_sd = 0.0
+residual_sd = 10.0
+rho = 0.0
+[visits]
+months = [1, 3]
+primary = 3
+[effect]
+peak = {peak}
+onset = "linear"
+onset_months = 2.0
+[design]
+n_per_arm = 30
+[analysis]
+method = "welch_change"
+by_visit = false
+"#
+    )
+}
+
+#[test]
+fn size_finds_the_analytic_sample_size() {
+    // Two-sample t-test, d = 0.5, alpha 0.05 two-sided, power 0.8: 64 per arm
+    // (noncentral t: power 0.7948 at 63, 0.8015 at 64; scipy 1.17.1). Test: ±2.
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("d05.toml");
+    fs::write(&sc, power_design(20000)).unwrap();
+    let out = trialsim()
+        .arg("size")
+        .arg(&sc)
+        .args([
+            "--target-power",
+            "0.8",
+            "--min",
+            "10",
+            "--max",
+            "200",
+            "--json",
+            "--out",
+        ])
+        .arg(dir.path().join("size"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["param"], "design.n_per_arm");
+    let value = answer["value"].as_i64().unwrap();
+    assert!((62..=66).contains(&value), "size answer {value}");
+    assert_eq!(answer["value_below"].as_i64(), Some(value - 1));
+    let p = answer["power"]["estimate"].as_f64().unwrap();
+    let below = answer["power_below"]["estimate"].as_f64().unwrap();
+    assert!(p >= 0.8 && below < 0.8, "{answer}");
+    assert!(answer["power"]["mc_se"].as_f64().unwrap() > 0.0);
+    assert!(answer["within_mc_error"].is_boolean());
+    // The evaluated values are written like a run, one design point each, in order.
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("size/summary.json")).unwrap())
+            .unwrap();
+    let values: Vec<i64> = summary["design_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["params"]["design.n_per_arm"].as_i64().unwrap())
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] < w[1]), "{values:?}");
+    assert!(values.contains(&value) && values.contains(&200));
+}
+
+#[test]
+fn size_says_when_no_value_reaches_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("d05.toml");
+    fs::write(&sc, power_design(2000)).unwrap();
+    let out = trialsim()
+        .arg("size")
+        .arg(&sc)
+        .args([
+            "--target-power",
+            "0.8",
+            "--min",
+            "5",
+            "--max",
+            "20",
+            "--out",
+        ])
+        .arg(dir.path().join("size"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: no value of design.n_per_arm in [5, 20] reaches power 0.8: power at the upper bound 20 is 0."
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("size").exists(),
+        "nothing written on exit 3"
+    );
+    for (flags, want) in [
+        (
+            vec!["--target-power", "1.5"],
+            "error: --target-power = 1.5: must be in (0, 1)\n",
+        ),
+        (
+            vec!["--target-power", "0.8", "--min", "50", "--max", "10"],
+            "error: --min = 50: must not exceed --max = 10\n",
+        ),
+        (
+            vec!["--target-power", "0.8", "--param", "design.n_per_arms"],
+            "error: --param design.n_per_arms: unknown key; did you mean `design.n_per_arm`?\n",
+        ),
+    ] {
+        let out = trialsim()
+            .arg("size")
+            .arg(&sc)
+            .args(&flags)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want);
+    }
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn power_rises_smoothly_along_n_with_common_random_numbers() {
+    // Non-null effect, MCAR dropout (not outcome-dependent), no small-study bias.
+    let text = power_design(4000)
+        + "[dropout]\nmechanism = \"mcar\"\nmonthly_rate = 0.02\n[sweep]\n\"design.n_per_arm\" = [10, 15, 20, 30, 50, 80]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, text).unwrap();
+    let out = trialsim()
+        .arg("run")
+        .arg(&sc)
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = fs::read_to_string(dir.path().join("o/summary.csv")).unwrap();
+    let rows = csv_rows(&csv);
+    assert_eq!(rows[0][0], "design.n_per_arm");
+    let power: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| r[1] == "trial" && r[3] == "power")
+        .map(|r| (r[4].parse().unwrap(), r[5].parse().unwrap()))
+        .collect();
+    assert_eq!(power.len(), 6);
+    for w in power.windows(2) {
+        let ((p0, _), (p1, se1)) = (w[0], w[1]);
+        assert!(
+            p1 >= p0 - 2.0 * se1,
+            "power fell from {p0} to {p1} (2 SE = {})",
+            2.0 * se1
+        );
+    }
+}
+
+#[test]
+fn missing_data_methods_side_by_side_under_mnar() {
+    // Patients doing worse leave (MNAR); the sweep puts each method's bias in one CSV.
+    let text = power_design(3000).replace("lower_is_better = false", "lower_is_better = true")
+        + "[dropout]\nmechanism = \"mnar\"\nmonthly_rate = 0.1\nbeta = 0.2\n[sweep]\n\"analysis.missing\" = [\"complete_case\", \"locf\", \"bocf\"]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, text).unwrap();
+    let out = trialsim()
+        .arg("run")
+        .arg(&sc)
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = csv_rows(&fs::read_to_string(dir.path().join("o/summary.csv")).unwrap());
+    assert_eq!(rows[0][0], "analysis.missing");
+    let bias: Vec<(String, f64, f64)> = rows
+        .iter()
+        .filter(|r| r[1] == "trial" && r[3] == "bias")
+        .map(|r| (r[0].clone(), r[4].parse().unwrap(), r[5].parse().unwrap()))
+        .collect();
+    let methods: Vec<&str> = bias.iter().map(|b| b.0.as_str()).collect();
+    assert_eq!(methods, ["complete_case", "locf", "bocf"]);
+    // BOCF replaces every dropout's change by 0, pulling the estimate towards
+    // 0 (the effect is +7.07): its bias is the most negative, and clearly so.
+    let (cc, bocf) = (&bias[0], &bias[2]);
+    assert!(
+        bocf.1 < cc.1 - 4.0 * (bocf.2.powi(2) + cc.2.powi(2)).sqrt(),
+        "{bias:?}"
+    );
+}
+
+#[test]
+fn precision_stops_at_the_target_and_is_reproducible() {
+    let text = power_design(1000) + "[sweep]\n\"design.n_per_arm\" = [10, 30, 60]\n";
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, text).unwrap();
+    let run = |out: &str| {
+        let o = trialsim()
+            .arg("run")
+            .arg(&sc)
+            .args(["--precision", "0.005", "--quiet", "--out"])
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        fs::read_to_string(dir.path().join(out).join("summary.json")).unwrap()
+    };
+    let (a, b) = (run("a"), run("b"));
+    assert_eq!(a, b, "same seed and SE give the same bytes");
+    let summary: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let r = summary["replicates"].as_u64().unwrap();
+    assert!(r >= 2000);
+    for dp in summary["design_points"].as_array().unwrap() {
+        let se = dp["metrics"]["power"]["mc_se"].as_f64().unwrap();
+        assert!(se <= 0.005, "power MC SE {se}");
+        assert_eq!(dp["replicates"].as_u64(), Some(r));
+    }
+    // The worst design point (power nearest 0.5) needs about 0.25/0.005² = 10 000.
+    assert!((9000..=11000).contains(&r), "R = {r}");
+}
+
+#[test]
+fn progress_never_reaches_pipes_or_ci_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    // A run of several seconds: the default scenario (a sweep of 9 design points).
+    let piped = trialsim()
+        .args(["run", "--out"])
+        .arg(dir.path().join("a"))
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&piped.stderr),
+        "",
+        "stderr is a pipe: no bar"
+    );
+
+    // On a terminal (a pty from util-linux `script`), the bar shows unless CI is set.
+    let bin = assert_cmd::cargo::cargo_bin("trialsim");
+    let on_tty = |ci: bool, out: &str| {
+        let cmd = format!(
+            "{} run --replicates 20000 --out {}",
+            bin.display(),
+            dir.path().join(out).display()
+        );
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]);
+        if ci {
+            c.env("CI", "true");
+        } else {
+            c.env_remove("CI");
+        }
+        let o = c.output().expect("script (util-linux) runs");
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let ci = on_tty(true, "b");
+    assert!(!ci.contains("trials ("), "no progress under CI:\n{ci}");
+    let interactive = on_tty(false, "c");
+    assert!(
+        interactive.contains("trials ("),
+        "a terminal shows progress:\n{interactive}"
+    );
+}
