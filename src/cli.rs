@@ -42,6 +42,49 @@ pub enum Command {
     },
     /// Find the smallest value of an integer parameter whose power reaches a target.
     Size(SizeArgs),
+    /// Pool trial results from a CSV (columns study,yi,vi or study,yi,sei).
+    Pool {
+        /// The effects CSV.
+        effects: PathBuf,
+        /// Between-study variance estimator.
+        #[arg(long, value_enum, default_value_t = Method::Reml)]
+        method: Method,
+        /// Hartung–Knapp–Sidik–Jonkman CI and test (t on k − 1 df).
+        #[arg(long)]
+        hksj: bool,
+        /// Confidence level of the CI.
+        #[arg(long, default_value_t = 0.95)]
+        level: f64,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Gelman–Carlin retrospective design: power, Type S, exaggeration ratio.
+    Retro {
+        /// Assumed true effect D.
+        #[arg(long, allow_hyphen_values = true)]
+        effect: f64,
+        /// Standard error S of the estimate.
+        #[arg(long, allow_hyphen_values = true)]
+        se: f64,
+        /// Two-sided significance level.
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// tau² estimators of `pool`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// DerSimonian–Laird.
+    Dl,
+    /// Paule–Mandel.
+    Pm,
+    /// Restricted maximum likelihood.
+    Reml,
 }
 
 /// Flags of `size`.

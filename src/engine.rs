@@ -9,10 +9,15 @@
 
 use crate::analysis::{Analysed, analyse};
 use crate::error::{Error, Result};
-use crate::metrics::{Accumulator, Metrics, PrimaryRecord, Truth, VisitMetrics, judge};
-use crate::rng::Key;
-use crate::scenario::{Scenario, Study};
-use crate::simulate::{Plan, Setting, TrialData, simulate_trial};
+use crate::meta::{Criticals, pool};
+use crate::metrics::{
+    Accumulator, MetaRecord, MetaTruth, Metrics, PrimaryRecord, Truth, VisitMetrics, judge,
+};
+use crate::rng::{Key, Role};
+use crate::scenario::{MAX_ARM, Meta, Scenario, Study, TrialSizes};
+use crate::simulate::{Plan, Setting, TrialData, TrialId, simulate_trial};
+use rand::RngExt;
+use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use std::num::NonZeroUsize;
 
@@ -59,6 +64,8 @@ pub struct DesignPointResult {
     pub metrics: Metrics,
     /// Per-visit results (empty when `analysis.by_visit = false`).
     pub by_visit: Vec<VisitMetrics>,
+    /// Meta-analysis metrics (MODEL.md §4), when the scenario has `[meta_analysis]`.
+    pub meta: Option<Metrics>,
     /// Replicates simulated at this design point.
     pub replicates: u64,
     /// Warnings about metrics too imprecise to read, each saying what to do.
@@ -87,7 +94,22 @@ pub struct Simulator<'a> {
     plan: Plan,
     key: Key,
     truth: Truth,
+    meta_truth: Option<MetaTruth>,
 }
+
+/// Buffers one worker reuses across the replicates of a block.
+#[derive(Debug, Default)]
+struct Scratch {
+    data: TrialData,
+    y: Vec<f64>,
+    v: Vec<f64>,
+}
+
+/// Trial index of the first trial of a simulated literature (0 is the trial
+/// analysed, 1 its same-setting replication).
+pub const META_FIRST_TRIAL: u64 = 2;
+/// A meta-replicate gives up after this many trials per published trial.
+pub const META_MAX_RUNS_PER_TRIAL: usize = 1000;
 
 /// One replicate's first trial and its analysis at the primary visit.
 #[derive(Debug, Clone)]
@@ -118,6 +140,85 @@ impl<'a> Simulator<'a> {
                 replication: sc.analysis.replication,
                 n_arm: [sc.design.n_control, sc.design.n_treatment],
             },
+            meta_truth: sc.meta.as_ref().map(|m| {
+                let t = sc.visits.primary_month();
+                let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
+                MetaTruth {
+                    s: sc.outcome.s,
+                    theta: sc.theta(t),
+                    tau2: sc.heterogeneity.effect_variance() * scale * scale,
+                    mcid: sc.outcome.mcid,
+                    hartung_knapp: m.hartung_knapp,
+                    crit: Criticals::new(m.trials, 1.0 - sc.analysis.alpha),
+                }
+            }),
+        }
+    }
+
+    /// The same simulator without the simulated literature (its results are
+    /// taken from another design point).
+    fn without_meta(mut self) -> Self {
+        self.meta_truth = None;
+        self
+    }
+
+    /// What the meta-analysis metrics are judged against, if the scenario has one.
+    pub fn meta_truth(&self) -> Option<&MetaTruth> {
+        self.meta_truth.as_ref()
+    }
+
+    /// Simulates the literature of meta-replicate `replicate`: trials one after
+    /// another, each with its own setting and size, until K are published
+    /// (MODEL.md §4), then pools them. `y`/`v` receive the published results.
+    fn literature(&self, meta: &Meta, replicate: u64, scratch: &mut Scratch) -> MetaRecord {
+        let sc = self.sc;
+        let truth = self
+            .meta_truth
+            .as_ref()
+            .expect("meta truth exists with meta");
+        scratch.y.clear();
+        scratch.v.clear();
+        let limit = META_MAX_RUNS_PER_TRIAL * meta.trials;
+        let mut runs = 0;
+        while scratch.y.len() < meta.trials && runs < limit {
+            let trial = META_FIRST_TRIAL + runs as u64;
+            let mut rng = self
+                .key
+                .prefix(replicate, trial, Role::Meta, 0)
+                .absorb(0)
+                .stream();
+            let size_z: f64 = rng.sample(StandardNormal);
+            let publish_u: f64 = rng.random();
+            let n_control = match &meta.sizes {
+                TrialSizes::List(list) => list[runs % list.len()],
+                TrialSizes::Lognormal { mu, sigma } => {
+                    ((mu + sigma * size_z).exp().round() as usize).clamp(2, MAX_ARM as usize)
+                }
+            };
+            let n_treatment = ((sc.design.allocation * n_control as f64).round() as usize)
+                .clamp(2, MAX_ARM as usize);
+            let setting = Setting::draw(sc, self.key, replicate, trial);
+            let id = TrialId {
+                replicate,
+                trial,
+                n: [n_control, n_treatment],
+            };
+            simulate_trial(sc, &self.plan, self.key, id, &setting, &mut scratch.data);
+            let analysed = analyse(&scratch.data, sc.visits.primary, &sc.analysis, sc.outcome.s);
+            runs += 1;
+            if let Some(r) = analysed.result {
+                let (sig, fav) = judge(&analysed.result, &self.truth);
+                if (sig && fav) || publish_u < meta.publish_nonsignificant {
+                    scratch.y.push(r.estimate);
+                    scratch.v.push(r.se * r.se);
+                }
+            }
+        }
+        let pooled = (scratch.y.len() == meta.trials)
+            .then(|| pool(&scratch.y, &scratch.v, meta.estimator, &truth.crit));
+        MetaRecord {
+            pooled,
+            trials_run: runs,
         }
     }
 
@@ -139,8 +240,15 @@ impl<'a> Simulator<'a> {
 
     /// Like [`Simulator::one_trial`], reusing `data`'s buffers (no allocation once warm).
     pub fn trial_into(&self, replicate: u64, data: &mut TrialData) -> (Setting, Analysed) {
-        let setting = Setting::draw(self.sc, self.key, replicate);
-        simulate_trial(self.sc, &self.plan, self.key, replicate, 0, &setting, data);
+        let setting = Setting::draw(self.sc, self.key, replicate, 0);
+        simulate_trial(
+            self.sc,
+            &self.plan,
+            self.key,
+            self.id(replicate, 0),
+            &setting,
+            data,
+        );
         let analysed = analyse(
             data,
             self.sc.visits.primary,
@@ -150,13 +258,36 @@ impl<'a> Simulator<'a> {
         (setting, analysed)
     }
 
+    /// Trial `trial` of a replicate at the design's arm sizes.
+    fn id(&self, replicate: u64, trial: u64) -> TrialId {
+        TrialId {
+            replicate,
+            trial,
+            n: [self.sc.design.n_control, self.sc.design.n_treatment],
+        }
+    }
+
     /// Simulates replicate `replicate` and folds it into `acc`.
-    fn replicate(&self, replicate: u64, data: &mut TrialData, acc: &mut Accumulator) {
+    fn replicate(&self, replicate: u64, scratch: &mut Scratch, acc: &mut Accumulator) {
         let sc = self.sc;
         let primary = sc.visits.primary;
         let s = sc.outcome.s;
-        let setting = Setting::draw(sc, self.key, replicate);
-        simulate_trial(sc, &self.plan, self.key, replicate, 0, &setting, data);
+        if let (Some(meta), Some(meta_acc), Some(_)) =
+            (&sc.meta, acc.meta.as_mut(), &self.meta_truth)
+        {
+            let record = self.literature(meta, replicate, scratch);
+            meta_acc.add(&record, self.meta_truth.as_ref().expect("with meta"));
+        }
+        let data = &mut scratch.data;
+        let setting = Setting::draw(sc, self.key, replicate, 0);
+        simulate_trial(
+            sc,
+            &self.plan,
+            self.key,
+            self.id(replicate, 0),
+            &setting,
+            data,
+        );
         let analysed = analyse(data, primary, &sc.analysis, s);
         let mut completers = [0usize; 2];
         for (arm, c) in completers.iter_mut().enumerate() {
@@ -176,7 +307,14 @@ impl<'a> Simulator<'a> {
             }
         }
         let replication = sc.analysis.replication.then(|| {
-            simulate_trial(sc, &self.plan, self.key, replicate, 1, &setting, data);
+            simulate_trial(
+                sc,
+                &self.plan,
+                self.key,
+                self.id(replicate, 1),
+                &setting,
+                data,
+            );
             let again = analyse(data, primary, &sc.analysis, s);
             let (sig, fav) = judge(&again.result, &self.truth);
             sig && fav
@@ -205,10 +343,10 @@ impl<'a> Simulator<'a> {
         } else {
             0
         };
-        let mut acc = Accumulator::new(by_visit);
-        let mut data = TrialData::default();
+        let mut acc = Accumulator::new(by_visit, self.meta_truth.is_some());
+        let mut scratch = Scratch::default();
         for r in range {
-            self.replicate(r, &mut data, &mut acc);
+            self.replicate(r, &mut scratch, &mut acc);
         }
         acc
     }
@@ -217,7 +355,7 @@ impl<'a> Simulator<'a> {
     pub fn accumulate(&self, replicates: u64) -> Accumulator {
         let mut total = None;
         self.extend(&mut total, 0, replicates, &|_| true);
-        total.unwrap_or_else(|| Accumulator::new(0))
+        total.unwrap_or_else(|| Accumulator::new(0, false))
     }
 
     /// Folds replicates `from..to` into `total` (`from` a multiple of [`BLOCK`]),
@@ -254,6 +392,17 @@ impl<'a> Simulator<'a> {
         }
         true
     }
+}
+
+/// What a design point's simulated literature depends on: its scenario with
+/// the single trial's arm sizes blanked (`None` without `[meta_analysis]`).
+fn meta_key(sc: &Scenario) -> Option<Scenario> {
+    sc.meta.as_ref()?;
+    let mut key = sc.clone();
+    key.design.n_control = 0;
+    key.design.n_treatment = 0;
+    key.resolved.design.n_per_arm = 0;
+    Some(key)
 }
 
 /// Agresti–Coull shrunken SE of a proportion (z = 2): `p~ = (x + 2)/(n + 4)`,
@@ -320,10 +469,28 @@ pub fn run_with_progress(
     let pool = builder
         .build()
         .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))?;
+    // A design point whose simulated literature is identical to an earlier
+    // point's (same scenario but for the single trial's arm sizes, which the
+    // literature does not use) reuses that point's meta results: with common
+    // random numbers they would come out bit-identical anyway.
+    let meta_source: Vec<Option<usize>> = (0..study.points.len())
+        .map(|j| {
+            let key = meta_key(&study.points[j].scenario)?;
+            (0..j).find(|&i| meta_key(&study.points[i].scenario).as_ref() == Some(&key))
+        })
+        .collect();
     let sims: Vec<Simulator> = study
         .points
         .iter()
-        .map(|p| Simulator::new(&p.scenario, seed))
+        .zip(&meta_source)
+        .map(|(p, source)| {
+            let sim = Simulator::new(&p.scenario, seed);
+            if source.is_some() {
+                sim.without_meta()
+            } else {
+                sim
+            }
+        })
         .collect();
     let mut accs: Vec<Option<Accumulator>> = vec![None; sims.len()];
     let points = sims.len() as u64;
@@ -370,13 +537,25 @@ pub fn run_with_progress(
         let next = needed.div_ceil(BLOCK) * BLOCK;
         replicates = next.max(replicates + BLOCK).min(max_replicates);
     }
+    let own_meta: Vec<Option<Metrics>> = sims
+        .iter()
+        .zip(&accs)
+        .map(|(sim, acc)| {
+            acc.as_ref()
+                .and_then(|a| a.meta.as_ref())
+                .zip(sim.meta_truth())
+                .map(|(m, t)| m.finish(t))
+        })
+        .collect();
     let design_points = sims
         .iter()
         .zip(accs)
         .zip(&study.points)
-        .map(|((sim, acc), point)| {
-            let acc = acc.unwrap_or_else(|| Accumulator::new(0));
+        .enumerate()
+        .map(|(j, ((sim, acc), point))| {
+            let acc = acc.unwrap_or_else(|| Accumulator::new(0, false));
             let (metrics, by_visit) = acc.finish(sim.truth());
+            let meta = own_meta[meta_source[j].unwrap_or(j)].clone();
             let warnings = crate::metrics::warnings(&metrics, replicates, opts.precision);
             DesignPointResult {
                 params: point.params.clone(),
@@ -384,6 +563,7 @@ pub fn run_with_progress(
                 month: point.scenario.visits.primary_month(),
                 metrics,
                 by_visit,
+                meta,
                 replicates,
                 warnings,
             }

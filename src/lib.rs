@@ -32,6 +32,7 @@ pub mod analysis;
 pub mod dataset;
 pub mod engine;
 pub mod error;
+pub mod meta;
 pub mod metrics;
 pub mod output;
 pub mod rng;

@@ -38,21 +38,30 @@ fn print(text: &str) -> Result<()> {
     }
 }
 
-fn load(path: &Path) -> Result<Study> {
+/// Reads a UTF-8 text file, with clear errors for folders and other encodings.
+fn read_text(path: &Path) -> Result<String> {
     if path.is_dir() {
         return Err(Error::Usage(format!(
-            "{}: is a folder; give a scenario file (TOML)",
+            "{}: is a folder; give a file",
             path.display()
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         Error::Usage(format!(
-            "{}: not valid UTF-8 text (invalid byte at offset {}); save the scenario as UTF-8",
+            "{}: not valid UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
             path.display(),
             e.utf8_error().valid_up_to()
         ))
-    })?;
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))
+}
+
+fn load(path: &Path) -> Result<Study> {
+    let text = read_text(path)?;
     Study::from_toml_str(&text, &path.display().to_string())
 }
 
@@ -63,6 +72,46 @@ fn dispatch(cli: Cli) -> Result<()> {
     {
         Command::Run(args) => run(args),
         Command::Size(args) => size(args),
+        Command::Pool {
+            effects,
+            method,
+            hksj,
+            level,
+            json,
+        } => {
+            let text = read_text(&effects)?;
+            let studies =
+                trialsim::meta::table::read_effects(&text, &effects.display().to_string())?;
+            let estimator = match method {
+                cli::Method::Dl => trialsim::meta::Estimator::Dl,
+                cli::Method::Pm => trialsim::meta::Estimator::Pm,
+                cli::Method::Reml => trialsim::meta::Estimator::Reml,
+            };
+            let (report, _) = trialsim::meta::table::pool_report(&studies, estimator, hksj, level)?;
+            if json {
+                print(&format!("{}\n", to_json(&report)?))
+            } else {
+                print(&trialsim::meta::table::text_report(
+                    &studies, &report, level,
+                ))
+            }
+        }
+        Command::Retro {
+            effect,
+            se,
+            alpha,
+            json,
+        } => {
+            let r = trialsim::meta::retro::retrodesign(effect, se, alpha)?;
+            if json {
+                print(&format!("{}\n", to_json(&r)?))
+            } else {
+                print(&format!(
+                    "effect {effect}, SE {se}, alpha {alpha} (two-sided; Gelman & Carlin 2014)\n  power         {:.4}\n  type S        {:.4}\n  exaggeration  {:.4}\n",
+                    r.power, r.type_s, r.exaggeration
+                ))
+            }
+        }
         Command::Validate { scenario } => {
             let study = load(&scenario)?;
             print(&study.resolved_toml(study.seed, study.replicates))
@@ -92,8 +141,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let trial = sim.one_trial(replicate);
             let csv = dataset::dataset_csv(&trial, &sc.visits.months)?;
             dataset::write_atomic(&out, &csv)?;
-            let json = serde_json::to_string_pretty(&dataset::analysis_json(&trial.analysed))
-                .map_err(|e| Error::Internal(e.to_string()))?;
+            let json = to_json(&dataset::analysis_json(&trial.analysed))?;
             print(&format!("{json}\n"))
         }
     }

@@ -234,6 +234,8 @@ pub struct Accumulator {
     completers: [Moments; 2],
     dropout: [Moments; 2],
     visits: Vec<VisitAccumulator>,
+    /// Meta-analysis metrics, when the scenario has `[meta_analysis]`.
+    pub meta: Option<MetaAccumulator>,
 }
 
 /// Whether a result is significant at `alpha`, and whether it is favourable.
@@ -246,10 +248,12 @@ pub fn judge(result: &Option<TestResult>, truth: &Truth) -> (bool, bool) {
 }
 
 impl Accumulator {
-    /// An empty accumulator for `visits` per-visit slots (0 when by-visit is off).
-    pub fn new(visits: usize) -> Self {
+    /// An empty accumulator for `visits` per-visit slots (0 when by-visit is
+    /// off), with meta-analysis metrics if `meta`.
+    pub fn new(visits: usize, meta: bool) -> Self {
         Accumulator {
             visits: vec![VisitAccumulator::default(); visits],
+            meta: meta.then(MetaAccumulator::default),
             ..Default::default()
         }
     }
@@ -349,6 +353,9 @@ impl Accumulator {
         for arm in 0..2 {
             self.completers[arm].merge(&o.completers[arm]);
             self.dropout[arm].merge(&o.dropout[arm]);
+        }
+        if let (Some(a), Some(b)) = (self.meta.as_mut(), o.meta.as_ref()) {
+            a.merge(b);
         }
         for (a, b) in self.visits.iter_mut().zip(&o.visits) {
             a.power.merge(&b.power);
@@ -497,6 +504,154 @@ pub fn warnings(metrics: &Metrics, replicates: u64, precision: Option<f64>) -> V
         }
     }
     out
+}
+
+/// What meta-analysis metrics are judged against (MODEL.md §4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetaTruth {
+    /// Direction `s`.
+    pub s: f64,
+    /// Population truth `theta(t*)`.
+    pub theta: f64,
+    /// True between-trial variance `Var(theta_j(t*))` (bias `B_j` excluded).
+    pub tau2: f64,
+    /// MCID, if any.
+    pub mcid: Option<f64>,
+    /// Whether significance uses the HKSJ CI.
+    pub hartung_knapp: bool,
+    /// Critical values for K trials at level `1 − alpha`.
+    pub crit: crate::meta::Criticals,
+}
+
+/// What one meta-replicate contributes.
+#[derive(Debug, Clone, Copy)]
+pub struct MetaRecord {
+    /// The pooled result, `None` when K trials could not be published.
+    pub pooled: Option<crate::meta::Pooled>,
+    /// Trials simulated to get K published.
+    pub trials_run: usize,
+}
+
+/// Running meta-analysis metrics of one design point.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetaAccumulator {
+    significant: Count,
+    coverage: Count,
+    coverage_hksj: Count,
+    error: Moments,
+    i2: Moments,
+    tau2: Moments,
+    tau2_error: Moments,
+    pi_excludes_zero: Count,
+    significant_pi_includes_zero: Count,
+    beyond_mcid: Count,
+    type_s: Count,
+    type_m: Moments,
+    egger_detects: Count,
+    trials_run: Moments,
+    nonconverged: Count,
+    not_estimable: Count,
+}
+
+impl MetaAccumulator {
+    /// Adds one meta-replicate.
+    pub fn add(&mut self, rec: &MetaRecord, truth: &MetaTruth) {
+        self.trials_run.add(rec.trials_run as f64);
+        self.not_estimable.add(rec.pooled.is_none());
+        let Some(p) = rec.pooled else {
+            self.significant.add(false);
+            return;
+        };
+        let (lo, hi) = if truth.hartung_knapp {
+            (p.ci_low_hksj, p.ci_high_hksj)
+        } else {
+            (p.ci_low, p.ci_high)
+        };
+        let sig = lo > 0.0 || hi < 0.0;
+        self.significant.add(sig);
+        self.coverage
+            .add(p.ci_low <= truth.theta && truth.theta <= p.ci_high);
+        self.coverage_hksj
+            .add(p.ci_low_hksj <= truth.theta && truth.theta <= p.ci_high_hksj);
+        self.error.add(p.mu - truth.theta);
+        self.i2.add(p.i2);
+        self.tau2.add(p.tau2);
+        self.tau2_error.add(p.tau2 - truth.tau2);
+        self.nonconverged.add(!p.converged);
+        if p.k >= 3 {
+            let excludes = p.pi_low > 0.0 || p.pi_high < 0.0;
+            self.pi_excludes_zero.add(excludes);
+            self.significant_pi_includes_zero.add(sig && !excludes);
+            if p.egger_t.is_finite() {
+                self.egger_detects.add(p.egger_t.abs() > truth.crit.t_egger);
+            }
+        }
+        if let Some(m) = truth.mcid {
+            self.beyond_mcid.add(truth.s * p.mu >= m);
+        }
+        if sig && truth.theta != 0.0 {
+            self.type_s.add(p.mu * truth.theta <= 0.0);
+            self.type_m.add(p.mu.abs());
+        }
+    }
+
+    /// Merges the accumulator of the replicates that follow.
+    pub fn merge(&mut self, o: &MetaAccumulator) {
+        self.significant.merge(&o.significant);
+        self.coverage.merge(&o.coverage);
+        self.coverage_hksj.merge(&o.coverage_hksj);
+        self.error.merge(&o.error);
+        self.i2.merge(&o.i2);
+        self.tau2.merge(&o.tau2);
+        self.tau2_error.merge(&o.tau2_error);
+        self.pi_excludes_zero.merge(&o.pi_excludes_zero);
+        self.significant_pi_includes_zero
+            .merge(&o.significant_pi_includes_zero);
+        self.beyond_mcid.merge(&o.beyond_mcid);
+        self.type_s.merge(&o.type_s);
+        self.type_m.merge(&o.type_m);
+        self.egger_detects.merge(&o.egger_detects);
+        self.trials_run.merge(&o.trials_run);
+        self.nonconverged.merge(&o.nonconverged);
+        self.not_estimable.merge(&o.not_estimable);
+    }
+
+    /// The meta metrics of MODEL.md §4, in a fixed order.
+    pub fn finish(&self, truth: &MetaTruth) -> Metrics {
+        let defined = |ok: bool, e: Estimate| if ok { e } else { Estimate::UNDEFINED };
+        let nonzero = truth.theta != 0.0;
+        Metrics(vec![
+            ("significant", self.significant.estimate()),
+            ("coverage", self.coverage.estimate()),
+            ("coverage_hksj", self.coverage_hksj.estimate()),
+            ("bias", self.error.mean_estimate(0.0, 1.0)),
+            ("i2", self.i2.mean_estimate(0.0, 1.0)),
+            ("tau2", self.tau2.mean_estimate(0.0, 1.0)),
+            ("tau2_bias", self.tau2_error.mean_estimate(0.0, 1.0)),
+            ("pi_excludes_zero", self.pi_excludes_zero.estimate()),
+            (
+                "significant_pi_includes_zero",
+                self.significant_pi_includes_zero.estimate(),
+            ),
+            (
+                "beyond_mcid",
+                defined(truth.mcid.is_some(), self.beyond_mcid.estimate()),
+            ),
+            ("type_s", defined(nonzero, self.type_s.estimate())),
+            (
+                "type_m",
+                defined(
+                    nonzero,
+                    self.type_m
+                        .mean_estimate(0.0, 1.0 / truth.theta.abs().max(f64::MIN_POSITIVE)),
+                ),
+            ),
+            ("egger_detects", self.egger_detects.estimate()),
+            ("trials_run", self.trials_run.mean_estimate(0.0, 1.0)),
+            ("nonconverged", self.nonconverged.estimate()),
+            ("not_estimable", self.not_estimable.estimate()),
+        ])
+    }
 }
 
 /// Named metrics in a fixed order (serialised as a JSON object).

@@ -33,6 +33,8 @@ struct DesignPointJson<'a> {
     truth: TruthJson,
     metrics: &'a Metrics,
     by_visit: &'a [VisitMetrics],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<&'a Metrics>,
     warnings: &'a [String],
 }
 
@@ -71,6 +73,7 @@ fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
         },
         metrics: &dp.metrics,
         by_visit: &dp.by_visit,
+        meta: dp.meta.as_ref(),
         warnings: &dp.warnings,
     }
 }
@@ -139,6 +142,9 @@ pub fn summary_csv(result: &RunResult) -> Result<String> {
                 row("by_visit", v.month, name, e).map_err(csv_err)?;
             }
         }
+        for (name, e) in dp.meta.iter().flat_map(|m| &m.0) {
+            row("meta", dp.month, name, e).map_err(csv_err)?;
+        }
     }
     let bytes = w
         .into_inner()
@@ -181,6 +187,14 @@ pub fn text_summary(result: &RunResult) -> String {
                 out.push_str(&format!("  {name:<18} {}{n}\n", fmt(Some(e))));
             }
         }
+        if let Some(meta) = &dp.meta {
+            out.push_str("  meta-analysis of the simulated literature:\n");
+            for name in META_HEADLINE {
+                if let Some(e) = meta.get(name) {
+                    out.push_str(&format!("    {name:<30} {}\n", fmt(Some(e))));
+                }
+            }
+        }
         return out;
     }
     let Some(first) = result.design_points.first() else {
@@ -196,12 +210,18 @@ pub fn text_summary(result: &RunResult) -> String {
     let columns = ["power", "type_m", "coverage", "bias", "claim_true"];
     let mut header: Vec<String> = first.params.iter().map(|(k, _)| k.clone()).collect();
     header.extend(columns.iter().map(|c| c.to_string()));
+    if first.meta.is_some() {
+        header.push("meta significant".to_string());
+    }
     let rows: Vec<Vec<String>> = result
         .design_points
         .iter()
         .map(|dp| {
             let mut row: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
             row.extend(columns.iter().map(|c| fmt(dp.metrics.get(c))));
+            if let Some(m) = &dp.meta {
+                row.push(fmt(m.get("significant")));
+            }
             row
         })
         .collect();
@@ -224,6 +244,18 @@ pub fn text_summary(result: &RunResult) -> String {
     }
     out
 }
+
+/// The meta-analysis metrics the one-design-point summary shows.
+const META_HEADLINE: [&str; 8] = [
+    "significant",
+    "coverage",
+    "coverage_hksj",
+    "i2",
+    "significant_pi_includes_zero",
+    "type_m",
+    "egger_detects",
+    "trials_run",
+];
 
 /// The metrics the one-design-point summary shows.
 const HEADLINE: [&str; 10] = [

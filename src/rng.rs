@@ -25,6 +25,8 @@ pub enum Role {
     Patient = 2,
     /// One patient's dropout draws.
     Dropout = 3,
+    /// A meta-analysed trial's size and publication draws.
+    Meta = 4,
 }
 
 /// SplitMix64's output function: a bijection of u64 with good avalanche.

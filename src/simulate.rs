@@ -43,10 +43,10 @@ pub struct Setting {
 }
 
 impl Setting {
-    /// Draws the setting of replicate `replicate` from its protocol stream.
-    pub fn draw(sc: &Scenario, key: Key, replicate: u64) -> Self {
+    /// Draws the setting of trial `trial` of replicate `replicate` from its protocol stream.
+    pub fn draw(sc: &Scenario, key: Key, replicate: u64, trial: u64) -> Self {
         let mut rng = key
-            .prefix(replicate, 0, Role::Protocol, 0)
+            .prefix(replicate, trial, Role::Protocol, 0)
             .absorb(0)
             .stream();
         let eta: f64 = rng.sample(StandardNormal);
@@ -79,10 +79,11 @@ impl Setting {
         self.d * sc.effect.responder_fraction * sc.effect.profile.at(t)
     }
 
-    /// `B_j` for a design: protocol bias plus small-study bias when the control arm is small.
-    pub fn reporting_bias(&self, sc: &Scenario) -> f64 {
+    /// `B_j` for a trial whose control arm has `n_control` patients: protocol
+    /// bias plus small-study bias when the control arm is small.
+    pub fn reporting_bias(&self, sc: &Scenario, n_control: usize) -> f64 {
         let small = match &sc.heterogeneity.small_study {
-            Some(ss) if (sc.design.n_control as u64) < ss.below => ss.bias,
+            Some(ss) if (n_control as u64) < ss.below => ss.bias,
             _ => 0.0,
         };
         self.protocol_bias + small
@@ -202,19 +203,34 @@ impl TrialData {
     }
 }
 
-/// Simulates trial `trial` of replicate `replicate` in `setting` into `data`
-/// (buffers are reused, so a long run does not allocate per trial).
+/// Where a trial sits in the random streams and how large it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrialId {
+    /// Replicate index.
+    pub replicate: u64,
+    /// Trial within the replicate: 0 the trial analysed, 1 its same-setting
+    /// replication, `2 + k` the k-th trial of a simulated literature.
+    pub trial: u64,
+    /// Patients per arm, `[control, treatment]`.
+    pub n: [usize; 2],
+}
+
+/// Simulates one trial in `setting` into `data` (buffers are reused, so a
+/// long run does not allocate per trial).
 pub fn simulate_trial(
     sc: &Scenario,
     plan: &Plan,
     key: Key,
-    replicate: u64,
-    trial: u64,
+    id: TrialId,
     setting: &Setting,
     data: &mut TrialData,
 ) {
+    let TrialId {
+        replicate,
+        trial,
+        n,
+    } = id;
     let v = sc.visits.months.len();
-    let n = [sc.design.n_control, sc.design.n_treatment];
     let total = n[0] + n[1];
     data.visits = v;
     data.n = n;
@@ -224,7 +240,7 @@ pub fn simulate_trial(
     data.z.resize(v, 0.0);
 
     let o = &sc.outcome;
-    let bias = setting.reporting_bias(sc);
+    let bias = setting.reporting_bias(sc, n[0]);
     let placebo_peak = sc.placebo.peak + setting.nu;
     let pi = sc.effect.responder_fraction;
     let mechanism = sc.dropout.mechanism;

@@ -45,6 +45,8 @@ pub struct ScenarioFile {
     pub dropout: Option<DropoutFile>,
     pub design: DesignFile,
     pub analysis: AnalysisFile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta_analysis: Option<MetaFile>,
 }
 
 /// `[outcome]`.
@@ -245,6 +247,28 @@ pub struct AnalysisFile {
     pub fast_path: bool,
 }
 
+fn default_estimator() -> crate::meta::Estimator {
+    crate::meta::Estimator::Reml
+}
+
+/// `[meta_analysis]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaFile {
+    pub trials: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizes: Option<Vec<u64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_median: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_p95: Option<f64>,
+    #[serde(default = "default_estimator")]
+    pub estimator: crate::meta::Estimator,
+    #[serde(default)]
+    pub hartung_knapp: bool,
+    #[serde(default = "one")]
+    pub publish_nonsignificant: f64,
+}
+
 /// Valid keys below a (dotted, index-free) parent path, for "did you mean" hints.
 pub fn known_keys(parent: &str) -> &'static [&'static str] {
     match parent {
@@ -300,6 +324,15 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
         "heterogeneity.factors.levels" => &["name", "weight", "shift", "bias"],
         "dropout" => &["mechanism", "monthly_rate", "arm_odds_ratio", "beta"],
         "design" => &["n_per_arm", "allocation"],
+        "meta_analysis" => &[
+            "trials",
+            "sizes",
+            "size_median",
+            "size_p95",
+            "estimator",
+            "hartung_knapp",
+            "publish_nonsignificant",
+        ],
         "analysis" => &[
             "method",
             "missing",

@@ -18,7 +18,7 @@ pub use sweep::{DesignPoint, Study};
 pub const DEFAULT_SCENARIO: &str = include_str!("../../configs/msc_knee_oa.toml");
 
 /// Top-level sections and keys reserved for later versions.
-const RESERVED_TOP: [&str; 3] = ["meta_analysis", "safety", "responder_endpoint"];
+const RESERVED_TOP: [&str; 2] = ["safety", "responder_endpoint"];
 
 /// A validated scenario: one design point of MODEL.md §1–§3.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +45,8 @@ pub struct Scenario {
     pub design: Design,
     /// Analysis of each trial.
     pub analysis: Analysis,
+    /// Meta-analysis of K simulated trials (MODEL.md §4), if requested.
+    pub meta: Option<Meta>,
     /// The file as resolved (defaults filled in), for `scenario.resolved.toml`.
     pub resolved: ScenarioFile,
 }
@@ -224,6 +226,23 @@ pub struct Level {
 }
 
 impl Heterogeneity {
+    /// `Var(D_j)`: the variance of the summed factor shifts (factors are
+    /// drawn independently) plus `tau²`.
+    pub fn effect_variance(&self) -> f64 {
+        let shifts: f64 = self
+            .factors
+            .iter()
+            .map(|f| {
+                let m: f64 = f.levels.iter().map(|l| l.probability * l.shift).sum();
+                f.levels
+                    .iter()
+                    .map(|l| l.probability * (l.shift - m).powi(2))
+                    .sum::<f64>()
+            })
+            .sum();
+        shifts + self.tau * self.tau
+    }
+
     /// `E[D_j] - D0`: the probability-weighted mean of the factor shifts.
     pub fn mean_shift(&self) -> f64 {
         self.factors
@@ -278,6 +297,38 @@ pub struct Analysis {
     /// Simulate a same-setting replication trial.
     pub replication: bool,
 }
+
+/// Sizes of the trials of a simulated literature (control arms; the allocation applies).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrialSizes {
+    /// Used in order, cycling.
+    List(Vec<usize>),
+    /// Lognormal with this median and 95th percentile, rounded, at least 2.
+    Lognormal {
+        /// `ln(median)`.
+        mu: f64,
+        /// `(ln(p95) − ln(median)) / 1.6449`.
+        sigma: f64,
+    },
+}
+
+/// `[meta_analysis]`: K published trials pooled (MODEL.md §4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    /// K, the number of published trials pooled.
+    pub trials: usize,
+    /// Control-arm sizes.
+    pub sizes: TrialSizes,
+    /// tau² estimator.
+    pub estimator: crate::meta::Estimator,
+    /// Whether significance uses the Hartung–Knapp–Sidik–Jonkman CI.
+    pub hartung_knapp: bool,
+    /// Probability that a trial that is not significant and favourable is published.
+    pub publish_nonsignificant: f64,
+}
+
+/// Most trials a simulated meta-analysis may pool.
+pub const MAX_META_TRIALS: u64 = 1000;
 
 /// Largest arm that fits in memory comfortably (patients per arm).
 pub const MAX_ARM: u64 = 10_000_000;
@@ -622,6 +673,11 @@ impl Scenario {
             replication: a.replication,
         };
 
+        let meta = match &f.meta_analysis {
+            None => None,
+            Some(m) => Some(meta(m)?),
+        };
+
         let mut resolved = f.clone();
         // "inf" and "omitted" mean the same thing: no decay.
         if let Some(p) = resolved.placebo.as_mut() {
@@ -642,6 +698,7 @@ impl Scenario {
             dropout,
             design,
             analysis,
+            meta,
             resolved,
         })
     }
@@ -742,6 +799,75 @@ fn profile(
         onset_months,
         plateau_until,
         half_life_months,
+    })
+}
+
+fn meta(m: &file::MetaFile) -> Result<Meta> {
+    if !(2..=MAX_META_TRIALS).contains(&m.trials) {
+        return Err(Error::invalid(
+            "meta_analysis.trials",
+            m.trials,
+            format!("must be an integer in [2, {MAX_META_TRIALS}]"),
+        ));
+    }
+    probability(
+        "meta_analysis.publish_nonsignificant",
+        m.publish_nonsignificant,
+    )?;
+    let sizes = match (&m.sizes, m.size_median, m.size_p95) {
+        (Some(list), None, None) => {
+            if list.is_empty() {
+                return Err(Error::invalid(
+                    "meta_analysis.sizes",
+                    "[]",
+                    "must list at least one control-arm size",
+                ));
+            }
+            for (i, &n) in list.iter().enumerate() {
+                if !(2..=MAX_ARM).contains(&n) {
+                    return Err(Error::invalid(
+                        format!("meta_analysis.sizes[{i}]"),
+                        n,
+                        format!("must be an integer in [2, {MAX_ARM}]"),
+                    ));
+                }
+            }
+            TrialSizes::List(list.iter().map(|&n| n as usize).collect())
+        }
+        (None, Some(median), Some(p95)) => {
+            if !(median.is_finite() && (2.0..=MAX_ARM as f64).contains(&median)) {
+                return Err(Error::invalid(
+                    "meta_analysis.size_median",
+                    median,
+                    format!("must be a number in [2, {MAX_ARM}]"),
+                ));
+            }
+            if !(p95.is_finite() && p95 >= median && p95 <= MAX_ARM as f64) {
+                return Err(Error::invalid(
+                    "meta_analysis.size_p95",
+                    p95,
+                    format!("must be a number in [size_median = {median}, {MAX_ARM}]"),
+                ));
+            }
+            TrialSizes::Lognormal {
+                mu: median.ln(),
+                sigma: (p95.ln() - median.ln()) / 1.644_853_626_951_472_2,
+            }
+        }
+        _ => {
+            return Err(Error::invalid(
+                "meta_analysis.sizes",
+                "(none or both forms)",
+                "give either sizes = [control-arm sizes] or both size_median and size_p95",
+            ));
+        }
+    };
+    Ok(Meta {
+        trials: m.trials as usize,
+        sizes,
+        estimator: m.estimator,
+        hartung_knapp: m.hartung_knapp,
+        publish_nonsignificant: m.publish_nonsignificant,
     })
 }
 

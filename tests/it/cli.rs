@@ -215,8 +215,34 @@ fn bad_scenarios_exit_2_with_one_clear_line() {
             "responder_endpoint: not supported yet (reserved for a later version of trialsim)",
         ),
         (
+            format!("{BASE}\n[meta_analysis]\ntrials = 1\nsizes = [10]\n"),
+            "meta_analysis.trials = 1: must be an integer in [2, 1000]",
+        ),
+        (
             format!("{BASE}\n[meta_analysis]\ntrials = 8\n"),
-            "meta_analysis: not supported yet (reserved for a later version of trialsim)",
+            "meta_analysis.sizes = (none or both forms): give either sizes = [control-arm sizes] or both size_median and size_p95",
+        ),
+        (
+            format!("{BASE}\n[meta_analysis]\ntrials = 8\nsizes = [10, 1]\n"),
+            "meta_analysis.sizes[1] = 1: must be an integer in [2, 10000000]",
+        ),
+        (
+            format!("{BASE}\n[meta_analysis]\ntrials = 8\nsize_median = 15\nsize_p95 = 10\n"),
+            "meta_analysis.size_p95 = 10: must be a number in [size_median = 15, 10000000]",
+        ),
+        (
+            format!(
+                "{BASE}\n[meta_analysis]\ntrials = 8\nsizes = [10]\npublish_nonsignificant = 1.2\n"
+            ),
+            "meta_analysis.publish_nonsignificant = 1.2: must be in [0, 1]",
+        ),
+        (
+            format!("{BASE}\n[meta_analysis]\ntrials = 8\nsizes = [10]\nestimator = \"sj\"\n"),
+            "meta_analysis.estimator: unknown variant `sj`, expected one of `dl`, `pm`, `reml`",
+        ),
+        (
+            format!("{BASE}\n[meta_analysis]\ntrials = 8\nsizes = [10]\nhartung_knap = true\n"),
+            "meta_analysis.hartung_knap: unknown key; did you mean `hartung_knapp`?",
         ),
         (
             patched("monthly_rate = 0.007", "monthly_rte = 0.007"),
@@ -362,7 +388,7 @@ fn encodings_and_paths() {
     assert_eq!(code, 2);
     assert_eq!(
         stderr,
-        "error: FILE: not valid UTF-8 text (invalid byte at offset 10); save the scenario as UTF-8\n"
+        "error: FILE: not valid UTF-8 text (invalid byte at offset 10); save the file as UTF-8\n"
     );
     // NUL byte inside a string: TOML rejects control characters.
     let (code, stderr) = validate_text(patched("\"base\"", "\"ba\0se\"").as_bytes());
@@ -389,10 +415,7 @@ fn encodings_and_paths() {
     let dir = tempfile::tempdir().unwrap();
     let out = trialsim().arg("run").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .ends_with(": is a folder; give a scenario file (TOML)\n")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).ends_with(": is a folder; give a file\n"));
 }
 
 #[test]

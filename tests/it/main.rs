@@ -4,5 +4,6 @@
 mod calibration;
 mod cli;
 mod determinism;
+mod meta;
 mod reference;
 mod sweeps;

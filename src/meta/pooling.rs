@@ -1,0 +1,356 @@
+//! Inverse-variance pooling of K estimates `(y_k, v_k)` (MODEL.md §4).
+//!
+//! - Fixed effect: `mu = Σ w y / Σ w`, `w = 1/v`; Cochran's Q about it.
+//! - Random effects with tau² by DerSimonian & Laird (1986), Paule & Mandel
+//!   (1982; the generalised Q equals K − 1) and REML (Fisher scoring, as
+//!   metafor's `rma.uni`), all truncated at 0. Iterative estimators that do
+//!   not converge fall back to DL and say so (`converged = false`).
+//! - CIs: normal (Wald) and Hartung–Knapp–Sidik–Jonkman, untruncated, with t
+//!   on K − 1 df (Hartung & Knapp 2001; Sidik & Jonkman 2002).
+//! - `I² = max(0, (Q − (K−1))/Q)` (Higgins & Thompson 2002) and metafor's
+//!   tau²-based `I²` (`i2_tau`); the prediction interval
+//!   `mu ± t_{K−2} sqrt(tau² + SE²)` (Higgins, Thompson & Spiegelhalter 2009).
+//! - Egger's regression test (Egger et al. 1997): OLS of `y/se` on `1/se`,
+//!   the intercept tested with t on K − 2 df.
+
+use serde::Serialize;
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
+
+/// Between-trial variance estimator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// DerSimonian–Laird (method of moments).
+    Dl,
+    /// Paule–Mandel (generalised Q = K − 1).
+    Pm,
+    /// Restricted maximum likelihood.
+    Reml,
+}
+
+impl Estimator {
+    /// The name used on the command line and in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Estimator::Dl => "dl",
+            Estimator::Pm => "pm",
+            Estimator::Reml => "reml",
+        }
+    }
+}
+
+/// Critical values for a given K and level, computed once (quantiles are costly).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Criticals {
+    /// Number of studies.
+    pub k: usize,
+    /// Normal quantile for the CI, `z_{1 − (1 − level)/2}`.
+    pub z: f64,
+    /// t quantile on K − 1 df for the HKSJ CI.
+    pub t_hksj: f64,
+    /// t quantile (0.975) on K − 2 df for the 95% prediction interval (NaN when K < 3).
+    pub t_pi: f64,
+    /// t quantile on K − 2 df at which Egger's test detects (two-sided p < `egger_alpha`).
+    pub t_egger: f64,
+}
+
+/// Two-sided p-value below which Egger's test "detects" asymmetry (MODEL.md §4).
+pub const EGGER_ALPHA: f64 = 0.10;
+
+impl Criticals {
+    /// Critical values for K studies and a CI level in (0, 1).
+    pub fn new(k: usize, level: f64) -> Self {
+        let tail = 1.0 - (1.0 - level) / 2.0;
+        let t = |df: f64, p: f64| {
+            if df >= 1.0 {
+                StudentsT::new(0.0, 1.0, df)
+                    .expect("df >= 1")
+                    .inverse_cdf(p)
+            } else {
+                f64::NAN
+            }
+        };
+        Criticals {
+            k,
+            z: Normal::standard().inverse_cdf(tail),
+            t_hksj: t(k as f64 - 1.0, tail),
+            t_pi: t(k as f64 - 2.0, 0.975),
+            t_egger: t(k as f64 - 2.0, 1.0 - EGGER_ALPHA / 2.0),
+        }
+    }
+}
+
+/// The pooled result.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Pooled {
+    /// Number of studies.
+    pub k: usize,
+    /// Pooled estimate (random effects; fixed effect when tau² = 0).
+    pub mu: f64,
+    /// Its normal-theory SE, `sqrt(1 / Σ w*)`.
+    pub se: f64,
+    /// Normal CI.
+    pub ci_low: f64,
+    /// Normal CI.
+    pub ci_high: f64,
+    /// HKSJ SE (untruncated).
+    pub se_hksj: f64,
+    /// HKSJ CI (t on K − 1 df).
+    pub ci_low_hksj: f64,
+    /// HKSJ CI.
+    pub ci_high_hksj: f64,
+    /// Estimated between-trial variance.
+    pub tau2: f64,
+    /// Cochran's Q about the fixed-effect estimate.
+    pub q: f64,
+    /// `max(0, (Q − (K−1))/Q)`.
+    pub i2: f64,
+    /// metafor's `tau² / (tau² + s²)`, `s²` the typical within-study variance.
+    pub i2_tau: f64,
+    /// 95% prediction interval (NaN when K < 3).
+    pub pi_low: f64,
+    /// 95% prediction interval (NaN when K < 3).
+    pub pi_high: f64,
+    /// Whether the tau² estimator converged (false: DL was used instead).
+    pub converged: bool,
+    /// Egger's intercept t statistic (NaN when K < 3 or undefined).
+    pub egger_t: f64,
+}
+
+/// Most iterations of PM and REML.
+const MAX_ITER: usize = 1000;
+/// Convergence tolerance on tau² (absolute, plus relative).
+const TOL: f64 = 1e-12;
+
+/// Weighted mean and sum of weights for `w = 1/(v + tau2)`.
+fn weighted(y: &[f64], v: &[f64], tau2: f64) -> (f64, f64) {
+    let (mut sw, mut swy) = (0.0, 0.0);
+    for (&yi, &vi) in y.iter().zip(v) {
+        let w = 1.0 / (vi + tau2);
+        sw += w;
+        swy += w * yi;
+    }
+    (swy / sw, sw)
+}
+
+/// Cochran's Q (generalised: at `tau2`) about the weighted mean.
+fn q_at(y: &[f64], v: &[f64], tau2: f64) -> f64 {
+    let (mu, _) = weighted(y, v, tau2);
+    y.iter()
+        .zip(v)
+        .map(|(&yi, &vi)| (yi - mu).powi(2) / (vi + tau2))
+        .sum()
+}
+
+/// DerSimonian–Laird tau².
+pub fn tau2_dl(y: &[f64], v: &[f64]) -> f64 {
+    let k = y.len() as f64;
+    let (sw, sw2) = v.iter().fold((0.0, 0.0), |(a, b), &vi| {
+        let w = 1.0 / vi;
+        (a + w, b + w * w)
+    });
+    let q = q_at(y, v, 0.0);
+    ((q - (k - 1.0)) / (sw - sw2 / sw)).max(0.0)
+}
+
+/// Paule–Mandel tau²: the root of `Q(tau²) = K − 1` (0 if `Q(0) ≤ K − 1`),
+/// by bracketing and bisection. `None` if no bracket is found.
+pub fn tau2_pm(y: &[f64], v: &[f64]) -> Option<f64> {
+    let target = y.len() as f64 - 1.0;
+    if q_at(y, v, 0.0) <= target {
+        return Some(0.0);
+    }
+    // Q(tau²) decreases to 0 as tau² grows: double an upper bound until it brackets.
+    let spread = {
+        let m = y.iter().sum::<f64>() / y.len() as f64;
+        y.iter()
+            .map(|x| (x - m).powi(2))
+            .sum::<f64>()
+            .max(f64::MIN_POSITIVE)
+    };
+    let mut hi = spread;
+    let mut tries = 0;
+    while q_at(y, v, hi) > target {
+        hi *= 2.0;
+        tries += 1;
+        if tries > 200 || !hi.is_finite() {
+            return None;
+        }
+    }
+    let mut lo = 0.0;
+    for _ in 0..MAX_ITER {
+        let mid = 0.5 * (lo + hi);
+        if q_at(y, v, mid) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= TOL * (1.0 + hi) {
+            return Some(0.5 * (lo + hi));
+        }
+    }
+    None
+}
+
+/// REML tau² by Fisher scoring with step halving, truncated at 0, started at DL
+/// (as metafor does). `None` if it does not converge in [`MAX_ITER`] steps.
+pub fn tau2_reml(y: &[f64], v: &[f64]) -> Option<f64> {
+    let loglik = |t: f64| {
+        let (mu, sw) = weighted(y, v, t);
+        let mut l = -0.5 * sw.ln();
+        for (&yi, &vi) in y.iter().zip(v) {
+            l -= 0.5 * ((vi + t).ln() + (yi - mu).powi(2) / (vi + t));
+        }
+        l
+    };
+    let mut tau2 = tau2_dl(y, v);
+    for _ in 0..MAX_ITER {
+        let (mu, sw) = weighted(y, v, tau2);
+        let (mut sw2, mut sw3, mut sw2r) = (0.0, 0.0, 0.0);
+        for (&yi, &vi) in y.iter().zip(v) {
+            let w = 1.0 / (vi + tau2);
+            sw2 += w * w;
+            sw3 += w * w * w;
+            sw2r += w * w * (yi - mu).powi(2);
+        }
+        // Score and expected information of the REML log-likelihood in tau².
+        let score = 0.5 * (sw2r - sw + sw2 / sw);
+        let info = 0.5 * (sw2 - 2.0 * sw3 / sw + (sw2 / sw).powi(2));
+        if info.is_nan() || info <= 0.0 || !score.is_finite() {
+            return None;
+        }
+        let mut step = score / info;
+        let mut next = (tau2 + step).max(0.0);
+        let here = loglik(tau2);
+        let mut halvings = 0;
+        while loglik(next) < here - 1e-14 * here.abs() && halvings < 60 {
+            step *= 0.5;
+            next = (tau2 + step).max(0.0);
+            halvings += 1;
+        }
+        if (next - tau2).abs() <= TOL * (1.0 + tau2) {
+            return Some(next);
+        }
+        tau2 = next;
+    }
+    None
+}
+
+/// Egger's regression test: the t statistic of the intercept of `y/se ~ 1/se` (K ≥ 3).
+pub fn egger_t(y: &[f64], v: &[f64]) -> f64 {
+    let k = y.len();
+    if k < 3 {
+        return f64::NAN;
+    }
+    let n = k as f64;
+    let (mut sx, mut sy) = (0.0, 0.0);
+    for (&yi, &vi) in y.iter().zip(v) {
+        let se = vi.sqrt();
+        sx += 1.0 / se;
+        sy += yi / se;
+    }
+    let (mx, my) = (sx / n, sy / n);
+    let (mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0);
+    for (&yi, &vi) in y.iter().zip(v) {
+        let se = vi.sqrt();
+        let (dx, dy) = (1.0 / se - mx, yi / se - my);
+        sxx += dx * dx;
+        sxy += dx * dy;
+        syy += dy * dy;
+    }
+    if sxx.is_nan() || sxx <= 0.0 {
+        return f64::NAN;
+    }
+    let slope = sxy / sxx;
+    let rss = (syy - slope * sxy).max(0.0);
+    let sigma2 = rss / (n - 2.0);
+    let intercept = my - slope * mx;
+    let se_int = (sigma2 * (1.0 / n + mx * mx / sxx)).sqrt();
+    intercept / se_int
+}
+
+/// Pools `(y, v)` with the given estimator; `crit` must be for `y.len()` studies.
+///
+/// # Panics
+/// If `y` and `v` differ in length or `crit.k != y.len()` (callers validate).
+pub fn pool(y: &[f64], v: &[f64], estimator: Estimator, crit: &Criticals) -> Pooled {
+    assert_eq!(y.len(), v.len());
+    assert_eq!(crit.k, y.len());
+    let k = y.len();
+    let kf = k as f64;
+    let (tau2, converged) = match estimator {
+        Estimator::Dl => (tau2_dl(y, v), true),
+        Estimator::Pm => tau2_pm(y, v).map_or((tau2_dl(y, v), false), |t| (t, true)),
+        Estimator::Reml => tau2_reml(y, v).map_or((tau2_dl(y, v), false), |t| (t, true)),
+    };
+    let (mu, sw) = weighted(y, v, tau2);
+    let se = (1.0 / sw).sqrt();
+    let q = q_at(y, v, 0.0);
+    let i2 = if q > 0.0 {
+        ((q - (kf - 1.0)) / q).max(0.0)
+    } else {
+        0.0
+    };
+    let (sw0, sw02) = v.iter().fold((0.0, 0.0), |(a, b), &vi| {
+        (a + 1.0 / vi, b + 1.0 / (vi * vi))
+    });
+    let s2 = (kf - 1.0) * sw0 / (sw0 * sw0 - sw02);
+    let i2_tau = if tau2 > 0.0 { tau2 / (tau2 + s2) } else { 0.0 };
+    let q_star: f64 = y
+        .iter()
+        .zip(v)
+        .map(|(&yi, &vi)| (yi - mu).powi(2) / (vi + tau2))
+        .sum();
+    let se_hksj = (q_star / (kf - 1.0) / sw).sqrt();
+    let half_pi = crit.t_pi * (tau2 + se * se).sqrt();
+    Pooled {
+        k,
+        mu,
+        se,
+        ci_low: mu - crit.z * se,
+        ci_high: mu + crit.z * se,
+        se_hksj,
+        ci_low_hksj: mu - crit.t_hksj * se_hksj,
+        ci_high_hksj: mu + crit.t_hksj * se_hksj,
+        tau2,
+        q,
+        i2,
+        i2_tau,
+        pi_low: mu - half_pi,
+        pi_high: mu + half_pi,
+        converged,
+        egger_t: egger_t(y, v),
+    }
+}
+
+/// p-values of a pooled result, for reporting (the simulation compares against
+/// critical values instead).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PValues {
+    /// Two-sided normal p of `mu / se`.
+    pub p: f64,
+    /// Two-sided p of `mu / se_hksj` on t with K − 1 df.
+    pub p_hksj: f64,
+    /// p of Q on chi-square with K − 1 df.
+    pub q_p: f64,
+    /// Two-sided p of Egger's intercept on t with K − 2 df (NaN when K < 3).
+    pub egger_p: f64,
+}
+
+/// Computes the p-values of a pooled result.
+pub fn p_values(p: &Pooled) -> PValues {
+    let df = p.k as f64 - 1.0;
+    let two_t = |t: f64, df: f64| {
+        if df >= 1.0 && t.is_finite() {
+            2.0 * StudentsT::new(0.0, 1.0, df).expect("df >= 1").sf(t.abs())
+        } else {
+            f64::NAN
+        }
+    };
+    PValues {
+        p: 2.0 * Normal::standard().sf((p.mu / p.se).abs()),
+        p_hksj: two_t(p.mu / p.se_hksj, df),
+        q_p: ChiSquared::new(df).map_or(f64::NAN, |c| c.sf(p.q)),
+        egger_p: two_t(p.egger_t, df - 1.0),
+    }
+}

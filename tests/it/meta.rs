@@ -1,0 +1,491 @@
+//! Meta-analysis: pooling against metafor, `pool` and `retro` on the command
+//! line, and the simulated literature (MODEL.md §4).
+
+use crate::reference::assert_close;
+use assert_cmd::Command;
+use std::fs;
+use trialsim::meta::pooling::{Criticals, Estimator, egger_t, p_values, pool};
+
+fn trialsim() -> Command {
+    Command::cargo_bin("trialsim").unwrap()
+}
+
+/// BCG vaccine trials (metafor's `dat.bcg` = metadat `dat.colditz1994`;
+/// Colditz et al. 1994, JAMA 271:698): tpos, tneg, cpos, cneg.
+const BCG: [(f64, f64, f64, f64); 13] = [
+    (4.0, 119.0, 11.0, 128.0),
+    (6.0, 300.0, 29.0, 274.0),
+    (3.0, 228.0, 11.0, 209.0),
+    (62.0, 13536.0, 248.0, 12619.0),
+    (33.0, 5036.0, 47.0, 5761.0),
+    (180.0, 1361.0, 372.0, 1079.0),
+    (8.0, 2537.0, 10.0, 619.0),
+    (505.0, 87886.0, 499.0, 87892.0),
+    (29.0, 7470.0, 45.0, 7232.0),
+    (17.0, 1699.0, 65.0, 1600.0),
+    (186.0, 50448.0, 141.0, 27197.0),
+    (5.0, 2493.0, 3.0, 2338.0),
+    (27.0, 16886.0, 29.0, 17825.0),
+];
+
+/// Log risk ratios and their variances (metafor `escalc(measure = "RR")`).
+fn bcg() -> (Vec<f64>, Vec<f64>) {
+    BCG.iter()
+        .map(|&(a, b, c, d)| {
+            (
+                ((a / (a + b)) / (c / (c + d))).ln(),
+                1.0 / a - 1.0 / (a + b) + 1.0 / c - 1.0 / (c + d),
+            )
+        })
+        .unzip()
+}
+
+fn bcg_csv() -> String {
+    let (y, v) = bcg();
+    let mut s = "study,yi,vi\n".to_string();
+    for (i, (y, v)) in y.iter().zip(&v).enumerate() {
+        s.push_str(&format!("trial {},{y},{v}\n", i + 1));
+    }
+    s
+}
+
+#[test]
+fn bcg_matches_metafor_printed_values() {
+    // metafor 4.7-4 documentation (rma.uni Examples; tests
+    // test_misc_metan_vs_rma.uni_with_dat.bcg.r): DL mu −0.7141, tau² 0.3088;
+    // REML mu −0.7145 (SE 0.1798), tau² 0.3132, Q(12) = 152.2330; REML with
+    // test = "knha": SE 0.1808, CI [−1.1084, −0.3206]. Printed to 4 decimals:
+    // agreement to 1e-4.
+    let (y, v) = bcg();
+    let crit = Criticals::new(13, 0.95);
+    let close4 = |what: &str, got: f64, want: f64| {
+        assert!(
+            (got - want).abs() <= 1e-4,
+            "{what}: {got} vs metafor {want}"
+        );
+    };
+    let dl = pool(&y, &v, Estimator::Dl, &crit);
+    close4("DL mu", dl.mu, -0.7141);
+    close4("DL tau2", dl.tau2, 0.3088);
+    let reml = pool(&y, &v, Estimator::Reml, &crit);
+    assert!(reml.converged);
+    close4("REML mu", reml.mu, -0.7145);
+    close4("REML se", reml.se, 0.1798);
+    close4("REML tau2", reml.tau2, 0.3132);
+    close4("Q", reml.q, 152.2330);
+    close4("HKSJ se", reml.se_hksj, 0.1808);
+    close4("HKSJ ci_low", reml.ci_low_hksj, -1.1084);
+    close4("HKSJ ci_high", reml.ci_high_hksj, -0.3206);
+    close4("REML ci_low", reml.ci_low, -1.0669);
+    close4("REML ci_high", reml.ci_high, -0.3622);
+    // metafor's tau²-based I² is 92.22% for REML; the Q-based I² is 92.12% (DL's 92.1173).
+    let i2_tau = 100.0 * reml.i2_tau;
+    assert!(
+        (i2_tau - 92.22).abs() <= 0.005,
+        "I2 (tau-based) {i2_tau}: printed 92.22%"
+    );
+    assert!((100.0 * reml.i2 - 92.1173).abs() <= 1e-4);
+}
+
+#[test]
+fn bcg_matches_full_precision_reference() {
+    // Full precision, Python 3.11 (numpy, scipy 1.17): DL and PM agree with
+    // statsmodels 0.15 combine_effects to 1e-16; REML by Fisher scoring and a
+    // separate fixed-point iteration agree to 1e-13. Tolerance 1e-6 relative.
+    let (y, v) = bcg();
+    let crit = Criticals::new(13, 0.95);
+    let dl = pool(&y, &v, Estimator::Dl, &crit);
+    assert_close("DL tau2", dl.tau2, 0.3087602628623764);
+    assert_close("DL mu", dl.mu, -0.7141172220732271);
+    assert_close("DL se", dl.se, 0.1787420895354032);
+    assert_close("DL se_hksj", dl.se_hksj, 0.18069662833554748);
+    assert_close("DL pi_low", dl.pi_low, -1.998838495752119);
+    assert_close("DL pi_high", dl.pi_high, 0.5706040516056646);
+    let pm = pool(&y, &v, Estimator::Pm, &crit);
+    assert_close("PM tau2", pm.tau2, 0.3180684522050243);
+    assert_close("PM mu", pm.mu, -0.7149681534934444);
+    assert_close("PM se", pm.se, 0.18089219153762356);
+    assert_close("PM se_hksj", pm.se_hksj, 0.18089219153762356);
+    let reml = pool(&y, &v, Estimator::Reml, &crit);
+    assert_close("REML tau2", reml.tau2, 0.3132432581364794);
+    assert_close("REML mu", reml.mu, -0.714532342158139);
+    assert_close("REML se", reml.se, 0.1797815161052054);
+    assert_close("REML se_hksj", reml.se_hksj, 0.1807917440928479);
+    assert_close("REML HKSJ ci_low", reml.ci_low_hksj, -1.1084437136855503);
+    assert_close("REML pi_low", reml.pi_low, -2.008375906922574);
+    assert_close("REML pi_high", reml.pi_high, 0.5793112226062961);
+    assert_close("Q", reml.q, 152.2330080823734);
+    assert_close("I2", reml.i2, 0.9211734685456207);
+    let p = p_values(&reml);
+    assert_close("HKSJ p", p.p_hksj, 0.0019200150960573031);
+    // Egger's classic test (metafor regtest(model = "lm"): t = −1.4013, df 11, p = 0.1887).
+    assert_close("Egger t", egger_t(&y, &v), -1.4012820022893333);
+    assert_close("Egger p", p.egger_p, 0.18870699508197875);
+}
+
+#[test]
+fn small_data_set_matches_reference() {
+    // yi = [0.10, 0.30, 0.35, 0.65, 0.45], vi = [0.03, 0.03, 0.05, 0.01, 0.05];
+    // same Python reference as above.
+    let y = [0.10, 0.30, 0.35, 0.65, 0.45];
+    let v = [0.03, 0.03, 0.05, 0.01, 0.05];
+    let crit = Criticals::new(5, 0.95);
+    let cases = [
+        (
+            Estimator::Dl,
+            0.03497754491017964,
+            0.3921926462290813,
+            0.11429593318213184,
+            0.09869817086794301,
+            -0.3053448852792043,
+        ),
+        (
+            Estimator::Pm,
+            0.021455769593962296,
+            0.40176385039877366,
+            0.10068275626796253,
+            0.10068275626796253,
+            -0.1638956096895689,
+        ),
+        (
+            Estimator::Reml,
+            0.03164331443778011,
+            0.3940018618123382,
+            0.11114200337741288,
+            0.0991192046645544,
+            -0.27352229584342513,
+        ),
+    ];
+    for (est, tau2, mu, se, se_hksj, pi_low) in cases {
+        let p = pool(&y, &v, est, &crit);
+        let name = est.name();
+        assert_close(&format!("{name} tau2"), p.tau2, tau2);
+        assert_close(&format!("{name} mu"), p.mu, mu);
+        assert_close(&format!("{name} se"), p.se, se);
+        assert_close(&format!("{name} se_hksj"), p.se_hksj, se_hksj);
+        assert_close(&format!("{name} pi_low"), p.pi_low, pi_low);
+        assert_close(&format!("{name} Q"), p.q, 9.0247311827957);
+    }
+    assert_close("Egger t", egger_t(&y, &v), -1.7949373311885577);
+}
+
+#[test]
+fn homogeneous_data_give_tau2_zero_for_every_estimator() {
+    let y = [0.2, 0.21, 0.19, 0.2];
+    let v = [0.04, 0.05, 0.03, 0.06];
+    let crit = Criticals::new(4, 0.95);
+    for est in [Estimator::Dl, Estimator::Pm, Estimator::Reml] {
+        let p = pool(&y, &v, est, &crit);
+        assert_eq!(p.tau2, 0.0, "{est:?}");
+        assert!(p.converged);
+        assert_eq!(p.i2, 0.0);
+    }
+}
+
+#[test]
+fn pool_command_reads_vi_or_sei_and_prints_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bcg.csv");
+    fs::write(&path, bcg_csv()).unwrap();
+    let out = trialsim()
+        .arg("pool")
+        .arg(&path)
+        .args(["--method", "dl", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "k",
+        "method",
+        "mu",
+        "se",
+        "ci_low",
+        "ci_high",
+        "z_or_t",
+        "p_value",
+        "tau2",
+        "i2",
+        "q",
+        "q_p_value",
+        "pi_low",
+        "pi_high",
+    ] {
+        assert!(j.get(key).is_some(), "{key}");
+    }
+    assert_eq!(j["k"], 13);
+    assert_close("DL mu", j["mu"].as_f64().unwrap(), -0.7141172220732271);
+    assert_close(
+        "DL z",
+        j["z_or_t"].as_f64().unwrap(),
+        -0.7141172220732271 / 0.1787420895354032,
+    );
+
+    // The same data as standard errors, with a BOM, CRLF and reordered columns.
+    let (y, v) = bcg();
+    let mut sei = "\u{feff}yi,sei,study\r\n".to_string();
+    for (i, (y, v)) in y.iter().zip(&v).enumerate() {
+        sei.push_str(&format!("{y},{},t{i}\r\n", v.sqrt()));
+    }
+    let path2 = dir.path().join("bcg_sei.csv");
+    fs::write(&path2, sei).unwrap();
+    let out = trialsim()
+        .arg("pool")
+        .arg(&path2)
+        .args(["--hksj", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["method"], "reml+hksj");
+    assert_close(
+        "REML HKSJ se",
+        j["se"].as_f64().unwrap(),
+        0.1807917440928479,
+    );
+    assert_close(
+        "REML HKSJ p",
+        j["p_value"].as_f64().unwrap(),
+        0.0019200150960573031,
+    );
+
+    // The readable table.
+    let out = trialsim().arg("pool").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("mu = -0.7145 (SE 0.1798), 95% CI [-1.0669, -0.3622]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_pool_inputs_exit_2_naming_row_and_column() {
+    let cases: [(&str, &str); 12] = [
+        (
+            "study,yi\na,1\nb,2\n",
+            "FILE: missing column `vi` or `sei` (expected columns study,yi,vi or study,yi,sei)",
+        ),
+        (
+            "yi,vi\n1,0.1\n2,0.2\n",
+            "FILE: missing column `study` (expected columns study,yi,vi or study,yi,sei)",
+        ),
+        (
+            "study,vi\na,0.1\nb,0.2\n",
+            "FILE: missing column `yi` (expected columns study,yi,vi or study,yi,sei)",
+        ),
+        (
+            "study,yi,vi\na,1,0.1\nb,x,0.2\n",
+            "FILE: row 2 (line 3), column yi = \"x\": must be a finite number",
+        ),
+        (
+            "study,yi,vi\na,1,0.1\nb,2,-0.2\n",
+            "FILE: row 2 (line 3), column vi = -0.2: must be > 0",
+        ),
+        (
+            "study,yi,sei\na,1,0\nb,2,0.2\n",
+            "FILE: row 1 (line 2), column sei = 0: must be > 0",
+        ),
+        (
+            "study,yi,vi\na,1,0.1\n",
+            "FILE: has 1 study; pooling needs at least 2",
+        ),
+        (
+            "study,yi,vi\n",
+            "FILE: has 0 studies; pooling needs at least 2",
+        ),
+        (
+            "study,yi,vi\na,1,0.1\na,2,0.2\n",
+            "FILE: row 2 (line 3), column study = \"a\": duplicate study",
+        ),
+        (
+            "study,yi,vi\na,1,0.1\nb,NaN,0.2\n",
+            "FILE: row 2 (line 3), column yi = \"NaN\": must be a finite number",
+        ),
+        (
+            "study,yi,vi\na,1,0.1\n,2,0.2\n",
+            "FILE: row 2 (line 3), column study: must not be empty",
+        ),
+        (
+            "study,yi,vi,sei\na,1,0.1,0.3\nb,2,0.2,0.4\n",
+            "FILE: has both `vi` and `sei` columns; keep one",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.csv");
+    let mut failures = Vec::new();
+    for (text, want) in cases {
+        fs::write(&path, text).unwrap();
+        let out = trialsim().arg("pool").arg(&path).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).replace(&*path.to_string_lossy(), "FILE");
+        let want = format!("error: {want}\n");
+        if out.status.code() != Some(2) || stderr != want {
+            failures.push(format!(
+                "{text:?}: want {want:?}, got {:?} {stderr:?}",
+                out.status.code()
+            ));
+        }
+    }
+    // A ragged row and a missing file.
+    fs::write(&path, "study,yi,vi\na,1,0.1\nb,2\n").unwrap();
+    let out = trialsim().arg("pool").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row 2 (line 3)"));
+    let out = trialsim()
+        .args(["pool", "/nonexistent.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = trialsim()
+        .arg("pool")
+        .arg(&path)
+        .args(["--level", "1.5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn retro_command_gives_gelman_carlin_values() {
+    let out = trialsim()
+        .args(["retro", "--effect", "2", "--se", "8.1", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(format!("{:.4}", j["power"].as_f64().unwrap()), "0.0570");
+    assert_eq!(format!("{:.3}", j["type_s"].as_f64().unwrap()), "0.240");
+    assert_eq!(
+        format!("{:.2}", j["exaggeration"].as_f64().unwrap()),
+        "9.54"
+    );
+    let out = trialsim()
+        .args(["retro", "--effect", "-0.1", "--se", "3.3"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("exaggeration  77.1567"));
+    for (args, want) in [
+        (
+            vec!["retro", "--effect", "0", "--se", "1"],
+            "error: --effect = 0: must be a finite non-zero number (Type S and M are undefined at 0)\n",
+        ),
+        (
+            vec!["retro", "--effect", "1", "--se", "-1"],
+            "error: --se = -1: must be a finite number > 0\n",
+        ),
+        (
+            vec!["retro", "--effect", "1", "--se", "1", "--alpha", "2"],
+            "error: --alpha = 2: must be in (0, 1)\n",
+        ),
+    ] {
+        let out = trialsim().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want);
+    }
+}
+
+/// A literature of K small trials: outcome SD 22 (subject 16, residual 15),
+/// one visit, Welch on change, 15 patients per arm.
+fn literature(extra: &str, meta: &str, replicates: u64) -> trialsim::engine::RunResult {
+    let text = format!(
+        r#"
+name = "lit"
+seed = 3
+replicates = {replicates}
+[outcome]
+mu0 = 50.0
+subject_sd = 16.0
+residual_sd = 15.0
+rho = 0.8
+[visits]
+months = [6]
+primary = 6
+[effect]
+{extra}
+[design]
+n_per_arm = 15
+[analysis]
+method = "welch_change"
+by_visit = false
+[meta_analysis]
+{meta}
+"#
+    );
+    let study = trialsim::scenario::Study::from_toml_str(&text, "test").unwrap();
+    trialsim::engine::run(&study, &Default::default()).unwrap()
+}
+
+fn meta_metric(r: &trialsim::engine::RunResult, name: &str) -> (f64, f64) {
+    let e = r.design_points[0].meta.as_ref().unwrap().get(name).unwrap();
+    (e.estimate.unwrap(), e.mc_se.unwrap())
+}
+
+#[test]
+fn dl_normal_ci_undercovers_and_hksj_holds_with_five_trials() {
+    // K = 5, tau = 6, 15 per arm, R = 20 000. The DL normal CI is known to
+    // undercover with few trials (IntHout et al. 2014); HKSJ is near nominal.
+    let r = literature(
+        "peak = -10.0\n[heterogeneity]\ntau = 6.0",
+        "trials = 5\nsizes = [15]\nestimator = \"dl\"",
+        20000,
+    );
+    let (dl, _) = meta_metric(&r, "coverage");
+    let (hksj, _) = meta_metric(&r, "coverage_hksj");
+    assert!(dl <= 0.935, "DL normal coverage {dl}");
+    assert!((0.935..=0.965).contains(&hksj), "HKSJ coverage {hksj}");
+    let (trials, _) = meta_metric(&r, "trials_run");
+    assert_eq!(
+        trials, 5.0,
+        "every trial is published at publish_nonsignificant = 1"
+    );
+    // The truth behind tau2_bias: Var(theta_j) = tau² = 36 (no factors, g = 1).
+    let (tau2, se) = meta_metric(&r, "tau2");
+    let (bias, _) = meta_metric(&r, "tau2_bias");
+    assert_close("tau2_bias = tau2 − 36", bias, tau2 - 36.0);
+    assert!(se > 0.0);
+}
+
+#[test]
+fn publication_bias_biases_the_pool_and_egger_notices() {
+    // Null effect; trials that are not significant and favourable are published
+    // with probability 0.2. Under a null, selection on p is the same at every
+    // trial size, so Egger's test (which needs the standardised effect to vary
+    // with precision) has little power with a few similar trials: it needs
+    // many trials of widely varying size, as here (K = 30, sizes up to ~500).
+    let sizes = "size_median = 15\nsize_p95 = 500";
+    let biased = literature(
+        "peak = 0.0",
+        &format!("trials = 30\n{sizes}\nestimator = \"dl\"\npublish_nonsignificant = 0.2"),
+        10000,
+    );
+    let fair = literature(
+        "peak = 0.0",
+        &format!("trials = 30\n{sizes}\nestimator = \"dl\"\npublish_nonsignificant = 1.0"),
+        10000,
+    );
+    // Pain: lower is better, so a favourable bias is negative.
+    let (bias, se) = meta_metric(&biased, "bias");
+    assert!(bias < -4.0 * se, "pooled bias {bias} ± {se}");
+    let (fair_bias, fair_se) = meta_metric(&fair, "bias");
+    assert!(
+        fair_bias.abs() <= 4.0 * fair_se,
+        "unbiased without selection: {fair_bias} ± {fair_se}"
+    );
+    let (e1, s1) = meta_metric(&biased, "egger_detects");
+    let (e0, s0) = meta_metric(&fair, "egger_detects");
+    let se_diff = (s1 * s1 + s0 * s0).sqrt();
+    assert!(
+        e1 - e0 > 3.0 * se_diff,
+        "Egger {e1} vs {e0} (SE of the difference {se_diff})"
+    );
+    let (runs, _) = meta_metric(&biased, "trials_run");
+    assert!(runs > 30.0, "unpublished trials were run: {runs}");
+}
