@@ -29,12 +29,71 @@ pub struct TestResult {
     pub df: f64,
     /// `estimate / se`.
     pub t: f64,
-    /// p-value (two-sided, or one-sided in the favourable direction).
-    pub p_value: f64,
+    /// Critical value of t: `t_{df, 1 − alpha/2}` (two-sided) or `t_{df, 1 − alpha}` (one-sided).
+    pub crit: f64,
     /// Lower CI bound.
     pub ci_low: f64,
     /// Upper CI bound.
     pub ci_high: f64,
+    /// `p < alpha`, decided as `|t| > crit` (two-sided) or `s·t > crit` (one-sided),
+    /// which is the same event and needs no CDF per trial.
+    pub significant: bool,
+    /// One- or two-sided.
+    pub sided: Sided,
+    /// Direction `s` of MODEL.md §0 (the favourable side of a one-sided test).
+    pub s: f64,
+}
+
+impl TestResult {
+    /// The p-value: two-sided, or one-sided in the favourable direction.
+    /// Computed on demand (a t CDF costs about 0.5 µs; the engine needs only
+    /// `significant`).
+    pub fn p_value(&self) -> f64 {
+        let dist = StudentsT::new(0.0, 1.0, self.df).expect("df > 0 and finite");
+        match self.sided {
+            Sided::Two => (2.0 * dist.sf(self.t.abs())).min(1.0),
+            Sided::One => dist.sf(self.s * self.t),
+        }
+    }
+}
+
+/// Critical values of t by integer degrees of freedom, computed once each:
+/// an inverse t CDF costs about 2 µs, more than simulating a small trial.
+#[derive(Debug, Clone, Default)]
+pub struct CritCache {
+    level: f64,
+    values: Vec<f64>,
+}
+
+/// Largest integer df cached; beyond it the quantile is computed each time.
+const MAX_CACHED_DF: usize = 100_000;
+
+impl CritCache {
+    /// The quantile `t_{df}^{-1}(level)`, cached for integer df.
+    fn get(&mut self, df: f64, level: f64) -> f64 {
+        let whole = df.fract() == 0.0 && df >= 1.0 && df <= MAX_CACHED_DF as f64;
+        if !whole {
+            return quantile(df, level);
+        }
+        if self.level != level {
+            self.level = level;
+            self.values.clear();
+        }
+        let i = df as usize;
+        if self.values.len() <= i {
+            self.values.resize(i + 1, f64::NAN);
+        }
+        if self.values[i].is_nan() {
+            self.values[i] = quantile(df, level);
+        }
+        self.values[i]
+    }
+}
+
+fn quantile(df: f64, level: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df)
+        .expect("df > 0 and finite")
+        .inverse_cdf(level)
 }
 
 /// One trial's analysis: the analysable counts and, if estimable, the test.
@@ -117,6 +176,17 @@ fn arm_sums(data: &TrialData, arm: usize, k: usize, missing: Missing) -> ArmSums
 /// Analyses visit `k` (0-based index into the visit months) of a trial.
 /// `s` is the direction of MODEL.md §0.
 pub fn analyse(data: &TrialData, k: usize, settings: &Analysis, s: f64) -> Analysed {
+    analyse_cached(data, k, settings, s, &mut CritCache::default())
+}
+
+/// [`analyse`] with a cache of critical values, for the engine's hot loop.
+pub fn analyse_cached(
+    data: &TrialData,
+    k: usize,
+    settings: &Analysis,
+    s: f64,
+    cache: &mut CritCache,
+) -> Analysed {
     let c = arm_sums(data, CONTROL, k, settings.missing);
     let t = arm_sums(data, TREATMENT, k, settings.missing);
     let result = if c.n < 2 || t.n < 2 {
@@ -127,7 +197,7 @@ pub fn analyse(data: &TrialData, k: usize, settings: &Analysis, s: f64) -> Analy
             // Mmrm is rejected at validation; ANCOVA is the only other method.
             Method::Ancova | Method::Mmrm => ancova(&c, &t),
         }
-        .map(|(estimate, se, df)| test(estimate, se, df, settings, s))
+        .map(|(estimate, se, df)| test(estimate, se, df, settings, s, cache))
     };
     Analysed {
         n_control: c.n,
@@ -172,26 +242,32 @@ fn ancova(c: &ArmSums, t: &ArmSums) -> Option<(f64, f64, f64)> {
     Some((estimate, se, df))
 }
 
-/// p-value and CI from an estimate, its SE and df.
-fn test(estimate: f64, se: f64, df: f64, settings: &Analysis, s: f64) -> TestResult {
-    let dist = StudentsT::new(0.0, 1.0, df).expect("df > 0 and finite");
+/// Significance and CI from an estimate, its SE and df.
+fn test(
+    estimate: f64,
+    se: f64,
+    df: f64,
+    settings: &Analysis,
+    s: f64,
+    cache: &mut CritCache,
+) -> TestResult {
     let t = estimate / se;
-    let (p_value, level) = match settings.sided {
-        Sided::Two => (
-            (2.0 * dist.sf(t.abs())).min(1.0),
-            1.0 - settings.alpha / 2.0,
-        ),
-        Sided::One => (dist.sf(s * t), 1.0 - settings.alpha),
+    let (level, significant_at) = match settings.sided {
+        Sided::Two => (1.0 - settings.alpha / 2.0, t.abs()),
+        Sided::One => (1.0 - settings.alpha, s * t),
     };
-    let crit = dist.inverse_cdf(level);
+    let crit = cache.get(df, level);
     TestResult {
         estimate,
         se,
         df,
         t,
-        p_value,
+        crit,
         ci_low: estimate - crit * se,
         ci_high: estimate + crit * se,
+        significant: significant_at > crit,
+        sided: settings.sided,
+        s,
     }
 }
 

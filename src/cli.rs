@@ -59,6 +59,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure throughput against the cost of the random draws alone (1 thread and all threads).
+    Bench {
+        /// Scenario file (TOML) [default: the embedded configs/bench.toml].
+        scenario: Option<PathBuf>,
+        /// Replicates per measurement [default: the scenario's].
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        replicates: Option<u64>,
+    },
     /// Gelman–Carlin retrospective design: power, Type S, exaggeration ratio.
     Retro {
         /// Assumed true effect D.

@@ -61,7 +61,7 @@ pub fn analysis_json(a: &Analysed) -> serde_json::Value {
         "se": f(|r| r.se),
         "df": f(|r| r.df),
         "t": f(|r| r.t),
-        "p_value": f(|r| r.p_value),
+        "p_value": f(|r| r.p_value()),
         "ci_low": f(|r| r.ci_low),
         "ci_high": f(|r| r.ci_high),
         "n_treatment": a.n_treatment,

@@ -7,7 +7,7 @@
 //! The result is therefore bit-identical for any `--threads`. This is the
 //! only module that uses rayon.
 
-use crate::analysis::{Analysed, analyse};
+use crate::analysis::{Analysed, CritCache, analyse, analyse_cached};
 use crate::error::{Error, Result};
 use crate::meta::{Criticals, pool};
 use crate::metrics::{
@@ -103,6 +103,7 @@ struct Scratch {
     data: TrialData,
     y: Vec<f64>,
     v: Vec<f64>,
+    crit: CritCache,
 }
 
 /// Trial index of the first trial of a simulated literature (0 is the trial
@@ -204,7 +205,13 @@ impl<'a> Simulator<'a> {
                 n: [n_control, n_treatment],
             };
             simulate_trial(sc, &self.plan, self.key, id, &setting, &mut scratch.data);
-            let analysed = analyse(&scratch.data, sc.visits.primary, &sc.analysis, sc.outcome.s);
+            let analysed = analyse_cached(
+                &scratch.data,
+                sc.visits.primary,
+                &sc.analysis,
+                sc.outcome.s,
+                &mut scratch.crit,
+            );
             runs += 1;
             if let Some(r) = analysed.result {
                 let (sig, fav) = judge(&analysed.result, &self.truth);
@@ -278,7 +285,7 @@ impl<'a> Simulator<'a> {
             let record = self.literature(meta, replicate, scratch);
             meta_acc.add(&record, self.meta_truth.as_ref().expect("with meta"));
         }
-        let data = &mut scratch.data;
+        let Scratch { data, crit, .. } = scratch;
         let setting = Setting::draw(sc, self.key, replicate, 0);
         simulate_trial(
             sc,
@@ -288,7 +295,7 @@ impl<'a> Simulator<'a> {
             &setting,
             data,
         );
-        let analysed = analyse(data, primary, &sc.analysis, s);
+        let analysed = analyse_cached(data, primary, &sc.analysis, s, crit);
         let mut completers = [0usize; 2];
         for (arm, c) in completers.iter_mut().enumerate() {
             *c = data
@@ -301,7 +308,7 @@ impl<'a> Simulator<'a> {
                 let a = if k == primary {
                     analysed
                 } else {
-                    analyse(data, k, &sc.analysis, s)
+                    analyse_cached(data, k, &sc.analysis, s, crit)
                 };
                 acc.add_visit(k, &a, &self.truth);
             }
@@ -315,7 +322,7 @@ impl<'a> Simulator<'a> {
                 &setting,
                 data,
             );
-            let again = analyse(data, primary, &sc.analysis, s);
+            let again = analyse_cached(data, primary, &sc.analysis, s, crit);
             let (sig, fav) = judge(&again.result, &self.truth);
             sig && fav
         });
@@ -336,17 +343,17 @@ impl<'a> Simulator<'a> {
         );
     }
 
-    /// Folds replicates `range` in index order.
-    fn block(&self, range: std::ops::Range<u64>) -> Accumulator {
+    /// Folds replicates `range` in index order (the scratch only holds buffers
+    /// and cached quantiles: results do not depend on it).
+    fn block(&self, range: std::ops::Range<u64>, scratch: &mut Scratch) -> Accumulator {
         let by_visit = if self.sc.analysis.by_visit {
             self.sc.visits.months.len()
         } else {
             0
         };
         let mut acc = Accumulator::new(by_visit, self.meta_truth.is_some());
-        let mut scratch = Scratch::default();
         for r in range {
-            self.replicate(r, &mut scratch, &mut acc);
+            self.replicate(r, scratch, &mut acc);
         }
         acc
     }
@@ -376,7 +383,9 @@ impl<'a> Simulator<'a> {
             let end = (start + CHUNK_BLOCKS).min(blocks);
             let parts: Vec<Accumulator> = (start..end)
                 .into_par_iter()
-                .map(|b| self.block(b * BLOCK..((b + 1) * BLOCK).min(to)))
+                .map_init(Scratch::default, |scratch, b| {
+                    self.block(b * BLOCK..((b + 1) * BLOCK).min(to), scratch)
+                })
                 .collect();
             for part in parts {
                 match total.as_mut() {

@@ -29,6 +29,7 @@
 #![deny(missing_debug_implementations)]
 
 pub mod analysis;
+pub mod bench;
 pub mod dataset;
 pub mod engine;
 pub mod error;

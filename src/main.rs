@@ -96,6 +96,28 @@ fn dispatch(cli: Cli) -> Result<()> {
                 ))
             }
         }
+        Command::Bench {
+            scenario,
+            replicates,
+        } => {
+            let study = match scenario {
+                Some(path) => load(&path)?,
+                None => {
+                    Study::from_toml_str(trialsim::scenario::BENCH_SCENARIO, "configs/bench.toml")?
+                }
+            };
+            let r = replicates.unwrap_or(study.replicates);
+            let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let mut threads = vec![1];
+            if all > 1 {
+                threads.push(all);
+            }
+            let mut measured = Vec::new();
+            for t in threads {
+                measured.push(trialsim::bench::measure(&study, r, t)?);
+            }
+            print(&trialsim::bench::report(&study, &measured))
+        }
         Command::Retro {
             effect,
             se,

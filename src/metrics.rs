@@ -242,7 +242,7 @@ pub struct Accumulator {
 #[inline]
 pub fn judge(result: &Option<TestResult>, truth: &Truth) -> (bool, bool) {
     match result {
-        Some(r) if r.p_value < truth.alpha => (true, truth.s * r.estimate > 0.0),
+        Some(r) if r.significant => (true, truth.s * r.estimate > 0.0),
         _ => (false, false),
     }
 }

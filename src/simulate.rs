@@ -8,13 +8,14 @@
 //! screening value (redrawn until met), clamping and rounding of what is
 //! measured, and monotone dropout before each post-baseline visit.
 //!
-//! Draw order (fixed, MODEL.md §5). Protocol stream of (replicate, trial 0):
+//! Draw order (fixed, MODEL.md §5). Protocol stream of (replicate, trial):
 //! `eta_j`, `nu_j`, then one uniform per factor. Patient stream of (replicate,
 //! trial, arm, patient): the responder uniform, `b_i`, one innovation per
-//! visit, then (u_i, e_i0) pairs until the entry criterion admits one — the
-//! only variable-length part comes last, so it shifts nothing else. Dropout
-//! stream of the same patient: one uniform per visit while still in the trial.
-//! Every draw is made even when its SD is 0 or its mechanism is off.
+//! visit, one dropout uniform per visit, then (u_i, e_i0) pairs until the
+//! entry criterion admits one — the only variable-length part comes last, so
+//! it shifts nothing else. Every draw is made even when its SD is 0 or its
+//! mechanism is off (one stream per patient keeps the cost of deriving
+//! streams low).
 
 use crate::rng::{Key, Role, Stream};
 use crate::scenario::{Mechanism, Scenario};
@@ -90,19 +91,116 @@ impl Setting {
     }
 }
 
+/// Per-visit constants of the simulation.
+#[derive(Debug, Clone, Copy)]
+struct VisitPlan {
+    /// `h_p(t_k)`.
+    placebo_shape: f64,
+    /// `g(t_k)`.
+    effect_shape: f64,
+    /// AR(1) coefficient `rho^(t_k - t_{k-1})`.
+    phi: f64,
+    /// Innovation SD `residual_sd · sqrt(1 - phi²)`.
+    innovation_sd: f64,
+}
+
 /// Per-scenario constants of the simulation, computed once.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// `h_p(t_k)` per visit.
-    placebo_shape: Vec<f64>,
-    /// `g(t_k)` per visit.
-    effect_shape: Vec<f64>,
-    /// AR(1) coefficient `rho^(t_k - t_{k-1})` per visit.
-    phi: Vec<f64>,
-    /// Innovation SD `residual_sd · sqrt(1 - phi²)` per visit.
-    innovation_sd: Vec<f64>,
-    /// `logit(q_k) + log(arm_odds_ratio)·[a = 0]` per arm and visit (`-inf` = no dropout).
+    visits: Vec<VisitPlan>,
+    /// `logit(q_k) + log(arm_odds_ratio)·[a = 0] + beta·s·mu0` per arm and visit
+    /// (`-inf` = no dropout); the dropout log-odds are this plus `−beta·s·Z`.
     dropout_logit: [Vec<f64>; 2],
+    /// Bounds `[p_lo, p_hi]` of the dropout probability per arm and visit over
+    /// the scale's range of Z (`[0, 1]` on an unbounded scale): a uniform at or
+    /// above `p_hi` stays and one below `p_lo` leaves, with no further work.
+    dropout_bounds: [Vec<(f64, f64)>; 2],
+    /// Squeeze table for `u < logistic(lp)`.
+    logistic: Logistic,
+}
+
+/// Bounds of `logistic(c − beta·s·Z)` over the scale's range of Z, shrunk by a
+/// relative 1e-12 so that rounding in the exact evaluation cannot cross them.
+fn dropout_bounds(sc: &Scenario, c: f64) -> (f64, f64) {
+    let slope = match sc.dropout.mechanism {
+        Mechanism::Mar | Mechanism::Mnar => -sc.dropout.beta * sc.outcome.s,
+        Mechanism::None | Mechanism::Mcar => 0.0,
+    };
+    if c == f64::NEG_INFINITY {
+        return (0.0, 0.0);
+    }
+    let (lo, hi) = match (sc.outcome.min, sc.outcome.max) {
+        (Some(lo), Some(hi)) => (lo, hi),
+        _ if slope == 0.0 => (0.0, 0.0),
+        _ => return (0.0, 1.0),
+    };
+    let (a, b) = (logistic(c + slope * lo), logistic(c + slope * hi));
+    let (p_lo, p_hi) = if a <= b { (a, b) } else { (b, a) };
+    (p_lo * (1.0 - 1e-12), (p_hi * (1.0 + 1e-12)).min(1.0))
+}
+
+/// Decides `u < 1 / (1 + exp(−lp))` exactly, mostly without `exp`.
+///
+/// A table holds the logistic function at a grid of `lp`; since it is
+/// monotone, `u` at or above the value at the grid point above `lp` means
+/// "no", below the value at the grid point below means "yes", and only a `u`
+/// between the two (probability ≤ 0.25 · step) needs the exact function. The
+/// decision is the exact one in every case, so results do not depend on the
+/// table. (A scalar `exp` per dropout check otherwise costs about as much as
+/// all of a patient's other arithmetic.)
+#[derive(Debug, Clone)]
+pub struct Logistic {
+    table: Vec<f64>,
+}
+
+const LOGISTIC_LO: f64 = -40.0;
+const LOGISTIC_STEP: f64 = 1.0 / 64.0;
+const LOGISTIC_PER_UNIT: f64 = 64.0;
+const LOGISTIC_POINTS: usize = 80 * 64 + 1;
+
+/// `1 / (1 + exp(−x))`.
+#[inline]
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Default for Logistic {
+    fn default() -> Self {
+        Logistic {
+            table: (0..LOGISTIC_POINTS)
+                .map(|i| logistic(grid(i as u32)))
+                .collect(),
+        }
+    }
+}
+
+#[inline]
+fn grid(i: u32) -> f64 {
+    LOGISTIC_LO + f64::from(i) * LOGISTIC_STEP
+}
+
+impl Logistic {
+    /// Whether `u < logistic(lp)`, decided exactly.
+    #[inline]
+    pub fn below(&self, u: f64, lp: f64) -> bool {
+        // STEP is a power of two, so this product is the exact quotient.
+        let pos = (lp - LOGISTIC_LO) * LOGISTIC_PER_UNIT;
+        if pos >= 0.0 && pos < (LOGISTIC_POINTS - 1) as f64 {
+            // In range, so the (saturating) cast is exact truncation; u32 keeps it cheap.
+            let i = pos as u32;
+            // Guard against rounding in `pos`: use the table only if lp is bracketed.
+            if grid(i) <= lp && lp <= grid(i + 1) {
+                let (lo, hi) = (self.table[i as usize], self.table[i as usize + 1]);
+                if u >= hi {
+                    return false;
+                }
+                if u < lo {
+                    return true;
+                }
+            }
+        }
+        u < logistic(lp)
+    }
 }
 
 impl Plan {
@@ -127,7 +225,14 @@ impl Plan {
                     } else {
                         0.0
                     };
-                    (q / (1.0 - q)).ln() + arm_term
+                    // + beta · w(Z) with w(Z) = −s (Z − mu0): the constant part here.
+                    let centre = if matches!(sc.dropout.mechanism, Mechanism::Mar | Mechanism::Mnar)
+                    {
+                        sc.dropout.beta * sc.outcome.s * sc.outcome.mu0
+                    } else {
+                        0.0
+                    };
+                    (q / (1.0 - q)).ln() + arm_term + centre
                 } else {
                     f64::NEG_INFINITY
                 });
@@ -135,11 +240,24 @@ impl Plan {
             prev = t;
         }
         Plan {
-            placebo_shape: months.iter().map(|&t| sc.placebo.profile.at(t)).collect(),
-            effect_shape: months.iter().map(|&t| sc.effect.profile.at(t)).collect(),
-            phi,
-            innovation_sd,
+            visits: months
+                .iter()
+                .zip(phi.iter().zip(&innovation_sd))
+                .map(|(&t, (&phi, &innovation_sd))| VisitPlan {
+                    placebo_shape: sc.placebo.profile.at(t),
+                    effect_shape: sc.effect.profile.at(t),
+                    phi,
+                    innovation_sd,
+                })
+                .collect(),
+            dropout_bounds: [0, 1].map(|arm| {
+                dropout_logit[arm]
+                    .iter()
+                    .map(|&c| dropout_bounds(sc, c))
+                    .collect()
+            }),
             dropout_logit,
+            logistic: Logistic::default(),
         }
     }
 }
@@ -159,6 +277,8 @@ pub struct TrialData {
     pub observed: Vec<usize>,
     /// Innovation buffer, reused.
     z: Vec<f64>,
+    /// Dropout uniforms, reused.
+    d: Vec<f64>,
 }
 
 impl TrialData {
@@ -185,6 +305,7 @@ impl TrialData {
             values,
             observed,
             z: Vec::new(),
+            d: Vec::new(),
         }
     }
 
@@ -238,6 +359,7 @@ pub fn simulate_trial(
     data.values.resize(total * v, 0.0);
     data.observed.resize(total, 0);
     data.z.resize(v, 0.0);
+    data.d.resize(v, 0.0);
 
     let o = &sc.outcome;
     let bias = setting.reporting_bias(sc, n[0]);
@@ -245,17 +367,27 @@ pub fn simulate_trial(
     let pi = sc.effect.responder_fraction;
     let mechanism = sc.dropout.mechanism;
 
+    // Dropout log-odds before visit k: c_k + slope · Z (MODEL.md §1), with
+    // Z the last observed value (MAR) or the current one (MNAR).
+    let slope = match mechanism {
+        Mechanism::Mar | Mechanism::Mnar => -sc.dropout.beta * o.s,
+        Mechanism::None | Mechanism::Mcar => 0.0,
+    };
     let mut i = 0;
     for (arm, &n_arm) in n.iter().enumerate() {
         let patient_prefix = key.prefix(replicate, trial, Role::Patient, arm as u64);
-        let dropout_prefix = key.prefix(replicate, trial, Role::Dropout, arm as u64);
         let treated = if arm == TREATMENT { 1.0 } else { 0.0 };
+        let dropout_logit = &plan.dropout_logit[arm];
+        let dropout_bounds = &plan.dropout_bounds[arm];
         for p in 0..n_arm {
             let mut rng: Stream = patient_prefix.absorb(p as u64).stream();
             let responder = if rng.random::<f64>() < pi { 1.0 } else { 0.0 };
             let b: f64 = sc.effect.patient_sd * rng.sample::<f64, _>(StandardNormal);
             for z in data.z.iter_mut() {
                 *z = rng.sample(StandardNormal);
+            }
+            for d in data.d.iter_mut() {
+                *d = rng.random();
             }
             let (mut u, mut e0, mut y0) = (0.0, 0.0, 0.0);
             for _ in 0..MAX_SCREENING {
@@ -270,36 +402,36 @@ pub fn simulate_trial(
 
             let row = &mut data.values[i * v..(i + 1) * v];
             let mut e = e0;
-            for (k, y) in row.iter_mut().enumerate() {
-                e = plan.phi[k] * e + plan.innovation_sd[k] * data.z[k];
-                let specific =
-                    treated * (responder * (setting.d + b) * plan.effect_shape[k] + bias);
-                *y = o.measure(o.mu0 + u + placebo_peak * plan.placebo_shape[k] + specific + e);
+            let level = o.mu0 + u;
+            let own = treated * responder * (setting.d + b);
+            let shift = treated * bias;
+            for ((y, z), vp) in row.iter_mut().zip(&data.z).zip(&plan.visits) {
+                e = vp.phi * e + vp.innovation_sd * z;
+                let mean = level + placebo_peak * vp.placebo_shape + own * vp.effect_shape + shift;
+                *y = o.measure(mean + e);
             }
 
             let mut observed = v;
             if mechanism != Mechanism::None {
-                let mut drng: Stream = dropout_prefix.absorb(p as u64).stream();
-                for k in 0..v {
-                    let base = plan.dropout_logit[arm][k];
-                    if base == f64::NEG_INFINITY {
-                        // q_k = 0: nobody leaves before this visit; the draw is still made.
-                        let _: f64 = drng.random();
-                        continue;
-                    }
-                    let lp = match mechanism {
-                        Mechanism::Mar => {
-                            let z = if k == 0 { y0 } else { row[k - 1] };
-                            base + sc.dropout.beta * (-o.s * (z - o.mu0))
-                        }
-                        Mechanism::Mnar => base + sc.dropout.beta * (-o.s * (row[k] - o.mu0)),
-                        _ => base,
-                    };
-                    let prob = 1.0 / (1.0 + (-lp).exp());
-                    if drng.random::<f64>() < prob {
+                let mut last = y0;
+                let checks = dropout_logit.iter().zip(dropout_bounds).zip(&data.d);
+                for (k, (((&c, &(p_lo, p_hi)), &d), &y)) in checks.zip(row.iter()).enumerate() {
+                    // Most uniforms lie above any probability the scale allows.
+                    // (c = -inf: q_k = 0 and p_hi = 0, nobody leaves.)
+                    let leaves = d < p_hi
+                        && (d < p_lo || {
+                            let z = if mechanism == Mechanism::Mnar {
+                                y
+                            } else {
+                                last
+                            };
+                            plan.logistic.below(d, c + slope * z)
+                        });
+                    if leaves {
                         observed = k;
                         break;
                     }
+                    last = y;
                 }
             }
             for x in &mut row[observed..] {
@@ -308,5 +440,27 @@ pub fn simulate_trial(
             data.observed[i] = observed;
             i += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn logistic_squeeze_decides_exactly() {
+        let table = Logistic::default();
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(9);
+        for _ in 0..200_000 {
+            let lp: f64 = rng.random_range(-45.0..45.0);
+            let p = logistic(lp);
+            // Uniforms near p (the hard cases) and anywhere.
+            let near = p + rng.random_range(-1e-3..1e-3);
+            for u in [rng.random::<f64>(), near.clamp(0.0, 1.0)] {
+                assert_eq!(table.below(u, lp), u < p, "u = {u}, lp = {lp}");
+            }
+        }
+        assert!(table.below(0.0, -40.0));
     }
 }

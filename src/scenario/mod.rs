@@ -14,6 +14,9 @@ pub use file::{Mechanism, Method, Missing, Onset, Sided};
 use statrs::distribution::{ContinuousCDF, Normal};
 pub use sweep::{DesignPoint, Study};
 
+/// The performance bench scenario (`configs/bench.toml`), compiled in.
+pub const BENCH_SCENARIO: &str = include_str!("../../configs/bench.toml");
+
 /// The default scenario (`configs/msc_knee_oa.toml`), compiled in.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../configs/msc_knee_oa.toml");
 
@@ -86,13 +89,14 @@ impl Outcome {
         if self.resolution > 0.0 {
             y = (y / self.resolution).round() * self.resolution;
         }
-        if let Some(lo) = self.min {
-            y = y.max(lo);
-        }
-        if let Some(hi) = self.max {
-            y = y.min(hi);
-        }
-        y
+        // Missing bounds are ±inf. Comparisons rather than f64::max/min, whose
+        // NaN handling cost a fifth of the simulation (values are never NaN here).
+        let (lo, hi) = (
+            self.min.unwrap_or(f64::NEG_INFINITY),
+            self.max.unwrap_or(f64::INFINITY),
+        );
+        let y = if y < lo { lo } else { y };
+        if y > hi { hi } else { y }
     }
 
     /// Whether a screening value meets the entry criterion (at least as bad as `inclusion`).

@@ -67,7 +67,12 @@ fn check(label: &str, data: &TrialData, method: Method, sided: Sided, want: &Ref
     assert_close(&format!("{label} se"), r.se, want.se);
     assert_close(&format!("{label} df"), r.df, want.df);
     assert_close(&format!("{label} t"), r.t, want.t);
-    assert_close(&format!("{label} p"), r.p_value, want.p);
+    assert_close(&format!("{label} p"), r.p_value(), want.p);
+    assert_eq!(
+        r.significant,
+        want.p < 0.05,
+        "{label}: significance agrees with p"
+    );
     assert_close(&format!("{label} ci_low"), r.ci_low, want.ci.0);
     assert_close(&format!("{label} ci_high"), r.ci_high, want.ci.1);
 }
@@ -174,7 +179,7 @@ fn relabelling_arms_flips_the_estimate_and_keeps_p() {
             .result
             .unwrap();
         assert_close("flipped estimate", y.estimate, -x.estimate);
-        assert_close("same p", y.p_value, x.p_value);
+        assert_close("same p", y.p_value(), x.p_value());
     }
 }
 

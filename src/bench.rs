@@ -1,0 +1,151 @@
+//! `trialsim bench`: the engine's throughput against the physical limit of
+//! the workload — the cost of its random draws alone, from one stream per
+//! trial — measured in the same
+//! process, one sitting, on 1 thread and on all threads.
+//!
+//! The limit draws, per trial, the normals and uniforms the model needs with
+//! the engine's generator (xoshiro256++) and rand_distr's ziggurat, in the same
+//! parallel blocks as the engine: per patient `V + 3` normals (`b_i`,
+//! V innovations, one screening pair) and `1 + V` uniforms (the responder
+//! draw and one dropout draw per visit), plus 2 normals per trial for the
+//! setting. For the bench scenario (n = 30 per arm, V = 6) that is 542
+//! normals and 420 uniforms.
+
+use crate::engine::{BLOCK, RunOptions, run};
+use crate::error::{Error, Result};
+use crate::rng::{Key, Role};
+use crate::scenario::Study;
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
+use std::hint::black_box;
+use std::num::NonZeroUsize;
+use std::time::Instant;
+
+/// One measured configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measurement {
+    /// Worker threads.
+    pub threads: usize,
+    /// Engine wall time (s).
+    pub engine_seconds: f64,
+    /// Raw-draw wall time (s).
+    pub draws_seconds: f64,
+    /// Trials simulated.
+    pub trials: u64,
+    /// Patient-visits per trial (patients × (visits + 1)).
+    pub patient_visits_per_trial: u64,
+}
+
+impl Measurement {
+    /// Engine time over draw time.
+    pub fn ratio(&self) -> f64 {
+        self.engine_seconds / self.draws_seconds
+    }
+}
+
+/// Draws per trial of the limit: (normals, uniforms).
+pub fn draws_per_trial(study: &Study) -> (u64, u64) {
+    let sc = &study.points[0].scenario;
+    let v = sc.visits.months.len() as f64;
+    let n = (sc.design.n_control + sc.design.n_treatment) as f64;
+    // The engine draws one dropout uniform per visit for every patient (so
+    // that nothing after them shifts), needed or not.
+    let normals = n * (v + 3.0) + 2.0;
+    let uniforms = n * (1.0 + v);
+    (normals.round() as u64, uniforms.round() as u64)
+}
+
+fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
+}
+
+/// The raw cost of the draws: `trials` trials' worth, in engine-sized blocks.
+fn draw_only(seed: u64, trials: u64, normals: u64, uniforms: u64, patients: u64) -> f64 {
+    let key = Key::new(seed);
+    let blocks = trials.div_ceil(BLOCK);
+    let per_patient_n = normals / patients.max(1);
+    let per_patient_u = uniforms / patients.max(1);
+    let sums: Vec<f64> = (0..blocks)
+        .into_par_iter()
+        .map(|b| {
+            let mut acc = 0.0;
+            for r in b * BLOCK..((b + 1) * BLOCK).min(trials) {
+                // One stream per trial: the limit is the draws alone (the
+                // engine's per-patient streams, which make patient 7 the same
+                // person at every n, are overhead counted against it).
+                let mut rng = key.prefix(r, 0, Role::Patient, 0).stream();
+                for _ in 0..patients {
+                    for _ in 0..per_patient_n {
+                        acc += rng.sample::<f64, _>(StandardNormal);
+                    }
+                    for _ in 0..per_patient_u {
+                        acc += rng.random::<f64>();
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    black_box(sums.iter().sum())
+}
+
+/// Measures the engine and the draw-only limit on `threads` threads.
+///
+/// # Errors
+/// Engine errors, or a thread pool that cannot start.
+pub fn measure(study: &Study, replicates: u64, threads: usize) -> Result<Measurement> {
+    let sc = &study.points[0].scenario;
+    let patients = (sc.design.n_control + sc.design.n_treatment) as u64;
+    let (normals, uniforms) = draws_per_trial(study);
+    let opts = RunOptions {
+        replicates: Some(replicates),
+        threads: NonZeroUsize::new(threads),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let result = run(study, &opts)?;
+    let engine_seconds = started.elapsed().as_secs_f64();
+    black_box(result);
+    let p = pool(threads)?;
+    let started = Instant::now();
+    p.install(|| draw_only(study.seed, replicates, normals, uniforms, patients));
+    let draws_seconds = started.elapsed().as_secs_f64();
+    Ok(Measurement {
+        threads,
+        engine_seconds,
+        draws_seconds,
+        trials: replicates * study.points.len() as u64,
+        patient_visits_per_trial: patients * (sc.visits.months.len() as u64 + 1),
+    })
+}
+
+/// The report `trialsim bench` prints.
+pub fn report(study: &Study, measurements: &[Measurement]) -> String {
+    let (normals, uniforms) = draws_per_trial(study);
+    let mut out = format!(
+        "bench: scenario {}, {} design point(s); the limit draws {normals} normals and {uniforms} uniforms per trial (xoshiro256++, ziggurat)\n",
+        study.name,
+        study.points.len()
+    );
+    out.push_str(
+        "threads  trials   engine s  trials/s     patient-visits/s  limit s  ratio to limit\n",
+    );
+    for m in measurements {
+        let tps = m.trials as f64 / m.engine_seconds;
+        out.push_str(&format!(
+            "{:<7}  {:<7}  {:<8.3}  {:<11.0}  {:<17.3e}  {:<7.3}  {:.2}\n",
+            m.threads,
+            m.trials,
+            m.engine_seconds,
+            tps,
+            tps * m.patient_visits_per_trial as f64,
+            m.draws_seconds,
+            m.ratio()
+        ));
+    }
+    out
+}
