@@ -59,6 +59,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Merge shard outputs into the files an unsharded run writes.
+    Merge {
+        /// Folders holding shard-I-of-N.json files (or the files themselves).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an output folder that holds another scenario's or seed's results.
+        #[arg(long)]
+        force: bool,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Measure throughput against the cost of the random draws alone (1 thread and all threads).
     Bench {
         /// Scenario file (TOML) [default: the embedded configs/bench.toml].
@@ -156,6 +171,10 @@ pub struct CommonArgs {
 pub struct RunArgs {
     /// Scenario file (TOML); omit for the default scenario (configs/msc_knee_oa.toml).
     pub scenario: Option<PathBuf>,
+    /// Run only shard I of N (1-based) and write `shard-I-of-N.json` into --out
+    /// [default: outputs/<scenario name>-shards]; combine shards with `merge`.
+    #[arg(long)]
+    pub shard: Option<trialsim::shard::Shard>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -377,22 +377,48 @@ impl<'a> Simulator<'a> {
         chunk_done: &dyn Fn(u64) -> bool,
     ) -> bool {
         debug_assert!(from.is_multiple_of(BLOCK));
-        let blocks = to.div_ceil(BLOCK);
-        let mut start = from / BLOCK;
-        while start < blocks {
-            let end = (start + CHUNK_BLOCKS).min(blocks);
-            let parts: Vec<Accumulator> = (start..end)
-                .into_par_iter()
-                .map_init(Scratch::default, |scratch, b| {
-                    self.block(b * BLOCK..((b + 1) * BLOCK).min(to), scratch)
-                })
-                .collect();
+        self.for_each_chunk(from / BLOCK..to.div_ceil(BLOCK), to, chunk_done, |parts| {
             for part in parts {
                 match total.as_mut() {
                     None => *total = Some(part),
                     Some(t) => t.merge(&part),
                 }
             }
+        })
+    }
+
+    /// The accumulators of blocks `blocks` (of a run of `to` replicates), one
+    /// per block in order, for a shard; `None` if `chunk_done` stopped the run.
+    pub fn block_accumulators(
+        &self,
+        blocks: std::ops::Range<u64>,
+        to: u64,
+        chunk_done: &dyn Fn(u64) -> bool,
+    ) -> Option<Vec<Accumulator>> {
+        let mut out = Vec::with_capacity((blocks.end - blocks.start) as usize);
+        self.for_each_chunk(blocks, to, chunk_done, |parts| out.extend(parts))
+            .then_some(out)
+    }
+
+    /// Simulates `blocks` in parallel, [`CHUNK_BLOCKS`] at a time, handing each
+    /// chunk's block accumulators (in block order) to `sink`.
+    fn for_each_chunk(
+        &self,
+        blocks: std::ops::Range<u64>,
+        to: u64,
+        chunk_done: &dyn Fn(u64) -> bool,
+        mut sink: impl FnMut(Vec<Accumulator>),
+    ) -> bool {
+        let mut start = blocks.start;
+        while start < blocks.end {
+            let end = (start + CHUNK_BLOCKS).min(blocks.end);
+            let parts: Vec<Accumulator> = (start..end)
+                .into_par_iter()
+                .map_init(Scratch::default, |scratch, b| {
+                    self.block(b * BLOCK..((b + 1) * BLOCK).min(to), scratch)
+                })
+                .collect();
+            sink(parts);
             let done = (end * BLOCK).min(to) - (start * BLOCK);
             start = end;
             if !chunk_done(done) {
@@ -471,36 +497,8 @@ pub fn run_with_progress(
         }
         replicates = PRECISION_MIN_REPLICATES;
     }
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = opts.threads {
-        builder = builder.num_threads(t.get());
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))?;
-    // A design point whose simulated literature is identical to an earlier
-    // point's (same scenario but for the single trial's arm sizes, which the
-    // literature does not use) reuses that point's meta results: with common
-    // random numbers they would come out bit-identical anyway.
-    let meta_source: Vec<Option<usize>> = (0..study.points.len())
-        .map(|j| {
-            let key = meta_key(&study.points[j].scenario)?;
-            (0..j).find(|&i| meta_key(&study.points[i].scenario).as_ref() == Some(&key))
-        })
-        .collect();
-    let sims: Vec<Simulator> = study
-        .points
-        .iter()
-        .zip(&meta_source)
-        .map(|(p, source)| {
-            let sim = Simulator::new(&p.scenario, seed);
-            if source.is_some() {
-                sim.without_meta()
-            } else {
-                sim
-            }
-        })
-        .collect();
+    let pool = thread_pool(opts.threads)?;
+    let (sims, meta_source) = simulators(study, seed);
     let mut accs: Vec<Option<Accumulator>> = vec![None; sims.len()];
     let points = sims.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
@@ -546,6 +544,65 @@ pub fn run_with_progress(
         let next = needed.div_ceil(BLOCK) * BLOCK;
         replicates = next.max(replicates + BLOCK).min(max_replicates);
     }
+    Ok(finish_run(
+        study,
+        &sims,
+        &meta_source,
+        accs,
+        seed,
+        replicates,
+        opts.precision,
+    ))
+}
+
+pub(crate) fn thread_pool(threads: Option<NonZeroUsize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t.get());
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
+}
+
+/// One simulator per design point. A design point whose simulated literature
+/// is identical to an earlier point's (same scenario but for the single
+/// trial's arm sizes, which the literature does not use) reuses that point's
+/// meta results: with common random numbers they would come out bit-identical
+/// anyway. Returns the simulators and, per point, the point it takes meta from.
+pub(crate) fn simulators(study: &Study, seed: u64) -> (Vec<Simulator<'_>>, Vec<Option<usize>>) {
+    let meta_source: Vec<Option<usize>> = (0..study.points.len())
+        .map(|j| {
+            let key = meta_key(&study.points[j].scenario)?;
+            (0..j).find(|&i| meta_key(&study.points[i].scenario).as_ref() == Some(&key))
+        })
+        .collect();
+    let sims = study
+        .points
+        .iter()
+        .zip(&meta_source)
+        .map(|(p, source)| {
+            let sim = Simulator::new(&p.scenario, seed);
+            if source.is_some() {
+                sim.without_meta()
+            } else {
+                sim
+            }
+        })
+        .collect();
+    (sims, meta_source)
+}
+
+/// Turns the accumulators of every design point into the run's results.
+pub(crate) fn finish_run(
+    study: &Study,
+    sims: &[Simulator],
+    meta_source: &[Option<usize>],
+    accs: Vec<Option<Accumulator>>,
+    seed: u64,
+    replicates: u64,
+    precision: Option<f64>,
+) -> RunResult {
     let own_meta: Vec<Option<Metrics>> = sims
         .iter()
         .zip(&accs)
@@ -565,7 +622,7 @@ pub fn run_with_progress(
             let acc = acc.unwrap_or_else(|| Accumulator::new(0, false));
             let (metrics, by_visit) = acc.finish(sim.truth());
             let meta = own_meta[meta_source[j].unwrap_or(j)].clone();
-            let warnings = crate::metrics::warnings(&metrics, replicates, opts.precision);
+            let warnings = crate::metrics::warnings(&metrics, replicates, precision);
             DesignPointResult {
                 params: point.params.clone(),
                 truth: sim.truth().clone(),
@@ -578,11 +635,11 @@ pub fn run_with_progress(
             }
         })
         .collect();
-    Ok(RunResult {
+    RunResult {
         scenario: study.name.clone(),
         seed,
         replicates,
         months: study.points[0].scenario.visits.months.clone(),
         design_points,
-    })
+    }
 }

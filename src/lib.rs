@@ -38,6 +38,7 @@ pub mod metrics;
 pub mod output;
 pub mod rng;
 pub mod scenario;
+pub mod shard;
 pub mod simulate;
 pub mod sizing;
 

@@ -96,6 +96,26 @@ fn dispatch(cli: Cli) -> Result<()> {
                 ))
             }
         }
+        Command::Merge {
+            shards,
+            out,
+            force,
+            quiet,
+        } => {
+            let files = trialsim::shard::read_shards(&shards)?;
+            let (study, result) = trialsim::shard::merge(files)?;
+            output::write_run(&out, &study, &result, force)?;
+            warn(&result, quiet);
+            if quiet {
+                Ok(())
+            } else {
+                print(&format!(
+                    "{}\nwrote {}\n",
+                    output::text_summary(&result).trim_end(),
+                    out.display()
+                ))
+            }
+        }
         Command::Bench {
             scenario,
             replicates,
@@ -202,6 +222,33 @@ fn run(args: RunArgs) -> Result<()> {
         None => Study::default_study(),
     };
     let c = &args.common;
+    if let Some(shard) = args.shard {
+        let out = c
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-shards", study.name)));
+        if out.exists() && !out.is_dir() {
+            return Err(Error::Usage(format!(
+                "--out {}: exists and is not a folder; choose another output folder",
+                out.display()
+            )));
+        }
+        let bar = progress::Bar::new(c.quiet);
+        let file = trialsim::shard::run_shard(&study, &run_options(c), shard, &|d, t| {
+            bar.update(d, t);
+            true
+        });
+        bar.finish();
+        let file = file?;
+        std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+        let path = out.join(shard.file_name());
+        let compact = serde_json::to_string(&file).map_err(|e| Error::Internal(e.to_string()))?;
+        dataset::write_atomic(&path, &compact)?;
+        if !c.quiet {
+            print(&format!("wrote shard {shard} to {}\n", path.display()))?;
+        }
+        return Ok(());
+    }
     let out = c
         .out
         .clone()

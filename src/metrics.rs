@@ -32,7 +32,7 @@ impl Estimate {
 }
 
 /// A proportion: hits out of n.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Count {
     hits: u64,
     n: u64,
@@ -62,7 +62,7 @@ impl Count {
 }
 
 /// Mean and centred second moment (Welford; Chan et al. 1979 to merge).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Moments {
     n: u64,
     mean: f64,
@@ -108,7 +108,7 @@ impl Moments {
 }
 
 /// Joint moments of two variables, for a ratio of means.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct PairMoments {
     n: u64,
     mx: f64,
@@ -205,15 +205,15 @@ pub struct PrimaryRecord {
     pub replication: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct VisitAccumulator {
     power: Count,
     power_favourable: Count,
     estimate: Moments,
 }
 
-/// Running metrics of one design point.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Running metrics of one design point (serialisable, so shards can be merged).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Accumulator {
     power: Count,
     power_favourable: Count,
@@ -533,7 +533,7 @@ pub struct MetaRecord {
 }
 
 /// Running meta-analysis metrics of one design point.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetaAccumulator {
     significant: Count,
     coverage: Count,

@@ -316,3 +316,34 @@ fn default_scenario_enrolled_baseline() {
     );
     assert!(base.iter().all(|&y| y >= 40.0), "entry criterion");
 }
+
+#[test]
+fn bench_scenario_agrees_with_an_independent_implementation() {
+    // configs/bench.toml against an independent (numpy) implementation of the
+    // same model (values quoted in the performance issue): power 0.384, type M
+    // 1.62, coverage 0.921, completers at month 12 of 22.2 (control) and 25.4
+    // (treatment). Tolerance: 4 MC SE plus half the last printed digit of the
+    // reference, which is itself rounded.
+    let study = Study::from_toml_str(trialsim::scenario::BENCH_SCENARIO, "bench").unwrap();
+    let opts = RunOptions {
+        replicates: Some(40000),
+        ..Default::default()
+    };
+    let result = run(&study, &opts).unwrap();
+    let m = &result.design_points[0].metrics;
+    for (name, want, half_digit) in [
+        ("power", 0.384, 0.0005),
+        ("type_m", 1.62, 0.005),
+        ("coverage", 0.921, 0.0005),
+        ("completers_control", 22.2, 0.05),
+        ("completers_treatment", 25.4, 0.05),
+    ] {
+        let e = m.get(name).unwrap();
+        let (got, se) = (e.estimate.unwrap(), e.mc_se.unwrap());
+        assert!(
+            (got - want).abs() <= 4.0 * se + half_digit,
+            "{name}: {got} vs {want} (4 SE = {}, rounding {half_digit})",
+            4.0 * se
+        );
+    }
+}

@@ -6,4 +6,5 @@ mod cli;
 mod determinism;
 mod meta;
 mod reference;
+mod shards;
 mod sweeps;
