@@ -97,6 +97,23 @@ pub struct Simulator<'a> {
     meta_truth: Option<MetaTruth>,
 }
 
+/// One estimable trial of a simulated literature.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiteratureTrial {
+    /// Its estimate at the primary visit.
+    pub estimate: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// Its CI.
+    pub ci_low: f64,
+    /// Its CI.
+    pub ci_high: f64,
+    /// Control-arm size.
+    pub n_control: usize,
+    /// Whether it was published (pooled).
+    pub published: bool,
+}
+
 /// Buffers one worker reuses across the replicates of a block.
 #[derive(Debug, Default)]
 struct Scratch {
@@ -156,6 +173,29 @@ impl<'a> Simulator<'a> {
         }
     }
 
+    /// The primary-visit estimates of the first `n` replicates' trials, with
+    /// whether each was significant (for the distribution-of-estimates figure).
+    pub fn estimate_sample(&self, n: u64) -> Vec<(f64, bool)> {
+        let mut scratch = Scratch::default();
+        (0..n)
+            .filter_map(|r| {
+                let (_, a) = self.trial_into(r, &mut scratch.data);
+                a.result.map(|t| (t.estimate, t.significant))
+            })
+            .collect()
+    }
+
+    /// The trials of meta-replicate `replicate`'s literature, published or not,
+    /// and the pooled result (for the forest and funnel figures).
+    pub fn literature_detail(&self, replicate: u64) -> Option<(Vec<LiteratureTrial>, MetaRecord)> {
+        let meta = self.sc.meta.as_ref()?;
+        self.meta_truth.as_ref()?;
+        let mut scratch = Scratch::default();
+        let mut trials = Vec::new();
+        let record = self.literature(meta, replicate, &mut scratch, Some(&mut trials));
+        Some((trials, record))
+    }
+
     /// The same simulator without the simulated literature (its results are
     /// taken from another design point).
     fn without_meta(mut self) -> Self {
@@ -171,7 +211,13 @@ impl<'a> Simulator<'a> {
     /// Simulates the literature of meta-replicate `replicate`: trials one after
     /// another, each with its own setting and size, until K are published
     /// (MODEL.md §4), then pools them. `y`/`v` receive the published results.
-    fn literature(&self, meta: &Meta, replicate: u64, scratch: &mut Scratch) -> MetaRecord {
+    fn literature(
+        &self,
+        meta: &Meta,
+        replicate: u64,
+        scratch: &mut Scratch,
+        mut detail: Option<&mut Vec<LiteratureTrial>>,
+    ) -> MetaRecord {
         let sc = self.sc;
         let truth = self
             .meta_truth
@@ -215,9 +261,20 @@ impl<'a> Simulator<'a> {
             runs += 1;
             if let Some(r) = analysed.result {
                 let (sig, fav) = judge(&analysed.result, &self.truth);
-                if (sig && fav) || publish_u < meta.publish_nonsignificant {
+                let published = (sig && fav) || publish_u < meta.publish_nonsignificant;
+                if published {
                     scratch.y.push(r.estimate);
                     scratch.v.push(r.se * r.se);
+                }
+                if let Some(d) = detail.as_mut() {
+                    d.push(LiteratureTrial {
+                        estimate: r.estimate,
+                        se: r.se,
+                        ci_low: r.ci_low,
+                        ci_high: r.ci_high,
+                        n_control,
+                        published,
+                    });
                 }
             }
         }
@@ -282,7 +339,7 @@ impl<'a> Simulator<'a> {
         if let (Some(meta), Some(meta_acc), Some(_)) =
             (&sc.meta, acc.meta.as_mut(), &self.meta_truth)
         {
-            let record = self.literature(meta, replicate, scratch);
+            let record = self.literature(meta, replicate, scratch, None);
             meta_acc.add(&record, self.meta_truth.as_ref().expect("with meta"));
         }
         let Scratch { data, crit, .. } = scratch;

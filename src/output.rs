@@ -271,7 +271,8 @@ const HEADLINE: [&str; 10] = [
     "not_estimable",
 ];
 
-fn group_thousands(n: u64) -> String {
+/// `10 000`: digits grouped by thin spaces.
+pub fn group_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -331,6 +332,23 @@ fn check_overwrite(out: &Path, result: &RunResult, force: bool) -> Result<()> {
 /// [`Error::Usage`] when `out` holds other results (without `force`) or is a
 /// file; [`Error::Io`] when writing fails. The staging folder is removed on error.
 pub fn write_run(out: &Path, study: &Study, result: &RunResult, force: bool) -> Result<()> {
+    write_run_with(out, study, result, force, |staging| {
+        crate::report::write_figures_and_report(study, result, staging)
+    })
+}
+
+/// [`write_run`] with the figures and report replaced by `extra`, which writes
+/// any further files into the staging folder.
+///
+/// # Errors
+/// As [`write_run`], and whatever `extra` returns.
+pub fn write_run_with(
+    out: &Path,
+    study: &Study,
+    result: &RunResult,
+    force: bool,
+    extra: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     check_overwrite(out, result, force)?;
     let files = [
         ("summary.json", summary_json(result)),
@@ -352,7 +370,9 @@ pub fn write_run(out: &Path, study: &Study, result: &RunResult, force: bool) -> 
     let pid = std::process::id();
     let staging = parent.join(format!(".{base}.staging-{pid}"));
     let old = parent.join(format!(".{base}.old-{pid}"));
-    let attempt = || -> Result<()> {
+    let (staging_ref, old_ref) = (&staging, &old);
+    let attempt = move || -> Result<()> {
+        let (staging, old) = (staging_ref, old_ref);
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }
@@ -361,6 +381,7 @@ pub fn write_run(out: &Path, study: &Study, result: &RunResult, force: bool) -> 
             let path = staging.join(name);
             fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
         }
+        extra(&staging)?;
         if out.exists() {
             fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
         }

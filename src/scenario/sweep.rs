@@ -136,6 +136,19 @@ impl Study {
         Ok(sc)
     }
 
+    /// The design point whose swept values are the scenario file's own values
+    /// of those keys (the design the file describes), or 0 if none is.
+    pub fn focus_point(&self) -> usize {
+        self.points
+            .iter()
+            .position(|p| {
+                p.params
+                    .iter()
+                    .all(|(k, v)| get_path(&self.base, k).is_some_and(|b| b == v))
+            })
+            .unwrap_or(0)
+    }
+
     /// Sets the seed of the run (every design point).
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
@@ -296,6 +309,22 @@ pub fn check_path(path: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The value at `path` in `table`, if there is one.
+fn get_path<'a>(table: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
+    let segs = segments(path)?;
+    let mut current: &toml::Value = table.get(segs[0].0)?;
+    if let Some(i) = segs[0].1 {
+        current = current.as_array()?.get(i)?;
+    }
+    for (key, index) in &segs[1..] {
+        current = current.as_table()?.get(*key)?;
+        if let Some(i) = index {
+            current = current.as_array()?.get(*i)?;
+        }
+    }
+    Some(current)
 }
 
 /// Sets `path` in `table` to `value`, creating missing tables on the way;

@@ -1,0 +1,510 @@
+//! `report.html`: one self-contained page (figures inline as SVG, styles
+//! inline, no network requests) with the scenario in words, plain-language
+//! findings generated from the numbers, the figures and a table of every
+//! metric with its Monte Carlo SE.
+//!
+//! Every number a finding quotes is wrapped in
+//! `<span class="num" data-dp=J data-group=trial|meta data-metric=NAME data-value=X>`
+//! with `X` the exact value from `summary.json`, so a test can check that the
+//! words say what the numbers say.
+
+use crate::engine::{DesignPointResult, RunResult};
+use crate::metrics::{Estimate, Metrics};
+use crate::output::{group_thousands, month_label};
+use crate::scenario::{Mechanism, Method, Missing, Onset, Scenario, Sided, Study};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// How a quoted number is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A proportion as a percentage with one decimal: `35.3%`.
+    Percent,
+    /// A ratio or a mean with two decimals: `3.48`.
+    Decimal,
+}
+
+impl Format {
+    /// The text for a value.
+    pub fn show(self, x: f64) -> String {
+        match self {
+            Format::Percent => format!("{:.1}%", 100.0 * x),
+            Format::Decimal => format!("{x:.2}"),
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Format::Percent => "percent",
+            Format::Decimal => "decimal",
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A quoted metric: value and MC SE, each in its own span.
+fn quote(dp: usize, group: &str, metrics: &Metrics, name: &str, f: Format) -> Option<String> {
+    let e = metrics.get(name)?;
+    let x = e.estimate?;
+    let se = e
+        .mc_se
+        .map(|s| format!(" ± {}", f.show(s)))
+        .unwrap_or_default();
+    Some(format!(
+        "<span class=\"num\" data-dp=\"{dp}\" data-group=\"{group}\" data-metric=\"{name}\" data-format=\"{}\" data-value=\"{x}\">{}</span>{se}",
+        f.name(),
+        f.show(x)
+    ))
+}
+
+fn profile_words(onset: Onset, onset_months: f64, plateau: f64, half_life: Option<f64>) -> String {
+    let onset = if onset_months <= 0.0 {
+        "immediately".to_string()
+    } else {
+        match onset {
+            Onset::Linear => format!("rising linearly over {onset_months} months"),
+            Onset::Exponential => {
+                format!("rising exponentially (time constant {onset_months} months)")
+            }
+        }
+    };
+    match half_life {
+        Some(h) => format!("{onset}, holding until month {plateau}, then halving every {h} months"),
+        None => format!("{onset} and lasting"),
+    }
+}
+
+/// The scenario in words.
+pub fn describe(study: &Study, focus: usize) -> String {
+    let sc: &Scenario = &study.points[focus].scenario;
+    let o = &sc.outcome;
+    let mut w = String::new();
+    let better = if o.s < 0.0 { "lower" } else { "higher" };
+    let _ = write!(
+        w,
+        "<p>A two-arm randomised trial on <b>{}</b> ({better} is better): {} control and {} treated patients, \
+         visits at months {} after baseline, the primary endpoint at month {}. \
+         The screened population averages {} (between-patient SD {}, within-patient SD {}, \
+         correlation {} per month)",
+        escape(&o.label),
+        sc.design.n_control,
+        sc.design.n_treatment,
+        sc.visits
+            .months
+            .iter()
+            .map(|m| month_label(*m))
+            .collect::<Vec<_>>()
+            .join(", "),
+        month_label(sc.visits.primary_month()),
+        o.mu0,
+        o.subject_sd,
+        o.residual_sd,
+        o.rho
+    );
+    if let Some(c) = o.inclusion {
+        let _ = write!(
+            w,
+            "; patients enter only with a baseline at least as bad as {c}"
+        );
+    }
+    w.push_str(".</p><p>");
+    if sc.placebo.peak != 0.0 || sc.placebo.tau > 0.0 {
+        let p = &sc.placebo.profile;
+        let _ = write!(
+            w,
+            "Both arms respond to placebo by {} points at the peak, {} (SD {} between trials). ",
+            sc.placebo.peak,
+            profile_words(p.onset, p.onset_months, p.plateau_until, p.half_life_months),
+            sc.placebo.tau
+        );
+    }
+    let e = &sc.effect;
+    let _ = write!(
+        w,
+        "The treatment adds {} points at the peak, {}; patients vary around it with SD {}{}. ",
+        e.peak,
+        profile_words(
+            e.profile.onset,
+            e.profile.onset_months,
+            e.profile.plateau_until,
+            e.profile.half_life_months
+        ),
+        e.patient_sd,
+        if e.responder_fraction < 1.0 {
+            format!(", and only {:.0}% respond", 100.0 * e.responder_fraction)
+        } else {
+            String::new()
+        }
+    );
+    let h = &sc.heterogeneity;
+    if h.tau > 0.0 || !h.factors.is_empty() || h.small_study.is_some() {
+        let _ = write!(
+            w,
+            "Trials differ: the true effect varies between settings with SD {}",
+            h.tau
+        );
+        for f in &h.factors {
+            let levels: Vec<String> = f
+                .levels
+                .iter()
+                .map(|l| {
+                    let mut s = format!("{} {:.0}%", escape(&l.name), 100.0 * l.probability);
+                    if l.shift != 0.0 {
+                        let _ = write!(s, ", effect {:+}", l.shift);
+                    }
+                    if l.bias != 0.0 {
+                        let _ = write!(s, ", bias {:+}", l.bias);
+                    }
+                    s
+                })
+                .collect();
+            let _ = write!(w, "; {} ({})", escape(&f.name), levels.join("; "));
+        }
+        if let Some(ss) = &h.small_study {
+            let _ = write!(
+                w,
+                "; trials with fewer than {} control patients report {:+} points more benefit",
+                ss.below, ss.bias
+            );
+        }
+        w.push_str(". ");
+    }
+    let d = &sc.dropout;
+    match d.mechanism {
+        Mechanism::None => w.push_str("Nobody drops out. "),
+        m => {
+            let how = match m {
+                Mechanism::Mcar => "completely at random".to_string(),
+                Mechanism::Mar => format!(
+                    "more often when their last value was worse (log-odds {} per point)",
+                    d.beta
+                ),
+                Mechanism::Mnar => format!(
+                    "more often when their current, unseen value is worse (log-odds {} per point)",
+                    d.beta
+                ),
+                Mechanism::None => String::new(),
+            };
+            let _ = write!(
+                w,
+                "Patients drop out at {:.1}% per month, {how}",
+                100.0 * d.monthly_rate
+            );
+            if d.arm_odds_ratio != 1.0 {
+                let _ = write!(w, ", control patients with odds ×{}", d.arm_odds_ratio);
+            }
+            w.push_str(". ");
+        }
+    }
+    let a = &sc.analysis;
+    let _ = write!(
+        w,
+        "Each trial is analysed by {} with {} at {} alpha = {}.</p>",
+        match a.method {
+            Method::WelchChange => "a Welch t-test on change from baseline",
+            _ => "ANCOVA on the baseline",
+        },
+        match a.missing {
+            Missing::CompleteCase => "complete cases",
+            Missing::Locf => "the last observation carried forward",
+            Missing::Bocf => "the baseline carried forward",
+        },
+        match a.sided {
+            Sided::Two => "two-sided",
+            Sided::One => "one-sided",
+        },
+        a.alpha
+    );
+    if !study.sweep.is_empty() {
+        let keys: Vec<String> = study
+            .sweep
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "<code>{}</code> over {}",
+                    escape(k),
+                    v.iter()
+                        .map(|x| escape(&x.to_string()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        let _ = write!(
+            w,
+            "<p>The study sweeps {} ({} design points).</p>",
+            keys.join(" and "),
+            study.points.len()
+        );
+    }
+    if let Some(m) = &sc.meta {
+        let _ = write!(
+            w,
+            "<p>The literature: each simulated meta-analysis pools {} published trials ({}, {} CI); \
+             a trial that is not significant and favourable is published with probability {}.</p>",
+            m.trials,
+            m.estimator.name().to_uppercase(),
+            if m.hartung_knapp {
+                "Hartung–Knapp"
+            } else {
+                "normal"
+            },
+            m.publish_nonsignificant
+        );
+    }
+    w
+}
+
+/// Plain-language findings for the focus design point (and the sweep).
+pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> {
+    let dp: &DesignPointResult = &result.design_points[focus];
+    let sc = &study.points[focus].scenario;
+    let m = &dp.metrics;
+    let q = |name: &str, f: Format| quote(focus, "trial", m, name, f);
+    let mut out = Vec::new();
+    if let Some(power) = q("power", Format::Percent) {
+        out.push(format!(
+            "With {} patients per arm, {power} of trials reach significance at month {} (alpha {}).",
+            sc.design.n_control,
+            month_label(dp.month),
+            sc.analysis.alpha
+        ));
+    }
+    if let (Some(tm), Some(ts)) = (q("type_m", Format::Decimal), q("type_s", Format::Percent)) {
+        out.push(format!(
+            "Those that do overstate the true average effect {tm}-fold (the exaggeration ratio), and {ts} of them point the wrong way."
+        ));
+    }
+    if let (Some(ct), Some(tmcid)) = (
+        q("claim_true", Format::Percent),
+        q("true_mcid", Format::Percent),
+    ) {
+        out.push(format!(
+            "Of the trials that claim a clinically important benefit, only {ct} come from settings that really have one; {tmcid} of all settings do."
+        ));
+    }
+    if let Some(d) = q("durable", Format::Percent) {
+        out.push(format!(
+            "Of the significant favourable trials, {d} still have a clinically important true effect at month {}.",
+            month_label(*sc.visits.months.last().unwrap_or(&0.0))
+        ));
+    }
+    if let (Some(same), Some(new)) = (
+        q("replication_same", Format::Percent),
+        q("replication_new", Format::Percent),
+    ) {
+        out.push(format!(
+            "A replication in the same setting is significant and favourable {same} of the time after a significant favourable first trial; in a new setting, {new}."
+        ));
+    }
+    if let (Some(c), Some(ct)) = (
+        q("coverage", Format::Percent),
+        q("coverage_trial", Format::Percent),
+    ) {
+        out.push(format!(
+            "The trials' confidence intervals contain the population-average effect {c} of the time, and their own setting's effect {ct}."
+        ));
+    }
+    if let Some(meta) = &dp.meta {
+        let mq = |name: &str, f: Format| quote(focus, "meta", meta, name, f);
+        if let (Some(sig), Some(pi0)) = (
+            mq("significant", Format::Percent),
+            mq("significant_pi_includes_zero", Format::Percent),
+        ) {
+            out.push(format!(
+                "A meta-analysis of the published trials is significant {sig} of the time; {pi0} of the time it is significant while its 95% prediction interval still includes no effect — significant, yet not shown to generalise."
+            ));
+        }
+        if let (Some(cov), Some(eg)) = (
+            mq("coverage", Format::Percent),
+            mq("egger_detects", Format::Percent),
+        ) {
+            out.push(format!(
+                "Its confidence interval covers the true average effect {cov} of the time, and Egger's test flags funnel asymmetry in {eg}."
+            ));
+        }
+    }
+    // The smallest swept value reaching 80% power, when the study sweeps one key.
+    if study.sweep.len() == 1 {
+        let key = &study.sweep[0].0;
+        let hit = result.design_points.iter().enumerate().find(|(_, d)| {
+            d.metrics
+                .get("power")
+                .and_then(|e| e.estimate)
+                .is_some_and(|p| p >= 0.8)
+        });
+        match hit {
+            Some((j, d)) => {
+                if let Some(p) = quote(j, "trial", &d.metrics, "power", Format::Percent) {
+                    out.push(format!(
+                        "Across the sweep, the first value of <code>{}</code> reaching 80% power is {} (power {p}).",
+                        escape(key),
+                        escape(&d.params[0].1.to_string())
+                    ));
+                }
+            }
+            None => out.push(format!(
+                "No value of <code>{}</code> in the sweep reaches 80% power.",
+                escape(key)
+            )),
+        }
+    }
+    out
+}
+
+fn metric_rows(metrics: &Metrics) -> String {
+    let mut rows = String::new();
+    for (name, e) in &metrics.0 {
+        let Estimate { estimate, mc_se, n } = *e;
+        let cell = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_else(|| "—".into());
+        let _ = writeln!(
+            rows,
+            "<tr><td>{name}</td><td>{}</td><td>{}</td><td>{n}</td></tr>",
+            cell(estimate),
+            cell(mc_se)
+        );
+    }
+    rows
+}
+
+/// The whole page. `plots` is the folder with the figures' SVGs and `drawn`
+/// the figure names, in order.
+pub fn html(
+    study: &Study,
+    result: &RunResult,
+    focus: usize,
+    plots: &Path,
+    drawn: &[&str],
+) -> String {
+    let dp = &result.design_points[focus];
+    let mut page = String::new();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>trialsim: {name}</title>\
+         <style>body{{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;max-width:1060px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}}\
+         h1{{font-size:1.7em}}h2{{margin-top:1.6em;border-bottom:1px solid #ccc}}\
+         table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #ccc;padding:0.2em 0.6em;text-align:right}}\
+         td:first-child,th:first-child{{text-align:left}}.num{{font-weight:bold}}figure{{margin:1em 0}}\
+         figure svg{{max-width:100%;height:auto}}li{{margin:0.4em 0}}.meta{{color:#666}}</style></head><body>\n",
+        name = escape(&result.scenario)
+    );
+    let params = if dp.params.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " — design point {focus}: {}",
+            escape(&crate::scenario::sweep::describe(&dp.params))
+        )
+    };
+    let _ = write!(
+        page,
+        "<h1>trialsim: {}</h1><p class=\"meta\">R = {} replicates per design point, seed {}, trialsim {}{params}. \
+         Every number comes with its Monte Carlo standard error (± MC SE).</p>\n",
+        escape(&result.scenario),
+        group_thousands(dp.replicates),
+        result.seed,
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = write!(page, "<h2>The scenario</h2>{}\n", describe(study, focus));
+    page.push_str("<h2>Findings</h2><ul>\n");
+    for f in findings(study, result, focus) {
+        let _ = writeln!(page, "<li>{f}</li>");
+    }
+    page.push_str("</ul>\n<h2>Figures</h2>\n");
+    for name in drawn {
+        let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap_or_default();
+        let svg = match svg.find("<svg") {
+            Some(i) => &svg[i..],
+            None => "",
+        };
+        let _ = writeln!(page, "<figure id=\"fig-{name}\">{svg}</figure>");
+    }
+    page.push_str("<h2>All metrics</h2>\n");
+    let _ = write!(
+        page,
+        "<h3>Trials at month {}</h3><table><tr><th>metric</th><th>estimate</th><th>MC SE</th><th>n</th></tr>{}</table>\n",
+        month_label(dp.month),
+        metric_rows(&dp.metrics)
+    );
+    if let Some(meta) = &dp.meta {
+        let _ = write!(
+            page,
+            "<h3>Meta-analysis</h3><table><tr><th>metric</th><th>estimate</th><th>MC SE</th><th>n</th></tr>{}</table>\n",
+            metric_rows(meta)
+        );
+    }
+    if result.design_points.len() > 1 {
+        page.push_str("<h3>Every design point</h3><table><tr><th>design point</th>");
+        for h in ["power", "type_m", "coverage", "bias", "claim_true"] {
+            let _ = write!(page, "<th>{h}</th>");
+        }
+        page.push_str("</tr>\n");
+        for d in &result.design_points {
+            let _ = write!(
+                page,
+                "<tr><td>{}</td>",
+                escape(&crate::scenario::sweep::describe(&d.params))
+            );
+            for h in ["power", "type_m", "coverage", "bias", "claim_true"] {
+                let cell = match d.metrics.get(h).map(|e| (e.estimate, e.mc_se)) {
+                    Some((Some(x), Some(se))) => format!("{x:.3} ± {se:.3}"),
+                    Some((Some(x), None)) => format!("{x:.3}"),
+                    _ => "—".into(),
+                };
+                let _ = write!(page, "<td>{cell}</td>");
+            }
+            page.push_str("</tr>\n");
+        }
+        page.push_str("</table>\n");
+    }
+    page.push_str("</body></html>\n");
+    page
+}
+
+/// Replicates whose estimates the distribution figure shows.
+pub const ESTIMATE_SAMPLE: u64 = 2000;
+/// Simulated literatures whose trials the funnel plot shows.
+pub const FUNNEL_LITERATURES: u64 = 25;
+
+/// Draws the figures into `dir/plots` and writes `dir/report.html`.
+///
+/// # Errors
+/// [`crate::Error::Internal`] or [`crate::Error::Io`] when a file cannot be written.
+pub fn write_figures_and_report(
+    study: &Study,
+    result: &RunResult,
+    dir: &Path,
+) -> crate::Result<()> {
+    let focus = study
+        .focus_point()
+        .min(result.design_points.len().saturating_sub(1));
+    let sc = &study.points[focus].scenario;
+    let sim = crate::engine::Simulator::new(sc, result.seed);
+    let estimates =
+        sim.estimate_sample(ESTIMATE_SAMPLE.min(result.design_points[focus].replicates));
+    let literature = sim.literature_detail(0);
+    let funnel = (0..FUNNEL_LITERATURES)
+        .filter_map(|r| sim.literature_detail(r))
+        .flat_map(|(trials, _)| trials)
+        .collect();
+    let input = crate::figures::FigureInput {
+        study,
+        result,
+        focus,
+        estimates,
+        literature,
+        funnel,
+        target_power: 0.8,
+    };
+    let plots = dir.join("plots");
+    let drawn = crate::figures::render_all(&input, &plots)?;
+    let page = html(study, result, focus, &plots, &drawn);
+    let path = dir.join("report.html");
+    std::fs::write(&path, page).map_err(|e| crate::Error::io(&path, e))
+}
