@@ -165,7 +165,9 @@ fn power_curve<DB: DrawingBackend>(
         return None;
     }
     // Group by the other swept keys' values.
-    let mut groups: Vec<(String, Vec<(f64, f64, f64)>)> = Vec::new();
+    // (label of the other swept keys, [(x, power, MC SE)])
+    type Group = (String, Vec<(f64, f64, f64)>);
+    let mut groups: Vec<Group> = Vec::new();
     for dp in &r.design_points {
         let label = crate::scenario::sweep::describe(&dp.params[1..]);
         let (p, se) = value(dp.metrics.get("power")).unwrap_or((0.0, 0.0));

@@ -370,9 +370,7 @@ pub fn write_run_with(
     let pid = std::process::id();
     let staging = parent.join(format!(".{base}.staging-{pid}"));
     let old = parent.join(format!(".{base}.old-{pid}"));
-    let (staging_ref, old_ref) = (&staging, &old);
-    let attempt = move || -> Result<()> {
-        let (staging, old) = (staging_ref, old_ref);
+    let attempt = || -> Result<()> {
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }

@@ -168,7 +168,7 @@ pub fn describe(study: &Study, focus: usize) -> String {
         if let Some(ss) = &h.small_study {
             let _ = write!(
                 w,
-                "; trials with fewer than {} control patients report {:+} points more benefit",
+                "; trials with fewer than {} control patients are biased by {:+} points",
                 ss.below, ss.bias
             );
         }
@@ -402,16 +402,16 @@ pub fn html(
             escape(&crate::scenario::sweep::describe(&dp.params))
         )
     };
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<h1>trialsim: {}</h1><p class=\"meta\">R = {} replicates per design point, seed {}, trialsim {}{params}. \
-         Every number comes with its Monte Carlo standard error (± MC SE).</p>\n",
+         Every number comes with its Monte Carlo standard error (± MC SE).</p>",
         escape(&result.scenario),
         group_thousands(dp.replicates),
         result.seed,
         env!("CARGO_PKG_VERSION")
     );
-    let _ = write!(page, "<h2>The scenario</h2>{}\n", describe(study, focus));
+    let _ = writeln!(page, "<h2>The scenario</h2>{}", describe(study, focus));
     page.push_str("<h2>Findings</h2><ul>\n");
     for f in findings(study, result, focus) {
         let _ = writeln!(page, "<li>{f}</li>");
@@ -426,16 +426,16 @@ pub fn html(
         let _ = writeln!(page, "<figure id=\"fig-{name}\">{svg}</figure>");
     }
     page.push_str("<h2>All metrics</h2>\n");
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<h3>Trials at month {}</h3><table><tr><th>metric</th><th>estimate</th><th>MC SE</th><th>n</th></tr>{}</table>\n",
+        "<h3>Trials at month {}</h3><table><tr><th>metric</th><th>estimate</th><th>MC SE</th><th>n</th></tr>{}</table>",
         month_label(dp.month),
         metric_rows(&dp.metrics)
     );
     if let Some(meta) = &dp.meta {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<h3>Meta-analysis</h3><table><tr><th>metric</th><th>estimate</th><th>MC SE</th><th>n</th></tr>{}</table>\n",
+            "<h3>Meta-analysis</h3><table><tr><th>metric</th><th>estimate</th><th>MC SE</th><th>n</th></tr>{}</table>",
             metric_rows(meta)
         );
     }

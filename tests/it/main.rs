@@ -6,5 +6,6 @@ mod cli;
 mod determinism;
 mod meta;
 mod reference;
+mod report;
 mod shards;
 mod sweeps;

@@ -1,0 +1,218 @@
+//! Figures and report: every PNG decodes and is not blank, every SVG parses,
+//! the report is self-contained, renders in headless Chromium, and its
+//! findings quote exactly the numbers of summary.json.
+
+use assert_cmd::Command;
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const FIGURES: [&str; 5] = ["power_curve", "estimates", "visits", "forest", "funnel"];
+
+/// Runs the default scenario (a sweep with a simulated literature) once.
+fn default_run(dir: &Path) -> PathBuf {
+    let out = dir.join("out");
+    let o = Command::cargo_bin("trialsim")
+        .unwrap()
+        .args(["run", "--replicates", "1500", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+fn distinct_colours(path: &Path) -> (u32, u32, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bytes = &buf[..info.buffer_size()];
+    let channels = info.color_type.samples();
+    let colours: HashSet<&[u8]> = bytes.chunks(channels).collect();
+    (info.width, info.height, colours.len())
+}
+
+#[test]
+fn every_figure_is_drawn_decodes_and_is_not_blank() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = default_run(dir.path());
+    for name in FIGURES {
+        let png = out.join("plots").join(format!("{name}.png"));
+        let (w, h, colours) = distinct_colours(&png);
+        assert_eq!((w, h), trialsim::figures::SIZE, "{name}.png size");
+        assert!(colours > 20, "{name}.png has only {colours} colours");
+        let svg = fs::read_to_string(out.join("plots").join(format!("{name}.svg"))).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        let texts = doc.descendants().filter(|n| n.has_tag_name("text")).count();
+        assert!(texts > 5, "{name}.svg has {texts} text elements");
+        // Labelled with the scenario, R and the seed.
+        assert!(
+            svg.contains("msc_knee_oa") && svg.contains("seed 20251123"),
+            "{name}.svg caption"
+        );
+    }
+}
+
+#[test]
+fn a_figure_whose_data_the_scenario_lacks_is_not_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    fs::write(
+        &sc,
+        r#"name = "plain"
+replicates = 500
+[outcome]
+mu0 = 50.0
+subject_sd = 10.0
+residual_sd = 10.0
+rho = 0.5
+[visits]
+months = [3, 6]
+primary = 6
+[effect]
+peak = -5.0
+[design]
+n_per_arm = 20
+[analysis]
+method = "ancova"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("o");
+    let o = Command::cargo_bin("trialsim")
+        .unwrap()
+        .arg("run")
+        .arg(&sc)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut names: Vec<String> = fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["estimates.png", "estimates.svg", "visits.png", "visits.svg"]
+    );
+    assert!(out.join("report.html").exists());
+}
+
+#[test]
+fn report_is_self_contained_and_quotes_summary_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = default_run(dir.path());
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    for bad in [
+        "src=\"http",
+        "href=\"http",
+        "src=\"//",
+        "href=\"//",
+        "@import",
+        "url(http",
+        "url(//",
+    ] {
+        assert!(
+            !html.contains(bad),
+            "report.html references a remote resource: {bad}"
+        );
+    }
+    assert_eq!(
+        html.matches("<svg").count(),
+        FIGURES.len(),
+        "figures inline"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // Every quoted number: <span class="num" data-dp=.. data-group=.. data-metric=..
+    // data-format=.. data-value=..>TEXT</span>
+    let doc_spans: Vec<&str> = html.split("<span class=\"num\" ").skip(1).collect();
+    assert!(
+        doc_spans.len() >= 10,
+        "findings quote {} numbers",
+        doc_spans.len()
+    );
+    let attr = |s: &str, name: &str| -> String {
+        let start = s.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        s[start..start + s[start..].find('"').unwrap()].to_string()
+    };
+    for span in doc_spans {
+        let dp: usize = attr(span, "data-dp").parse().unwrap();
+        let group = attr(span, "data-group");
+        let metric = attr(span, "data-metric");
+        let value: f64 = attr(span, "data-value").parse().unwrap();
+        let text = &span[span.find('>').unwrap() + 1..span.find("</span>").unwrap()];
+        let key = if group == "meta" { "meta" } else { "metrics" };
+        let json = summary["design_points"][dp][key][&metric]["estimate"]
+            .as_f64()
+            .unwrap();
+        assert_eq!(
+            value.to_bits(),
+            json.to_bits(),
+            "{group}.{metric} at design point {dp}"
+        );
+        let format = match attr(span, "data-format").as_str() {
+            "percent" => trialsim::report::Format::Percent,
+            _ => trialsim::report::Format::Decimal,
+        };
+        assert_eq!(text, format.show(json), "{metric} shown as {text}");
+    }
+}
+
+/// Headless Chromium, as `../shared/browser-check.md` found it works here.
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+#[test]
+fn report_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        // .ci/run installs Chromium, so CI always runs this test.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Chromium is missing under CI: .ci/run must install it"
+        );
+        eprintln!("skipping: Chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = default_run(dir.path());
+    let shot = dir.path().join("shot.png");
+    let profile = dir.path().join("profile");
+    let report = fs::canonicalize(out.join("report.html")).unwrap();
+    let o = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1200,2400",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (w, h, colours) = distinct_colours(&shot);
+    assert_eq!((w, h), (1200, 2400));
+    assert!(
+        colours > 50,
+        "the rendered report looks blank ({colours} colours)"
+    );
+}
