@@ -193,7 +193,7 @@ pub fn tau2_pm(y: &[f64], v: &[f64]) -> Option<f64> {
 }
 
 /// REML tau² by Fisher scoring with step halving, truncated at 0, started at DL
-/// (as metafor does). `None` if it does not converge in [`MAX_ITER`] steps.
+/// (as metafor does). `None` if it does not converge in 1000 steps.
 pub fn tau2_reml(y: &[f64], v: &[f64]) -> Option<f64> {
     let loglik = |t: f64| {
         let (mu, sw) = weighted(y, v, t);
