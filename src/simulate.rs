@@ -111,32 +111,11 @@ pub struct Plan {
     /// `logit(q_k) + log(arm_odds_ratio)·[a = 0] + beta·s·mu0` per arm and visit
     /// (`-inf` = no dropout); the dropout log-odds are this plus `−beta·s·Z`.
     dropout_logit: [Vec<f64>; 2],
-    /// Bounds `[p_lo, p_hi]` of the dropout probability per arm and visit over
-    /// the scale's range of Z (`[0, 1]` on an unbounded scale): a uniform at or
-    /// above `p_hi` stays and one below `p_lo` leaves, with no further work.
-    dropout_bounds: [Vec<(f64, f64)>; 2],
+    /// `logistic(dropout_logit)` per arm and visit: the dropout probability
+    /// when it does not depend on Z (MCAR, or `beta = 0`).
+    dropout_p: [Vec<f64>; 2],
     /// Squeeze table for `u < logistic(lp)`.
     logistic: Logistic,
-}
-
-/// Bounds of `logistic(c − beta·s·Z)` over the scale's range of Z, shrunk by a
-/// relative 1e-12 so that rounding in the exact evaluation cannot cross them.
-fn dropout_bounds(sc: &Scenario, c: f64) -> (f64, f64) {
-    let slope = match sc.dropout.mechanism {
-        Mechanism::Mar | Mechanism::Mnar => -sc.dropout.beta * sc.outcome.s,
-        Mechanism::None | Mechanism::Mcar => 0.0,
-    };
-    if c == f64::NEG_INFINITY {
-        return (0.0, 0.0);
-    }
-    let (lo, hi) = match (sc.outcome.min, sc.outcome.max) {
-        (Some(lo), Some(hi)) => (lo, hi),
-        _ if slope == 0.0 => (0.0, 0.0),
-        _ => return (0.0, 1.0),
-    };
-    let (a, b) = (logistic(c + slope * lo), logistic(c + slope * hi));
-    let (p_lo, p_hi) = if a <= b { (a, b) } else { (b, a) };
-    (p_lo * (1.0 - 1e-12), (p_hi * (1.0 + 1e-12)).min(1.0))
 }
 
 /// Decides `u < 1 / (1 + exp(−lp))` exactly, mostly without `exp`.
@@ -153,10 +132,13 @@ pub struct Logistic {
     table: Vec<f64>,
 }
 
-const LOGISTIC_LO: f64 = -40.0;
-const LOGISTIC_STEP: f64 = 1.0 / 64.0;
-const LOGISTIC_PER_UNIT: f64 = 64.0;
-const LOGISTIC_POINTS: usize = 80 * 64 + 1;
+// [-20, 20] in steps of 1/32: 1281 values, 10 KB, small enough to stay in
+// the L1 cache. Outside it the logistic function is below 2.1e-9 or above
+// 1 − 2.1e-9, which the end values decide as well.
+const LOGISTIC_LO: f64 = -20.0;
+const LOGISTIC_STEP: f64 = 1.0 / 32.0;
+const LOGISTIC_PER_UNIT: f64 = 32.0;
+const LOGISTIC_POINTS: usize = 40 * 32 + 1;
 
 /// `1 / (1 + exp(−x))`.
 #[inline]
@@ -174,7 +156,6 @@ impl Default for Logistic {
     }
 }
 
-#[inline]
 fn grid(i: u32) -> f64 {
     LOGISTIC_LO + f64::from(i) * LOGISTIC_STEP
 }
@@ -185,19 +166,26 @@ impl Logistic {
     pub fn below(&self, u: f64, lp: f64) -> bool {
         // STEP is a power of two, so this product is the exact quotient.
         let pos = (lp - LOGISTIC_LO) * LOGISTIC_PER_UNIT;
-        if pos >= 0.0 && pos < (LOGISTIC_POINTS - 1) as f64 {
-            // In range, so the (saturating) cast is exact truncation; u32 keeps it cheap.
-            let i = pos as u32;
-            // Guard against rounding in `pos`: use the table only if lp is bracketed.
-            if grid(i) <= lp && lp <= grid(i + 1) {
-                let (lo, hi) = (self.table[i as usize], self.table[i as usize + 1]);
-                if u >= hi {
-                    return false;
-                }
-                if u < lo {
-                    return true;
-                }
+        if pos >= 1.0 && pos < (LOGISTIC_POINTS - 3) as f64 {
+            // In range, so the (saturating) cast is exact truncation; u32 keeps
+            // it cheap. `pos` carries one rounding, so the true grid cell is i or
+            // a neighbour: logistic(lp) lies in [table[i − 1], table[i + 2]].
+            let i = pos as usize;
+            let (lo, hi) = (self.table[i - 1], self.table[i + 2]);
+            // Non-short-circuit operators: the outcome is random, so branching on
+            // each comparison would mispredict; only the rare undecided case branches.
+            let (yes, no) = (u < lo, u >= hi);
+            if yes | no {
+                return yes;
             }
+        } else if pos < 1.0 {
+            // lp at or below the table's second value: logistic(lp) < table[2].
+            if u >= self.table[2] {
+                return false;
+            }
+        } else if u < self.table[LOGISTIC_POINTS - 4] {
+            // lp at or above the table's fourth-last value.
+            return true;
         }
         u < logistic(lp)
     }
@@ -250,12 +238,7 @@ impl Plan {
                     innovation_sd,
                 })
                 .collect(),
-            dropout_bounds: [0, 1].map(|arm| {
-                dropout_logit[arm]
-                    .iter()
-                    .map(|&c| dropout_bounds(sc, c))
-                    .collect()
-            }),
+            dropout_p: [0, 1].map(|arm| dropout_logit[arm].iter().map(|&c| logistic(c)).collect()),
             dropout_logit,
             logistic: Logistic::default(),
         }
@@ -378,7 +361,7 @@ pub fn simulate_trial(
         let patient_prefix = key.prefix(replicate, trial, Role::Patient, arm as u64);
         let treated = if arm == TREATMENT { 1.0 } else { 0.0 };
         let dropout_logit = &plan.dropout_logit[arm];
-        let dropout_bounds = &plan.dropout_bounds[arm];
+        let dropout_p = &plan.dropout_p[arm];
         for p in 0..n_arm {
             let mut rng: Stream = patient_prefix.absorb(p as u64).stream();
             let responder = if rng.random::<f64>() < pi { 1.0 } else { 0.0 };
@@ -414,19 +397,19 @@ pub fn simulate_trial(
             let mut observed = v;
             if mechanism != Mechanism::None {
                 let mut last = y0;
-                let checks = dropout_logit.iter().zip(dropout_bounds).zip(&data.d);
-                for (k, (((&c, &(p_lo, p_hi)), &d), &y)) in checks.zip(row.iter()).enumerate() {
-                    // Most uniforms lie above any probability the scale allows.
-                    // (c = -inf: q_k = 0 and p_hi = 0, nobody leaves.)
-                    let leaves = d < p_hi
-                        && (d < p_lo || {
-                            let z = if mechanism == Mechanism::Mnar {
-                                y
-                            } else {
-                                last
-                            };
-                            plan.logistic.below(d, c + slope * z)
-                        });
+                let checks = dropout_logit.iter().zip(dropout_p).zip(&data.d);
+                for (k, (((&c, &p), &d), &y)) in checks.zip(row.iter()).enumerate() {
+                    // c = -inf (p = 0): q_k = 0, nobody leaves before this visit.
+                    let leaves = if slope == 0.0 {
+                        d < p
+                    } else {
+                        let z = if mechanism == Mechanism::Mnar {
+                            y
+                        } else {
+                            last
+                        };
+                        c != f64::NEG_INFINITY && plan.logistic.below(d, c + slope * z)
+                    };
                     if leaves {
                         observed = k;
                         break;
@@ -462,5 +445,7 @@ mod tests {
             }
         }
         assert!(table.below(0.0, -40.0));
+        assert!(!table.below(0.5, -25.0));
+        assert!(table.below(0.5, 25.0));
     }
 }
