@@ -20,6 +20,8 @@ use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Replicates per block: the unit of ordered folding (and of future shards).
 pub const BLOCK: u64 = 250;
@@ -40,6 +42,8 @@ pub struct RunOptions {
     pub precision: Option<f64>,
     /// Ceiling on replicates per design point with `precision` (default 1 000 000).
     pub max_replicates: Option<u64>,
+    /// Set to stop the run early (Ctrl-C): workers check it between replicates.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// Replicates judged before `--precision` may stop (MODEL.md §3 needs enough
@@ -95,6 +99,7 @@ pub struct Simulator<'a> {
     key: Key,
     truth: Truth,
     meta_truth: Option<MetaTruth>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 /// One estimable trial of a simulated literature.
@@ -170,7 +175,20 @@ impl<'a> Simulator<'a> {
                     crit: Criticals::new(m.trials, 1.0 - sc.analysis.alpha),
                 }
             }),
+            cancel: None,
         }
+    }
+
+    /// The same simulator, stopping early once `flag` is set.
+    pub fn with_cancel(mut self, flag: Option<Arc<AtomicBool>>) -> Self {
+        self.cancel = flag;
+        self
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
     /// The primary-visit estimates of the first `n` replicates' trials, with
@@ -410,6 +428,9 @@ impl<'a> Simulator<'a> {
         };
         let mut acc = Accumulator::new(by_visit, self.meta_truth.is_some());
         for r in range {
+            if self.cancelled() {
+                break;
+            }
             self.replicate(r, scratch, &mut acc);
         }
         acc
@@ -475,6 +496,10 @@ impl<'a> Simulator<'a> {
                     self.block(b * BLOCK..((b + 1) * BLOCK).min(to), scratch)
                 })
                 .collect();
+            if self.cancelled() {
+                // Blocks cut short are incomplete: fold none of this chunk.
+                return false;
+            }
             sink(parts);
             let done = (end * BLOCK).min(to) - (start * BLOCK);
             start = end;
@@ -556,6 +581,10 @@ pub fn run_with_progress(
     }
     let pool = thread_pool(opts.threads)?;
     let (sims, meta_source) = simulators(study, seed);
+    let sims: Vec<Simulator> = sims
+        .into_iter()
+        .map(|s| s.with_cancel(opts.cancel.clone()))
+        .collect();
     let mut accs: Vec<Option<Accumulator>> = vec![None; sims.len()];
     let points = sims.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);

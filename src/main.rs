@@ -8,6 +8,8 @@ use cli::{Cli, Command, CommonArgs, RunArgs, SizeArgs};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use trialsim::error::EXIT_OK;
 use trialsim::scenario::Study;
 use trialsim::{Error, Result, dataset, engine, output, sizing};
@@ -104,7 +106,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         } => {
             let files = trialsim::shard::read_shards(&shards)?;
             let (study, result) = trialsim::shard::merge(files)?;
-            output::write_run(&out, &study, &result, force)?;
+            write_outputs(&out, &study, &result, force)?;
             warn(&result, quiet);
             if quiet {
                 Ok(())
@@ -189,6 +191,20 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
+/// The Ctrl-C flag: set by the SIGINT handler, read by the engine's workers.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let set = flag.clone();
+        // If a handler cannot be installed, Ctrl-C keeps its default effect
+        // (the process ends; the staging folder is all it can leave behind).
+        let _ = ctrlc::set_handler(move || set.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
 fn run_options(c: &CommonArgs) -> engine::RunOptions {
     engine::RunOptions {
         replicates: c.replicates,
@@ -196,7 +212,25 @@ fn run_options(c: &CommonArgs) -> engine::RunOptions {
         threads: c.threads,
         precision: c.precision,
         max_replicates: Some(c.max_replicates),
+        cancel: Some(interrupt_flag()),
     }
+}
+
+/// Writes a run's outputs through the staging folder; a Ctrl-C before the
+/// folder is moved into place leaves the output folder as it was.
+fn write_outputs(out: &Path, study: &Study, result: &engine::RunResult, force: bool) -> Result<()> {
+    let flag = interrupt_flag();
+    let stopped = || {
+        flag.load(Ordering::SeqCst)
+            .then(|| Error::Interrupted("before the outputs were written".to_string()))
+    };
+    if let Some(e) = stopped() {
+        return Err(e);
+    }
+    output::write_run_with(out, study, result, force, |staging| {
+        trialsim::report::write_figures_and_report(study, result, staging)?;
+        stopped().map_or(Ok(()), Err)
+    })
 }
 
 /// Prints each design point's warnings to stderr.
@@ -262,7 +296,7 @@ fn run(args: RunArgs) -> Result<()> {
     bar.finish();
     let result = result?;
     let seconds = started.elapsed().as_secs_f64();
-    output::write_run(&out, &study, &result, c.force)?;
+    write_outputs(&out, &study, &result, c.force)?;
     warn(&result, c.quiet);
     if !c.quiet {
         let trials = result
@@ -302,7 +336,7 @@ fn size(args: SizeArgs) -> Result<()> {
     });
     bar.finish();
     let (answer, result) = found?;
-    output::write_run(&out, &study, &result, c.force)?;
+    write_outputs(&out, &study, &result, c.force)?;
     warn(&result, c.quiet);
     if !c.quiet {
         for w in &answer.warnings {

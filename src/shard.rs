@@ -104,6 +104,10 @@ pub fn run_shard(
     let range = shard.blocks(replicates.div_ceil(BLOCK));
     let pool = thread_pool(opts.threads)?;
     let (sims, _) = simulators(study, seed);
+    let sims: Vec<_> = sims
+        .into_iter()
+        .map(|s| s.with_cancel(opts.cancel.clone()))
+        .collect();
     let planned = sims.len() as u64 * ((range.end * BLOCK).min(replicates) - range.start * BLOCK);
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut blocks = Vec::with_capacity(sims.len());

@@ -4,6 +4,7 @@
 mod calibration;
 mod cli;
 mod determinism;
+mod interrupt;
 mod meta;
 mod reference;
 mod report;
