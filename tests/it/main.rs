@@ -4,8 +4,10 @@
 mod calibration;
 mod cli;
 mod determinism;
+mod extremes;
 mod interrupt;
 mod meta;
+mod properties;
 mod reference;
 mod report;
 mod shards;
