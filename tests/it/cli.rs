@@ -82,301 +82,42 @@ fn the_base_scenario_is_valid() {
     assert_eq!(code, 0, "{stderr}");
 }
 
-#[test]
-fn bad_scenarios_exit_2_with_one_clear_line() {
-    let cases: Vec<(String, &str)> = vec![
-        (
-            patched("monthly_rate = 0.007", "monthly_rate = 1.3"),
-            "dropout.monthly_rate = 1.3: must be in [0, 1)",
-        ),
-        (
-            patched("monthly_rate = 0.007", "monthly_rate = -0.1"),
-            "dropout.monthly_rate = -0.1: must be in [0, 1)",
-        ),
-        (
-            patched("monthly_rate = 0.007", "monthly_rate = nan"),
-            "dropout.monthly_rate = NaN: must be in [0, 1)",
-        ),
-        (
-            patched("subject_sd = 16.0", "subject_sd = -1.0"),
-            "outcome.subject_sd = -1: must be a finite number >= 0",
-        ),
-        (
-            patched("residual_sd = 17.0", "residual_sd = inf"),
-            "outcome.residual_sd = inf: must be a finite number >= 0",
-        ),
-        (
-            patched("rho = 0.8", "rho = 1.0"),
-            "outcome.rho = 1: must be in [0, 1)",
-        ),
-        (
-            patched("rho = 0.8", "rho = -0.2"),
-            "outcome.rho = -0.2: must be in [0, 1)",
-        ),
-        (
-            patched("months = [1, 3, 6, 12]", "months = []"),
-            "visits.months = []: must list at least one visit month",
-        ),
-        (
-            patched("months = [1, 3, 6, 12]", "months = [1, 6, 3, 12]"),
-            "visits.months[2] = 3: visit months must be strictly increasing (previous is 6)",
-        ),
-        (
-            patched("months = [1, 3, 6, 12]", "months = [0, 3, 6, 12]"),
-            "visits.months[0] = 0: must be > 0 (month 0 is the baseline)",
-        ),
-        (
-            patched("primary = 12", "primary = 9"),
-            "visits.primary = 9: must be one of visits.months = [1.0, 3.0, 6.0, 12.0]",
-        ),
-        (
-            patched("n_per_arm = 15", "n_per_arm = 1"),
-            "design.n_per_arm = 1: must be an integer in [2, 10000000]",
-        ),
-        (
-            patched("n_per_arm = 15", "n_per_arm = -3"),
-            "design.n_per_arm: invalid value: integer `-3`, expected u64",
-        ),
-        (
-            patched("n_per_arm = 15", "n_per_arm = \"15\""),
-            "design.n_per_arm: invalid type: string \"15\", expected u64",
-        ),
-        (
-            patched("n_per_arm = 15", "n_per_arm = 15.5"),
-            "design.n_per_arm: invalid type: floating point `15.5`, expected u64",
-        ),
-        (
-            patched("replicates = 100", "replicates = 0"),
-            "replicates = 0: must be at least 1",
-        ),
-        (
-            patched("mu0 = 60.0", "mu0 = \"sixty\""),
-            "outcome.mu0: invalid type: string \"sixty\", expected f64",
-        ),
-        (
-            patched("mu0 = 60.0", "mu0 = inf"),
-            "outcome.mu0 = inf: must be a finite number",
-        ),
-        (
-            patched("method = \"ancova\"", "method = \"ancova\"\nalpha = 1.5"),
-            "analysis.alpha = 1.5: must be in (0, 0.5)",
-        ),
-        (
-            patched("method = \"ancova\"", "method = \"ancova\"\nalpha = 0"),
-            "analysis.alpha = 0: must be in (0, 0.5)",
-        ),
-        (
-            patched("method = \"ancova\"", "method = \"anova\""),
-            "analysis.method: unknown variant `anova`, expected one of `welch_change`, `ancova`, `mmrm`",
-        ),
-        (
-            patched("method = \"ancova\"", "method = \"mmrm\""),
-            "analysis.method = \"mmrm\": not supported yet (reserved for a later version of trialsim)",
-        ),
-        (
-            patched(
-                "method = \"ancova\"",
-                "method = \"ancova\"\nfast_path = true",
-            ),
-            "analysis.fast_path = true: not supported yet (reserved for a later version of trialsim)",
-        ),
-        (
-            format!("{BASE}\n[sweep]\n\"design.n_per_arm\" = [10, 1, 20]\n"),
-            "sweep design point 1 (design.n_per_arm = 1): design.n_per_arm = 1: must be an integer in [2, 10000000]",
-        ),
-        (
-            format!(
-                "{BASE}\n[sweep]\n\"design.n_per_arm\" = [10, 20]\n\"analysis.missing\" = [\"locf\", \"lofc\"]\n"
-            ),
-            "sweep design point 1 (design.n_per_arm = 10, analysis.missing = \"lofc\"): analysis.missing: unknown variant `lofc`, expected one of `complete_case`, `locf`, `bocf`",
-        ),
-        (
-            format!("{BASE}\n[sweep]\n\"design.n_per_arms\" = [10, 20]\n"),
-            "sweep.\"design.n_per_arms\": unknown key; did you mean `design.n_per_arm`?",
-        ),
-        (
-            format!("{BASE}\n[sweep]\n\"design.n_per_arm\" = 10\n"),
-            "sweep.\"design.n_per_arm\" = 10: must be a list of values, e.g. [10, 20, 40]",
-        ),
-        (
-            format!("{BASE}\n[sweep]\n\"seed\" = [1, 2]\n"),
-            "sweep.\"seed\" = seed: name, seed, replicates and sections cannot be swept",
-        ),
-        (
-            format!("{BASE}\n[sweep]\n\"heterogeneity.factors[5].levels[0].shift\" = [1.0]\n"),
-            "sweep.\"heterogeneity.factors[5].levels[0].shift\": factors[5] does not exist in the scenario",
-        ),
-        (
-            format!("{BASE}\n[safety]\nae_rate = 0.2\n"),
-            "safety: not supported yet (reserved for a later version of trialsim)",
-        ),
-        (
-            format!("{BASE}\n[responder_endpoint]\nthreshold = 20\n"),
-            "responder_endpoint: not supported yet (reserved for a later version of trialsim)",
-        ),
-        (
-            format!("{BASE}\n[meta_analysis]\ntrials = 1\nsizes = [10]\n"),
-            "meta_analysis.trials = 1: must be an integer in [2, 1000]",
-        ),
-        (
-            format!("{BASE}\n[meta_analysis]\ntrials = 8\n"),
-            "meta_analysis.sizes = (none or both forms): give either sizes = [control-arm sizes] or both size_median and size_p95",
-        ),
-        (
-            format!("{BASE}\n[meta_analysis]\ntrials = 8\nsizes = [10, 1]\n"),
-            "meta_analysis.sizes[1] = 1: must be an integer in [2, 10000000]",
-        ),
-        (
-            format!("{BASE}\n[meta_analysis]\ntrials = 8\nsize_median = 15\nsize_p95 = 10\n"),
-            "meta_analysis.size_p95 = 10: must be a number in [size_median = 15, 10000000]",
-        ),
-        (
-            format!(
-                "{BASE}\n[meta_analysis]\ntrials = 8\nsizes = [10]\npublish_nonsignificant = 1.2\n"
-            ),
-            "meta_analysis.publish_nonsignificant = 1.2: must be in [0, 1]",
-        ),
-        (
-            format!("{BASE}\n[meta_analysis]\ntrials = 8\nsizes = [10]\nestimator = \"sj\"\n"),
-            "meta_analysis.estimator: unknown variant `sj`, expected one of `dl`, `pm`, `reml`",
-        ),
-        (
-            format!("{BASE}\n[meta_analysis]\ntrials = 8\nsizes = [10]\nhartung_knap = true\n"),
-            "meta_analysis.hartung_knap: unknown key; did you mean `hartung_knapp`?",
-        ),
-        (
-            patched("monthly_rate = 0.007", "monthly_rte = 0.007"),
-            "dropout.monthly_rte: unknown key; did you mean `monthly_rate`?",
-        ),
-        (
-            patched("seed = 5", "seeed = 5"),
-            "seeed: unknown key; did you mean `seed`?",
-        ),
-        (
-            patched("[outcome]", "[outcome]\nlower_is_beter = true"),
-            "outcome.lower_is_beter: unknown key; did you mean `lower_is_better`?",
-        ),
-        (
-            patched("[design]", "[design]\ncolour = 3"),
-            "design.colour: unknown key; expected one of: n_per_arm, allocation",
-        ),
-        (
-            patched("weight = 0.5, shift = -2.0", "wieght = 0.5, shift = -2.0"),
-            "heterogeneity.factors[0].levels[0].wieght: unknown key; did you mean `weight`?",
-        ),
-        (
-            patched("weight = 0.5, shift = -2.0", "weight = 0.0, shift = -2.0").replacen(
-                "weight = 0.5, shift = 2.0",
-                "weight = 0.0, shift = 2.0",
-                1,
-            ),
-            "heterogeneity.factors[0].levels = weights summing to 0: at least one weight must be > 0 (weights are normalised to probabilities)",
-        ),
-        (
-            patched("weight = 0.5, shift = -2.0", "weight = -0.5, shift = -2.0"),
-            "heterogeneity.factors[0].levels[0].weight = -0.5: must be a finite number >= 0",
-        ),
-        (
-            patched("name = \"bone_marrow\"", "name = \"adipose\""),
-            "heterogeneity.factors[0].levels[1].name = \"adipose\": level names must be unique within a factor",
-        ),
-        (
-            patched(
-                "patient_sd = 8.0",
-                "patient_sd = 8.0\nresponder_fraction = 1.5",
-            ),
-            "effect.responder_fraction = 1.5: must be in [0, 1]",
-        ),
-        (
-            patched("half_life_months = 10.0", "half_life_months = 0.0"),
-            "placebo.half_life_months = 0: must be > 0 (omit it, or write inf, for no decay)",
-        ),
-        (
-            patched("onset = \"exponential\"", "onset = \"sigmoid\""),
-            "effect.onset: unknown variant `sigmoid`, expected `linear` or `exponential`",
-        ),
-        (
-            patched("mu0 = 60.0\n", ""),
-            "outcome.mu0: required key is missing",
-        ),
-        (
-            patched("[analysis]\nmethod = \"ancova\"\n", ""),
-            "analysis: required key is missing",
-        ),
-        (
-            patched("name = \"base\"", "name = \"my trial\""),
-            "name = \"my trial\": must be non-empty and use only letters, digits, - and _",
-        ),
-        (
-            patched("mcid = 10.0", "mcid = -10.0"),
-            "outcome.mcid = -10: must be positive (a magnitude in scale points; the direction comes from lower_is_better)",
-        ),
-        (
-            patched("mcid = 10.0", "mcid = 10.0\ninclusion = 120.0"),
-            "outcome.inclusion = 120: admits 0.508% of the screened population; must admit at least 1%",
-        ),
-        (
-            patched("beta = 0.02", "beta = 0.02\narm_odds_ratio = 0.0"),
-            "dropout.arm_odds_ratio = 0: must be a finite number > 0",
-        ),
-        (
-            patched("mechanism = \"mar\"", "mechanism = \"random\""),
-            "dropout.mechanism: unknown variant `random`, expected one of `none`, `mcar`, `mar`, `mnar`",
-        ),
-        (
-            patched("n_per_arm = 15", "n_per_arm = 15\nallocation = 0.05"),
-            "design.allocation = 0.05: gives a treatment arm of 1 patients with n_per_arm = 15; it must have 2 to 10000000",
-        ),
-        (
-            patched("min = 0.0", "min = 70.0"),
-            "outcome.min = 70: must not exceed outcome.mu0 = 60",
-        ),
-        (
-            patched("max = 100.0", "max = 50.0"),
-            "outcome.max = 50: must not be below outcome.mu0 = 60",
-        ),
-        (
-            patched("mcid = 10.0", "mcid = 10.0\nresolution = -1.0"),
-            "outcome.resolution = -1: must be a finite number >= 0",
-        ),
-        (
-            patched("bias = -5.0 }", "bias = \"big\" }"),
-            "heterogeneity.small_study.bias: invalid type: string \"big\", expected f64",
-        ),
-        (
-            patched("below = 20", "below = -1"),
-            "heterogeneity.small_study.below: invalid value: integer `-1`, expected u64",
-        ),
-        (
-            patched("tau = 8.0", "tau = -8.0"),
-            "heterogeneity.tau = -8: must be a finite number >= 0",
-        ),
-        (
-            patched("months = [1, 3, 6, 12]", "months = \"monthly\""),
-            "visits.months: invalid type: string \"monthly\", expected a sequence",
-        ),
-        (
-            patched("rho = 0.8", "rho = "),
-            "FILE: invalid TOML: string values must be quoted, expected literal string at line 9, column 7",
-        ),
-        (
-            patched("[effect]", "[effect"),
-            "FILE: invalid TOML: unclosed table, expected `]` at line 23, column 8",
-        ),
-        ("".to_string(), "name: required key is missing"),
-    ];
-    assert!(cases.len() >= 30);
+/// Runs every file of a corpus folder through `trialsim ARGS FILE` and checks
+/// exit code 2 and the exact stderr line in the file's `.stderr` sibling
+/// (`FILE` stands for the input's path).
+pub fn check_corpus(folder: &str, extension: &str, args: &[&str]) -> usize {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut inputs: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    inputs.sort();
     let mut failures = Vec::new();
-    for (text, want) in &cases {
-        let (code, stderr) = validate_text(text.as_bytes());
-        let want_line = format!("error: {want}\n");
-        if code != 2 || stderr != want_line {
+    for input in &inputs {
+        let want = fs::read_to_string(input.with_extension("stderr")).unwrap();
+        let out = trialsim().args(args).arg(input).output().unwrap();
+        let stderr =
+            String::from_utf8_lossy(&out.stderr).replace(&*input.to_string_lossy(), "FILE");
+        if out.status.code() != Some(2) || stderr != want {
             failures.push(format!(
-                "want exit 2 and {want_line:?}\n got exit {code} and {stderr:?}"
+                "{}: want exit 2 and {want:?}\n got exit {:?} and {stderr:?}",
+                input.display(),
+                out.status.code()
             ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    inputs.len()
+}
+
+#[test]
+fn bad_scenarios_exit_2_with_one_clear_line() {
+    // tests/corpus/scenarios: types, ranges, NaN/inf, missing and unknown keys
+    // (with "did you mean"), sweeps invalid at one design point, reserved
+    // keys, meta-analysis settings, TOML syntax and encodings.
+    let n = check_corpus("tests/corpus/scenarios", "toml", &["validate"]);
+    assert!(n >= 50, "{n} bad scenarios");
 }
 
 #[test]
