@@ -100,6 +100,9 @@ pub struct Simulator<'a> {
     truth: Truth,
     meta_truth: Option<MetaTruth>,
     cancel: Option<Arc<AtomicBool>>,
+    /// Scratch buffers (and their cached t quantiles) handed from block to
+    /// block, so that quantiles are computed once per run rather than per block.
+    scratch: std::sync::Mutex<Vec<Scratch>>,
 }
 
 /// One estimable trial of a simulated literature.
@@ -176,6 +179,7 @@ impl<'a> Simulator<'a> {
                 }
             }),
             cancel: None,
+            scratch: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -492,8 +496,18 @@ impl<'a> Simulator<'a> {
             let end = (start + CHUNK_BLOCKS).min(blocks.end);
             let parts: Vec<Accumulator> = (start..end)
                 .into_par_iter()
-                .map_init(Scratch::default, |scratch, b| {
-                    self.block(b * BLOCK..((b + 1) * BLOCK).min(to), scratch)
+                .map(|b| {
+                    let mut scratch = self
+                        .scratch
+                        .lock()
+                        .ok()
+                        .and_then(|mut pool| pool.pop())
+                        .unwrap_or_default();
+                    let acc = self.block(b * BLOCK..((b + 1) * BLOCK).min(to), &mut scratch);
+                    if let Ok(mut pool) = self.scratch.lock() {
+                        pool.push(scratch);
+                    }
+                    acc
                 })
                 .collect();
             if self.cancelled() {
