@@ -399,3 +399,20 @@ fn dataset_writes_the_trial_that_run_simulated() {
         "{bias} + {theta} vs {estimate}"
     );
 }
+
+#[test]
+fn an_unreadable_scenario_is_a_clear_error() {
+    // Root reads any file, so the check only means something for other users.
+    let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        eprintln!("skipping: running as root, which can read any file");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write_base(dir.path());
+    fs::set_permissions(&sc, fs::Permissions::from_mode(0o000)).unwrap();
+    let out = trialsim().arg("validate").arg(&sc).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).ends_with(": Permission denied (os error 13)\n"));
+}
