@@ -206,12 +206,24 @@ pub fn analyse_cached(
     }
 }
 
+/// A sum of squares at or below this is rounding error: n times the square of
+/// 1e-10 of the values' magnitude. (Values clamped to a bound are equal, but
+/// their computed means may differ from them in the last bit.)
+fn zero_variance(c: &ArmSums, t: &ArmSums) -> f64 {
+    let scale = [c.mean_x, c.mean_y, t.mean_x, t.mean_y]
+        .iter()
+        .fold(1.0f64, |m, x| m.max(x.abs()));
+    (c.n + t.n) as f64 * (1e-10 * scale).powi(2)
+}
+
 /// Welch on change: (estimate, se, df), or `None` at zero variance.
 fn welch(c: &ArmSums, t: &ArmSums) -> Option<(f64, f64, f64)> {
     let var = |a: &ArmSums| (a.syy + a.sxx - 2.0 * a.sxy).max(0.0) / (a.n as f64 - 1.0);
     let (wc, wt) = (var(c) / c.n as f64, var(t) / t.n as f64);
     let se2 = wc + wt;
-    if se2.is_nan() || se2 <= 0.0 {
+    // Variance at rounding-error level of the values is zero variance.
+    let floor = zero_variance(c, t) / (c.n + t.n) as f64;
+    if se2.is_nan() || se2 <= floor {
         return None;
     }
     let df = se2 * se2 / (wc * wc / (c.n as f64 - 1.0) + wt * wt / (t.n as f64 - 1.0));
@@ -225,13 +237,15 @@ fn ancova(c: &ArmSums, t: &ArmSums) -> Option<(f64, f64, f64)> {
     let sxx = c.sxx + t.sxx;
     let sxy = c.sxy + t.sxy;
     let syy = c.syy + t.syy;
-    if sxx.is_nan() || sxx <= 0.0 {
+    let floor = zero_variance(c, t);
+    if sxx.is_nan() || sxx <= floor {
         return None;
     }
     let slope = sxy / sxx;
     let rss = syy - slope * sxy;
-    // A residual sum of squares at rounding-error level of the total is an exact fit.
-    if rss.is_nan() || rss <= 1e-12 * syy || rss <= 0.0 {
+    // A residual sum of squares at rounding-error level of the total, or of
+    // the values themselves, is an exact fit.
+    if rss.is_nan() || rss <= 1e-12 * syy || rss <= floor {
         return None;
     }
     let df = (c.n + t.n) as f64 - 3.0;

@@ -300,8 +300,11 @@ impl<'a> Simulator<'a> {
                 }
             }
         }
+        // A pooled result that is not finite (e.g. a weight that overflows)
+        // counts as not estimable rather than poisoning the metrics with NaN.
         let pooled = (scratch.y.len() == meta.trials)
-            .then(|| pool(&scratch.y, &scratch.v, meta.estimator, &truth.crit));
+            .then(|| pool(&scratch.y, &scratch.v, meta.estimator, &truth.crit))
+            .filter(|p| p.mu.is_finite() && p.se.is_finite() && p.tau2.is_finite());
         MetaRecord {
             pooled,
             trials_run: runs,

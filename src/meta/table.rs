@@ -89,11 +89,13 @@ pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
                 "row {row} (line {line}), column {var_name} = {raw}: must be > 0"
             )));
         }
-        out.push(StudyEffect {
-            study,
-            yi,
-            vi: if is_se { raw * raw } else { raw },
-        });
+        let vi = if is_se { raw * raw } else { raw };
+        if !(1.0 / vi).is_finite() || !vi.is_finite() {
+            return Err(bad(format!(
+                "row {row} (line {line}), column {var_name} = {raw}: too close to 0 or too large for an inverse-variance weight"
+            )));
+        }
+        out.push(StudyEffect { study, yi, vi });
     }
     if out.len() < 2 {
         return Err(bad(format!(

@@ -1,13 +1,10 @@
 //! The command line: every command's happy path, and the bad-input corpus
 //! (exit code 2 and exactly one expected line on stderr, never a panic).
 
-use assert_cmd::Command;
 use std::fs;
 use std::path::Path;
 
-fn trialsim() -> Command {
-    Command::cargo_bin("trialsim").unwrap()
-}
+use crate::trialsim;
 
 /// A small valid scenario that the bad inputs below patch.
 const BASE: &str = r#"name = "base"

@@ -129,3 +129,34 @@ fn a_million_patients_per_arm_in_one_replicate() {
     all_finite(&r);
     assert_eq!(metric(&r, "power"), 1.0);
 }
+
+#[test]
+fn r_nan_meta_bias_from_a_degenerate_clamped_trial() {
+    // Found by proptest: a scale only 2 points wide clamps nearly every value
+    // to a bound; a trial's ANCOVA then fit rounding noise (SE 2e-15), and the
+    // pooled estimate overflowed to NaN. Such a trial is not estimable now.
+    let r = run_text(
+        "name = \"x\"\nseed = 537\n[outcome]\nmu0 = 54.009042201413756\nsubject_sd = 27.6\nresidual_sd = 12.4\nrho = 0.76\nmin = 53.009042201413756\nmax = 55.009042201413756\ninclusion = 54.009042201413756\n[visits]\nmonths = [0.5]\nprimary = 0.5\n[placebo]\npeak = 27.2\nonset_months = 4.3\n[effect]\npeak = 0.0\nresponder_fraction = 0.0\n[design]\nn_per_arm = 2\nallocation = 1.5\n[analysis]\nmethod = \"ancova\"\nalpha = 0.01\nby_visit = false\n[meta_analysis]\ntrials = 2\nsizes = [10]\nestimator = \"dl\"\npublish_nonsignificant = 0.3\n",
+        12,
+    );
+    all_finite(&r);
+    for (name, e) in &r.design_points[0].meta.as_ref().unwrap().0 {
+        assert_eq!(
+            e.estimate.is_some(),
+            e.n > 0 && e.estimate.is_some(),
+            "{name}"
+        );
+        if let Some(x) = e.estimate {
+            assert!(x.is_finite(), "meta {name} = {x}");
+        } else {
+            assert!(e.n == 0 || e.mc_se.is_none(), "meta {name}");
+        }
+    }
+    let bias = r.design_points[0]
+        .meta
+        .as_ref()
+        .unwrap()
+        .get("bias")
+        .unwrap();
+    assert!(bias.estimate.is_some_and(f64::is_finite), "{bias:?}");
+}

@@ -12,3 +12,8 @@ mod reference;
 mod report;
 mod shards;
 mod sweeps;
+
+/// The `trialsim` binary under test.
+pub fn trialsim() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("trialsim").unwrap()
+}

@@ -2,13 +2,10 @@
 //! line, and the simulated literature (MODEL.md §4).
 
 use crate::reference::assert_close;
-use assert_cmd::Command;
 use std::fs;
 use trialsim::meta::pooling::{Criticals, Estimator, egger_t, p_values, pool};
 
-fn trialsim() -> Command {
-    Command::cargo_bin("trialsim").unwrap()
-}
+use crate::trialsim;
 
 /// BCG vaccine trials (metafor's `dat.bcg` = metadat `dat.colditz1994`;
 /// Colditz et al. 1994, JAMA 271:698): tpos, tneg, cpos, cneg.

@@ -1,14 +1,11 @@
 //! Scale-out: shards plus `merge` give exactly the files of an unsharded run.
 
-use assert_cmd::Command;
 use std::fs;
 use std::path::Path;
 
-fn trialsim() -> Command {
-    Command::cargo_bin("trialsim").unwrap()
-}
+use crate::trialsim;
 
-fn ok(cmd: &mut Command) {
+fn ok(cmd: &mut assert_cmd::Command) {
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),

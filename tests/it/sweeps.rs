@@ -1,11 +1,8 @@
 //! Sweeps, `size`, `--precision` and progress output (issue: sweeps and sizing).
 
-use assert_cmd::Command;
 use std::fs;
 
-fn trialsim() -> Command {
-    Command::cargo_bin("trialsim").unwrap()
-}
+use crate::trialsim;
 
 /// The two-sample design of the engine's power test: Welch on change is the
 /// two-sample t-test with d = 0.5 (effect 0.5 · sqrt(2) · 10 on change SD sqrt(2) · 10).
