@@ -197,6 +197,10 @@ pub fn analyse_cached(
             // Mmrm is rejected at validation; ANCOVA is the only other method.
             Method::Ancova | Method::Mmrm => ancova(&c, &t),
         }
+        // Anything non-finite (values near the limits of f64) is not estimable.
+        .filter(|&(estimate, se, df)| {
+            estimate.is_finite() && se.is_finite() && se > 0.0 && df.is_finite() && df > 0.0
+        })
         .map(|(estimate, se, df)| test(estimate, se, df, settings, s, cache))
     };
     Analysed {
@@ -226,7 +230,9 @@ fn welch(c: &ArmSums, t: &ArmSums) -> Option<(f64, f64, f64)> {
     if se2.is_nan() || se2 <= floor {
         return None;
     }
-    let df = se2 * se2 / (wc * wc / (c.n as f64 - 1.0) + wt * wt / (t.n as f64 - 1.0));
+    // Welch–Satterthwaite, written with ratios so that huge variances cannot overflow.
+    let (rc, rt) = (wc / se2, wt / se2);
+    let df = 1.0 / (rc * rc / (c.n as f64 - 1.0) + rt * rt / (t.n as f64 - 1.0));
     let estimate = (t.mean_y - t.mean_x) - (c.mean_y - c.mean_x);
     Some((estimate, se2.sqrt(), df))
 }

@@ -99,9 +99,13 @@ impl Moments {
         if self.n == 0 {
             return Estimate::UNDEFINED;
         }
+        // At the limits of f64 (values near 1e150) a variance can overflow:
+        // an SE that is not finite is reported as absent, never as inf.
         Estimate {
             estimate: Some((self.mean - shift) * scale),
-            mc_se: (self.n >= 2).then(|| (self.variance() / self.n as f64).sqrt() * scale.abs()),
+            mc_se: (self.n >= 2)
+                .then(|| (self.variance() / self.n as f64).sqrt() * scale.abs())
+                .filter(|se| se.is_finite()),
             n: self.n,
         }
     }
@@ -163,7 +167,7 @@ impl PairMoments {
         });
         Estimate {
             estimate: Some(r),
-            mc_se: se,
+            mc_se: se.filter(|se| se.is_finite()),
             n: self.n,
         }
     }
@@ -313,9 +317,9 @@ impl Accumulator {
                 self.type_s.add(r.estimate * truth.theta <= 0.0);
                 self.type_m.add(r.estimate.abs());
             }
-            if rec.theta_trial != 0.0 {
-                self.type_s_trial.add(r.estimate * rec.theta_trial <= 0.0);
-            }
+            // sign(0) differs from any estimate's sign: a significant trial
+            // from a setting with no effect is a sign error too.
+            self.type_s_trial.add(r.estimate * rec.theta_trial <= 0.0);
             self.type_m_trial
                 .add(r.estimate.abs(), rec.theta_trial.abs());
         }
@@ -383,7 +387,9 @@ impl Accumulator {
                 let r = m.sqrt();
                 Estimate {
                     estimate: Some(r),
-                    mc_se: se.map(|s| if r > 0.0 { s / (2.0 * r) } else { 0.0 }),
+                    mc_se: se
+                        .map(|s| if r > 0.0 { s / (2.0 * r) } else { 0.0 })
+                        .filter(|se| se.is_finite()),
                     n: mse.n,
                 }
             }

@@ -82,7 +82,9 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The value a patient's instrument shows: clamped to the bounds, then rounded.
+    /// The value a patient's instrument shows: rounded to the resolution, then
+    /// clamped to the bounds (so every value lies on the scale; a bound that is
+    /// not on the rounding grid is kept as it is).
     #[inline]
     pub fn measure(&self, latent: f64) -> f64 {
         let mut y = latent;
@@ -457,6 +459,20 @@ impl Scenario {
         };
         if let Some(c) = o.inclusion {
             finite("outcome.inclusion", c)?;
+            // Measured values never pass a bound: a criterion beyond the bound
+            // on the "worse" side admits nobody.
+            let beyond = if o.lower_is_better {
+                o.max.is_some_and(|hi| c > hi)
+            } else {
+                o.min.is_some_and(|lo| c < lo)
+            };
+            if beyond {
+                return Err(Error::invalid(
+                    "outcome.inclusion",
+                    c,
+                    "lies beyond the scale's bound on the worse side, so it admits nobody; it must be within [min, max]",
+                ));
+            }
             let share = admitted_share(&outcome, c);
             if share < 0.01 {
                 return Err(Error::invalid(

@@ -160,3 +160,42 @@ fn r_nan_meta_bias_from_a_degenerate_clamped_trial() {
         .unwrap();
     assert!(bias.estimate.is_some_and(f64::is_finite), "{bias:?}");
 }
+
+#[test]
+fn r_welch_df_overflow_with_huge_variances() {
+    // Found in review: SDs near 1e100 overflowed Welch's df (inf/inf) and the
+    // t quantile panicked. The df are now computed from ratios.
+    let r = run_text(
+        &base(
+            "mu0 = 50.0\nsubject_sd = 1e100\nresidual_sd = 1e100\nrho = 0.5",
+            "months = [3]\nprimary = 3",
+            "[design]\nn_per_arm = 10",
+        )
+        .replace("method = \"ancova\"", "method = \"welch_change\""),
+        200,
+    );
+    all_finite(&r);
+    assert_eq!(metric(&r, "not_estimable"), 0.0);
+}
+
+#[test]
+fn r_type_s_trial_counts_settings_without_an_effect() {
+    // Found in review: a protocol level that cancels the effect gives
+    // theta_j = 0 exactly; its significant trials are sign errors against
+    // their own setting and must be counted, like type_m_trial does.
+    let r = run_text(
+        &base(
+            "mu0 = 50.0\nsubject_sd = 10.0\nresidual_sd = 10.0\nrho = 0.5",
+            "months = [3]\nprimary = 3",
+            "[heterogeneity]\n[[heterogeneity.factors]]\nname = \"protocol\"\nlevels = [{ name = \"works\", weight = 0.5 }, { name = \"null\", weight = 0.5, shift = 5.0 }]\n[design]\nn_per_arm = 20",
+        ),
+        2000,
+    );
+    let m = &r.design_points[0].metrics;
+    let s = m.get("type_s_trial").unwrap();
+    assert_eq!(s.n, m.get("type_m_trial").unwrap().n);
+    assert!(
+        s.estimate.unwrap() > 0.02,
+        "false positives from null settings: {s:?}"
+    );
+}
