@@ -100,14 +100,15 @@ fn type_i_error_holds_under_mcar_dropout() {
 
 /// Two-sample design where Welch on change is the two-sample t-test with
 /// d = 0.5: no placebo, onset complete before the primary visit, no decay,
-/// subject_sd = 0, rho = 0, no dropout, unbounded scale.
-fn power_scenario(n: u64) -> Scenario {
+/// subject_sd = 0, rho = 0, no dropout, unbounded scale (effect
+/// 0.5 · sqrt(2) · 10 on a change SD of sqrt(2) · 10).
+pub fn power_design(n: u64, replicates: u64) -> String {
     let peak = 0.5 * 2f64.sqrt() * 10.0;
-    scenario(&format!(
+    format!(
         r#"
-name = "power"
+name = "d05"
 seed = 11
-replicates = 20000
+replicates = {replicates}
 [outcome]
 lower_is_better = false
 mu0 = 50.0
@@ -127,7 +128,11 @@ n_per_arm = {n}
 method = "welch_change"
 by_visit = false
 "#
-    ))
+    )
+}
+
+fn power_scenario(n: u64) -> Scenario {
+    scenario(&power_design(n, 20000))
 }
 
 #[test]

@@ -4,35 +4,29 @@ use std::fs;
 
 use crate::trialsim;
 
-/// The two-sample design of the engine's power test: Welch on change is the
-/// two-sample t-test with d = 0.5 (effect 0.5 · sqrt(2) · 10 on change SD sqrt(2) · 10).
+/// The two-sample design of the engine's power test (d = 0.5), 30 per arm.
 fn power_design(replicates: u64) -> String {
-    let peak = 0.5 * 2f64.sqrt() * 10.0;
-    format!(
-        r#"
-name = "d05"
-seed = 11
-replicates = {replicates}
-[outcome]
-lower_is_better = false
-mu0 = 50.0
-subject_sd = 0.0
-residual_sd = 10.0
-rho = 0.0
-[visits]
-months = [1, 3]
-primary = 3
-[effect]
-peak = {peak}
-onset = "linear"
-onset_months = 2.0
-[design]
-n_per_arm = 30
-[analysis]
-method = "welch_change"
-by_visit = false
-"#
-    )
+    crate::calibration::power_design(30, replicates)
+}
+
+/// Runs scenario text quietly and returns the rows of its summary.csv.
+fn run_rows(text: &str) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, text).unwrap();
+    let out = trialsim()
+        .arg("run")
+        .arg(&sc)
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    csv_rows(&fs::read_to_string(dir.path().join("o/summary.csv")).unwrap())
 }
 
 #[test]
@@ -155,23 +149,7 @@ fn power_rises_smoothly_along_n_with_common_random_numbers() {
     // Non-null effect, MCAR dropout (not outcome-dependent), no small-study bias.
     let text = power_design(4000)
         + "[dropout]\nmechanism = \"mcar\"\nmonthly_rate = 0.02\n[sweep]\n\"design.n_per_arm\" = [10, 15, 20, 30, 50, 80]\n";
-    let dir = tempfile::tempdir().unwrap();
-    let sc = dir.path().join("s.toml");
-    fs::write(&sc, text).unwrap();
-    let out = trialsim()
-        .arg("run")
-        .arg(&sc)
-        .args(["--quiet", "--out"])
-        .arg(dir.path().join("o"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = fs::read_to_string(dir.path().join("o/summary.csv")).unwrap();
-    let rows = csv_rows(&csv);
+    let rows = run_rows(&text);
     assert_eq!(rows[0][0], "design.n_per_arm");
     let power: Vec<(f64, f64)> = rows
         .iter()
@@ -194,22 +172,7 @@ fn missing_data_methods_side_by_side_under_mnar() {
     // Patients doing worse leave (MNAR); the sweep puts each method's bias in one CSV.
     let text = power_design(3000).replace("lower_is_better = false", "lower_is_better = true")
         + "[dropout]\nmechanism = \"mnar\"\nmonthly_rate = 0.1\nbeta = 0.2\n[sweep]\n\"analysis.missing\" = [\"complete_case\", \"locf\", \"bocf\"]\n";
-    let dir = tempfile::tempdir().unwrap();
-    let sc = dir.path().join("s.toml");
-    fs::write(&sc, text).unwrap();
-    let out = trialsim()
-        .arg("run")
-        .arg(&sc)
-        .args(["--quiet", "--out"])
-        .arg(dir.path().join("o"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows = csv_rows(&fs::read_to_string(dir.path().join("o/summary.csv")).unwrap());
+    let rows = run_rows(&text);
     assert_eq!(rows[0][0], "analysis.missing");
     let bias: Vec<(String, f64, f64)> = rows
         .iter()
