@@ -86,7 +86,7 @@ fn bcg_matches_metafor_printed_values() {
 
 #[test]
 fn bcg_matches_full_precision_reference() {
-    // Full precision, Python 3.11 (numpy, scipy 1.17): DL and PM agree with
+    // Full precision, Python 3.11 (numpy, scipy 1.17; tests/reference/meta_bcg.py): DL and PM agree with
     // statsmodels 0.15 combine_effects to 1e-16; REML by Fisher scoring and a
     // separate fixed-point iteration agree to 1e-13. Tolerance 1e-6 relative.
     let (y, v) = bcg();

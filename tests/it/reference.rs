@@ -4,7 +4,8 @@
 //! Source: Python 3.11.7 with scipy 1.17.1 (`scipy.stats.ttest_ind(...,
 //! equal_var=False)`, `scipy.stats.t.ppf`) and statsmodels 0.15.0
 //! (`statsmodels.formula.api.ols("y1 ~ arm + y0")`), values printed with
-//! `repr()` (full double precision) on the data sets below.
+//! `repr()` (full double precision) on the data sets below; the script is
+//! `tests/reference/welch_ancova_power.py`.
 
 use trialsim::analysis::analyse;
 use trialsim::scenario::{Analysis, Method, Missing, Sided};
