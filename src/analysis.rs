@@ -107,15 +107,22 @@ pub struct Analysed {
     pub result: Option<TestResult>,
 }
 
-/// Sums of one arm: means and centred co-moments of baseline `x` and visit value `y`.
-#[derive(Debug, Clone, Copy, Default)]
-struct ArmSums {
-    n: usize,
-    mean_x: f64,
-    mean_y: f64,
-    sxx: f64,
-    syy: f64,
-    sxy: f64,
+/// Sufficient statistics of one arm: the number analysed, the means and the
+/// centred co-moments of baseline `x` and visit value `y`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ArmSums {
+    /// Patients analysed.
+    pub n: usize,
+    /// Mean baseline.
+    pub mean_x: f64,
+    /// Mean visit value.
+    pub mean_y: f64,
+    /// Σ (x − x̄)².
+    pub sxx: f64,
+    /// Σ (y − ȳ)².
+    pub syy: f64,
+    /// Σ (x − x̄)(y − ȳ).
+    pub sxy: f64,
 }
 
 /// The analysed (baseline, value) pair of patient `i` at visit `k`, if any.
@@ -189,13 +196,25 @@ pub fn analyse_cached(
 ) -> Analysed {
     let c = arm_sums(data, CONTROL, k, settings.missing);
     let t = arm_sums(data, TREATMENT, k, settings.missing);
+    analyse_sums(&c, &t, settings, s, cache)
+}
+
+/// The analysis from each arm's sufficient statistics (shared by the
+/// patient-level path and the exact sufficient-statistics path).
+pub fn analyse_sums(
+    c: &ArmSums,
+    t: &ArmSums,
+    settings: &Analysis,
+    s: f64,
+    cache: &mut CritCache,
+) -> Analysed {
     let result = if c.n < 2 || t.n < 2 {
         None
     } else {
         match settings.method {
-            Method::WelchChange => welch(&c, &t),
+            Method::WelchChange => welch(c, t),
             // Mmrm is rejected at validation; ANCOVA is the only other method.
-            Method::Ancova | Method::Mmrm => ancova(&c, &t),
+            Method::Ancova | Method::Mmrm => ancova(c, t),
         }
         // Anything non-finite (values near the limits of f64) is not estimable.
         .filter(|&(estimate, se, df)| {
@@ -318,6 +337,7 @@ mod tests {
             sided: Sided::Two,
             by_visit: false,
             replication: false,
+            fast_path: false,
         }
     }
 

@@ -7,7 +7,7 @@
 //! The result is therefore bit-identical for any `--threads`. This is the
 //! only module that uses rayon.
 
-use crate::analysis::{Analysed, CritCache, analyse, analyse_cached};
+use crate::analysis::{Analysed, CritCache, analyse, analyse_cached, analyse_sums};
 use crate::error::{Error, Result};
 use crate::meta::{Criticals, pool};
 use crate::metrics::{
@@ -72,6 +72,8 @@ pub struct DesignPointResult {
     pub meta: Option<Metrics>,
     /// Replicates simulated at this design point.
     pub replicates: u64,
+    /// `"patients"` or `"sufficient"` (the exact fast path).
+    pub path: &'static str,
     /// Warnings about metrics too imprecise to read, each saying what to do.
     pub warnings: Vec<String>,
 }
@@ -100,6 +102,8 @@ pub struct Simulator<'a> {
     truth: Truth,
     meta_truth: Option<MetaTruth>,
     cancel: Option<Arc<AtomicBool>>,
+    /// The exact sufficient-statistics path, when requested and allowed.
+    fast: Option<crate::fast::FastPlan>,
     /// Scratch buffers (and their cached t quantiles) handed from block to
     /// block, so that quantiles are computed once per run rather than per block.
     scratch: std::sync::Mutex<Vec<Scratch>>,
@@ -179,6 +183,7 @@ impl<'a> Simulator<'a> {
                 }
             }),
             cancel: None,
+            fast: crate::fast::FastPlan::new(sc),
             scratch: std::sync::Mutex::new(Vec::new()),
         }
     }
@@ -316,6 +321,58 @@ impl<'a> Simulator<'a> {
         &self.truth
     }
 
+    /// `"sufficient"` when the exact fast path is used, else `"patients"`.
+    pub fn path(&self) -> &'static str {
+        if self.fast.is_some() {
+            "sufficient"
+        } else {
+            "patients"
+        }
+    }
+
+    /// The primary analysis of the first `n` replicates' trials, by the path
+    /// `run` uses (for comparing the paths).
+    pub fn primary_results(&self, n: u64) -> Vec<Analysed> {
+        let mut scratch = Scratch::default();
+        (0..n)
+            .map(|r| {
+                let setting = Setting::draw(self.sc, self.key, r, 0);
+                self.analyse_trial(r, 0, &setting, &mut scratch).0
+            })
+            .collect()
+    }
+
+    /// Simulates and analyses trial `trial` of a replicate at the primary
+    /// visit by the scenario's path; returns the analysis and the completers
+    /// per arm. On the patient path `scratch.data` then holds the patients.
+    fn analyse_trial(
+        &self,
+        replicate: u64,
+        trial: u64,
+        setting: &Setting,
+        scratch: &mut Scratch,
+    ) -> (Analysed, [usize; 2]) {
+        let sc = self.sc;
+        let id = self.id(replicate, trial);
+        if let Some(fast) = &self.fast {
+            let [c, t] = fast.draw(sc, self.key, id, setting);
+            let a = analyse_sums(&c, &t, &sc.analysis, sc.outcome.s, &mut scratch.crit);
+            return (a, [c.n, t.n]);
+        }
+        let Scratch { data, crit, .. } = scratch;
+        simulate_trial(sc, &self.plan, self.key, id, setting, data);
+        let primary = sc.visits.primary;
+        let a = analyse_cached(data, primary, &sc.analysis, sc.outcome.s, crit);
+        let mut completers = [0usize; 2];
+        for (arm, c) in completers.iter_mut().enumerate() {
+            *c = data
+                .arm(arm)
+                .filter(|&i| data.observed[i] > primary)
+                .count();
+        }
+        (a, completers)
+    }
+
     /// Simulates and analyses replicate `replicate`'s first trial, as `run` does.
     pub fn one_trial(&self, replicate: u64) -> OneTrial {
         let mut data = TrialData::default();
@@ -367,25 +424,10 @@ impl<'a> Simulator<'a> {
             let record = self.literature(meta, replicate, scratch, None);
             meta_acc.add(&record, self.meta_truth.as_ref().expect("with meta"));
         }
-        let Scratch { data, crit, .. } = scratch;
         let setting = Setting::draw(sc, self.key, replicate, 0);
-        simulate_trial(
-            sc,
-            &self.plan,
-            self.key,
-            self.id(replicate, 0),
-            &setting,
-            data,
-        );
-        let analysed = analyse_cached(data, primary, &sc.analysis, s, crit);
-        let mut completers = [0usize; 2];
-        for (arm, c) in completers.iter_mut().enumerate() {
-            *c = data
-                .arm(arm)
-                .filter(|&i| data.observed[i] > primary)
-                .count();
-        }
-        if sc.analysis.by_visit {
+        let (analysed, completers) = self.analyse_trial(replicate, 0, &setting, scratch);
+        if sc.analysis.by_visit && self.fast.is_none() {
+            let Scratch { data, crit, .. } = &mut *scratch;
             for k in 0..sc.visits.months.len() {
                 let a = if k == primary {
                     analysed
@@ -396,15 +438,7 @@ impl<'a> Simulator<'a> {
             }
         }
         let replication = sc.analysis.replication.then(|| {
-            simulate_trial(
-                sc,
-                &self.plan,
-                self.key,
-                self.id(replicate, 1),
-                &setting,
-                data,
-            );
-            let again = analyse_cached(data, primary, &sc.analysis, s, crit);
+            let (again, _) = self.analyse_trial(replicate, 1, &setting, scratch);
             let (sig, fav) = judge(&again.result, &self.truth);
             sig && fav
         });
@@ -734,6 +768,7 @@ pub(crate) fn finish_run(
                 by_visit,
                 meta,
                 replicates,
+                path: sim.path(),
                 warnings,
             }
         })

@@ -33,6 +33,7 @@ pub mod bench;
 pub mod dataset;
 pub mod engine;
 pub mod error;
+pub mod fast;
 pub mod figures;
 pub mod meta;
 pub mod metrics;

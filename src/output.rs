@@ -57,7 +57,7 @@ pub fn month_label(m: f64) -> String {
 fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
     DesignPointJson {
         params: dp.params.iter().map(|(k, v)| (k.as_str(), v)).collect(),
-        path: "patients",
+        path: dp.path,
         replicates: dp.replicates,
         truth: TruthJson {
             month: dp.month,

@@ -27,6 +27,8 @@ pub enum Role {
     Dropout = 3,
     /// A meta-analysed trial's size and publication draws.
     Meta = 4,
+    /// One arm's sufficient statistics on the exact fast path.
+    Sufficient = 5,
 }
 
 /// SplitMix64's output function: a bijection of u64 with good avalanche.

@@ -302,6 +302,8 @@ pub struct Analysis {
     pub by_visit: bool,
     /// Simulate a same-setting replication trial.
     pub replication: bool,
+    /// Use the exact sufficient-statistics path where the model allows it.
+    pub fast_path: bool,
 }
 
 /// Sizes of the trials of a simulated literature (control arms; the allocation applies).
@@ -672,11 +674,6 @@ impl Scenario {
                 field: "analysis.method = \"mmrm\"".to_string(),
             });
         }
-        if a.fast_path {
-            return Err(Error::NotSupported {
-                field: "analysis.fast_path = true".to_string(),
-            });
-        }
         if !(a.alpha > 0.0 && a.alpha < 0.5) {
             return Err(Error::invalid(
                 "analysis.alpha",
@@ -691,6 +688,7 @@ impl Scenario {
             sided: a.sided,
             by_visit: a.by_visit,
             replication: a.replication,
+            fast_path: a.fast_path,
         };
 
         let meta = match &f.meta_analysis {

@@ -5,6 +5,7 @@ mod calibration;
 mod cli;
 mod determinism;
 mod extremes;
+mod fast;
 mod interrupt;
 mod meta;
 mod properties;

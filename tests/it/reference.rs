@@ -49,6 +49,7 @@ fn settings(method: Method, sided: Sided) -> Analysis {
         sided,
         by_visit: false,
         replication: false,
+        fast_path: false,
     }
 }
 
