@@ -215,16 +215,7 @@ const METRICS: [&str; 21] = [
 #[test]
 fn run_without_a_file_writes_the_default_scenario_outputs() {
     let dir = tempfile::tempdir().unwrap();
-    let out = trialsim()
-        .arg("run")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::ok(trialsim().arg("run").current_dir(dir.path()));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("R = 10 000 per design point"), "{stdout}");
     assert!(stdout.contains("design.n_per_arm  power"), "{stdout}");
@@ -338,17 +329,12 @@ fn dataset_writes_the_trial_that_run_simulated() {
     let dir = tempfile::tempdir().unwrap();
     let sc = write_base(dir.path());
     let csv_path = dir.path().join("d.csv");
-    let out = trialsim()
-        .arg("dataset")
-        .arg(&sc)
-        .args(["--replicate", "0", "--out"])
-        .arg(&csv_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::ok(
+        trialsim()
+            .arg("dataset")
+            .arg(&sc)
+            .args(["--replicate", "0", "--out"])
+            .arg(&csv_path),
     );
     let analysis: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in [
@@ -412,4 +398,51 @@ fn an_unreadable_scenario_is_a_clear_error() {
     let out = trialsim().arg("validate").arg(&sc).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).ends_with(": Permission denied (os error 13)\n"));
+}
+
+#[test]
+fn bench_prints_the_ratio_to_the_limit() {
+    let out = crate::ok(trialsim().args(["bench", "--replicates", "500"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("542 normals and 420 uniforms per trial"),
+        "{text}"
+    );
+    assert!(text.contains("ratio to limit"), "{text}");
+    assert!(
+        text.lines().filter(|l| l.starts_with("1 ")).count() == 1,
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_run_and_size_flags_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write_base(dir.path());
+    for (args, want) in [
+        (
+            vec!["run", "--precision", "0"],
+            "error: --precision = 0: must be in (0, 0.5)\n",
+        ),
+        (
+            vec!["run", "--precision", "0.01", "--max-replicates", "100"],
+            "error: --max-replicates = 100: must be at least 2000 with --precision\n",
+        ),
+        (
+            vec!["size", "--target-power", "0.8", "--max-type-m", "0.5"],
+            "error: --max-type-m = 0.5: must be a finite ratio >= 1\n",
+        ),
+    ] {
+        let (cmd, rest) = args.split_first().unwrap();
+        let out = trialsim()
+            .arg(cmd)
+            .arg(&sc)
+            .args(rest)
+            .arg("--out")
+            .arg(dir.path().join("o"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want);
+    }
 }

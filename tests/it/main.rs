@@ -18,3 +18,14 @@ mod sweeps;
 pub fn trialsim() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("trialsim").unwrap()
 }
+
+/// Runs a command that must succeed (its stderr is the failure message) and returns its output.
+pub fn ok(cmd: &mut assert_cmd::Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

@@ -184,16 +184,11 @@ fn pool_command_reads_vi_or_sei_and_prints_json() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bcg.csv");
     fs::write(&path, bcg_csv()).unwrap();
-    let out = trialsim()
-        .arg("pool")
-        .arg(&path)
-        .args(["--method", "dl", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::ok(
+        trialsim()
+            .arg("pool")
+            .arg(&path)
+            .args(["--method", "dl", "--json"]),
     );
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in [
@@ -230,16 +225,11 @@ fn pool_command_reads_vi_or_sei_and_prints_json() {
     }
     let path2 = dir.path().join("bcg_sei.csv");
     fs::write(&path2, sei).unwrap();
-    let out = trialsim()
-        .arg("pool")
-        .arg(&path2)
-        .args(["--hksj", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::ok(
+        trialsim()
+            .arg("pool")
+            .arg(&path2)
+            .args(["--hksj", "--json"]),
     );
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["method"], "reml+hksj");

@@ -12,13 +12,12 @@ const FIGURES: [&str; 5] = ["power_curve", "estimates", "visits", "forest", "fun
 /// Runs the default scenario (a sweep with a simulated literature) once.
 fn default_run(dir: &Path) -> PathBuf {
     let out = dir.join("out");
-    let o = Command::cargo_bin("trialsim")
-        .unwrap()
-        .args(["run", "--replicates", "1500", "--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    crate::ok(
+        Command::cargo_bin("trialsim")
+            .unwrap()
+            .args(["run", "--replicates", "1500", "--quiet", "--out"])
+            .arg(&out),
+    );
     out
 }
 
@@ -81,15 +80,14 @@ method = "ancova"
     )
     .unwrap();
     let out = dir.path().join("o");
-    let o = Command::cargo_bin("trialsim")
-        .unwrap()
-        .arg("run")
-        .arg(&sc)
-        .args(["--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    crate::ok(
+        Command::cargo_bin("trialsim")
+            .unwrap()
+            .arg("run")
+            .arg(&sc)
+            .args(["--quiet", "--out"])
+            .arg(&out),
+    );
     let mut names: Vec<String> = fs::read_dir(out.join("plots"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

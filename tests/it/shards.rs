@@ -5,15 +5,6 @@ use std::path::Path;
 
 use crate::trialsim;
 
-fn ok(cmd: &mut assert_cmd::Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn same_files(a: &Path, b: &Path) {
     for name in ["summary.json", "summary.csv", "scenario.resolved.toml"] {
         let (x, y) = (
@@ -37,48 +28,60 @@ fn three_shards_merge_to_the_unsharded_run_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let shards = dir.path().join("shards");
     for (i, threads) in [(1, "1"), (2, "2"), (3, "3")] {
-        ok(trialsim()
-            .args([
-                "run",
-                "--replicates",
-                "2600",
-                "--quiet",
-                "--threads",
-                threads,
-            ])
-            .arg(format!("--shard={i}/3"))
-            .arg("--out")
-            .arg(&shards));
+        crate::ok(
+            trialsim()
+                .args([
+                    "run",
+                    "--replicates",
+                    "2600",
+                    "--quiet",
+                    "--threads",
+                    threads,
+                ])
+                .arg(format!("--shard={i}/3"))
+                .arg("--out")
+                .arg(&shards),
+        );
     }
-    ok(trialsim()
-        .arg("merge")
-        .arg(&shards)
-        .arg("--out")
-        .arg(dir.path().join("merged"))
-        .arg("--quiet"));
-    ok(trialsim()
-        .args(["run", "--replicates", "2600", "--quiet", "--out"])
-        .arg(dir.path().join("whole")));
+    crate::ok(
+        trialsim()
+            .arg("merge")
+            .arg(&shards)
+            .arg("--out")
+            .arg(dir.path().join("merged"))
+            .arg("--quiet"),
+    );
+    crate::ok(
+        trialsim()
+            .args(["run", "--replicates", "2600", "--quiet", "--out"])
+            .arg(dir.path().join("whole")),
+    );
     same_files(&dir.path().join("merged"), &dir.path().join("whole"));
 
     // More shards than blocks: empty shards are fine.
     let many = dir.path().join("many");
     for i in 1..=5 {
-        ok(trialsim()
-            .args(["run", "--replicates", "500", "--quiet"])
-            .arg(format!("--shard={i}/5"))
-            .arg("--out")
-            .arg(&many));
+        crate::ok(
+            trialsim()
+                .args(["run", "--replicates", "500", "--quiet"])
+                .arg(format!("--shard={i}/5"))
+                .arg("--out")
+                .arg(&many),
+        );
     }
-    ok(trialsim()
-        .arg("merge")
-        .arg(&many)
-        .arg("--out")
-        .arg(dir.path().join("many_merged"))
-        .arg("--quiet"));
-    ok(trialsim()
-        .args(["run", "--replicates", "500", "--quiet", "--out"])
-        .arg(dir.path().join("many_whole")));
+    crate::ok(
+        trialsim()
+            .arg("merge")
+            .arg(&many)
+            .arg("--out")
+            .arg(dir.path().join("many_merged"))
+            .arg("--quiet"),
+    );
+    crate::ok(
+        trialsim()
+            .args(["run", "--replicates", "500", "--quiet", "--out"])
+            .arg(dir.path().join("many_whole")),
+    );
     same_files(
         &dir.path().join("many_merged"),
         &dir.path().join("many_whole"),
@@ -90,11 +93,13 @@ fn merge_refuses_incomplete_or_mixed_shards() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
     for i in [1, 3] {
-        ok(trialsim()
-            .args(["run", "--replicates", "600", "--quiet"])
-            .arg(format!("--shard={i}/3"))
-            .arg("--out")
-            .arg(&a));
+        crate::ok(
+            trialsim()
+                .args(["run", "--replicates", "600", "--quiet"])
+                .arg(format!("--shard={i}/3"))
+                .arg("--out")
+                .arg(&a),
+        );
     }
     let merge = |dirs: &[&Path]| {
         let mut c = trialsim();
@@ -112,33 +117,37 @@ fn merge_refuses_incomplete_or_mixed_shards() {
     );
     // A shard of another seed.
     let b = dir.path().join("b");
-    ok(trialsim()
-        .args([
-            "run",
-            "--replicates",
-            "600",
-            "--quiet",
-            "--seed",
-            "9",
-            "--shard=2/3",
-            "--out",
-        ])
-        .arg(&b));
+    crate::ok(
+        trialsim()
+            .args([
+                "run",
+                "--replicates",
+                "600",
+                "--quiet",
+                "--seed",
+                "9",
+                "--shard=2/3",
+                "--out",
+            ])
+            .arg(&b),
+    );
     let out = merge(&[&a, &b]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is from a different run than"));
     // The same shard twice.
     let c = dir.path().join("c");
-    ok(trialsim()
-        .args([
-            "run",
-            "--replicates",
-            "600",
-            "--quiet",
-            "--shard=3/3",
-            "--out",
-        ])
-        .arg(&c));
+    crate::ok(
+        trialsim()
+            .args([
+                "run",
+                "--replicates",
+                "600",
+                "--quiet",
+                "--shard=3/3",
+                "--out",
+            ])
+            .arg(&c),
+    );
     let out = merge(&[&a, &c]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: shard 3/3 appears twice"));

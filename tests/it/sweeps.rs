@@ -14,17 +14,12 @@ fn run_rows(text: &str) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let sc = dir.path().join("s.toml");
     fs::write(&sc, text).unwrap();
-    let out = trialsim()
-        .arg("run")
-        .arg(&sc)
-        .args(["--quiet", "--out"])
-        .arg(dir.path().join("o"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::ok(
+        trialsim()
+            .arg("run")
+            .arg(&sc)
+            .args(["--quiet", "--out"])
+            .arg(dir.path().join("o")),
     );
     csv_rows(&fs::read_to_string(dir.path().join("o/summary.csv")).unwrap())
 }
@@ -36,26 +31,21 @@ fn size_finds_the_analytic_sample_size() {
     let dir = tempfile::tempdir().unwrap();
     let sc = dir.path().join("d05.toml");
     fs::write(&sc, power_design(20000)).unwrap();
-    let out = trialsim()
-        .arg("size")
-        .arg(&sc)
-        .args([
-            "--target-power",
-            "0.8",
-            "--min",
-            "10",
-            "--max",
-            "200",
-            "--json",
-            "--out",
-        ])
-        .arg(dir.path().join("size"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::ok(
+        trialsim()
+            .arg("size")
+            .arg(&sc)
+            .args([
+                "--target-power",
+                "0.8",
+                "--min",
+                "10",
+                "--max",
+                "200",
+                "--json",
+                "--out",
+            ])
+            .arg(dir.path().join("size")),
     );
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["param"], "design.n_per_arm");
@@ -197,14 +187,13 @@ fn precision_stops_at_the_target_and_is_reproducible() {
     let sc = dir.path().join("s.toml");
     fs::write(&sc, text).unwrap();
     let run = |out: &str| {
-        let o = trialsim()
-            .arg("run")
-            .arg(&sc)
-            .args(["--precision", "0.005", "--quiet", "--out"])
-            .arg(dir.path().join(out))
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        crate::ok(
+            trialsim()
+                .arg("run")
+                .arg(&sc)
+                .args(["--precision", "0.005", "--quiet", "--out"])
+                .arg(dir.path().join(out)),
+        );
         fs::read_to_string(dir.path().join(out).join("summary.json")).unwrap()
     };
     let (a, b) = (run("a"), run("b"));
