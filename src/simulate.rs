@@ -129,7 +129,7 @@ pub struct Plan {
 /// all of a patient's other arithmetic.)
 #[derive(Debug, Clone)]
 pub struct Logistic {
-    table: Vec<f64>,
+    table: Box<[f64; LOGISTIC_POINTS]>,
 }
 
 // [-20, 20] in steps of 1/32: 1281 values, 10 KB, small enough to stay in
@@ -139,6 +139,8 @@ const LOGISTIC_LO: f64 = -20.0;
 const LOGISTIC_STEP: f64 = 1.0 / 32.0;
 const LOGISTIC_PER_UNIT: f64 = 32.0;
 const LOGISTIC_POINTS: usize = 40 * 32 + 1;
+/// The last cell the table decides (it reads up to `table[cell + 2]`).
+const LAST_CELL: i32 = LOGISTIC_POINTS as i32 - 4;
 
 /// `1 / (1 + exp(−x))`.
 #[inline]
@@ -149,9 +151,7 @@ fn logistic(x: f64) -> f64 {
 impl Default for Logistic {
     fn default() -> Self {
         Logistic {
-            table: (0..LOGISTIC_POINTS)
-                .map(|i| logistic(grid(i as u32)))
-                .collect(),
+            table: Box::new(std::array::from_fn(|i| logistic(grid(i as u32)))),
         }
     }
 }
@@ -166,11 +166,14 @@ impl Logistic {
     pub fn below(&self, u: f64, lp: f64) -> bool {
         // STEP is a power of two, so this product is the exact quotient.
         let pos = (lp - LOGISTIC_LO) * LOGISTIC_PER_UNIT;
-        if pos >= 1.0 && pos < (LOGISTIC_POINTS - 3) as f64 {
-            // In range, so the (saturating) cast is exact truncation; u32 keeps
-            // it cheap. `pos` carries one rounding, so the true grid cell is i or
-            // a neighbour: logistic(lp) lies in [table[i − 1], table[i + 2]].
-            let i = pos as usize;
+        // Truncation toward zero, saturating (NaN gives 0): for pos ≥ 0 the
+        // cell index. In 1..=POINTS − 4 exactly when 1 ≤ pos < POINTS − 3.
+        let cell = pos as i32;
+        if (1..=LAST_CELL).contains(&cell) {
+            // `pos` carries one rounding, so the true grid cell is `cell` or a
+            // neighbour: logistic(lp) lies in [table[cell − 1], table[cell + 2]].
+            // The clamp is a no-op that lets the compiler drop bounds checks.
+            let i = cell.clamp(1, LAST_CELL) as usize;
             let (lo, hi) = (self.table[i - 1], self.table[i + 2]);
             // Non-short-circuit operators: the outcome is random, so branching on
             // each comparison would mispredict; only the rare undecided case branches.
@@ -348,20 +351,18 @@ pub fn simulate_trial(
     let bias = setting.reporting_bias(sc, n[0]);
     let placebo_peak = sc.placebo.peak + setting.nu;
     let pi = sc.effect.responder_fraction;
-    let mechanism = sc.dropout.mechanism;
-
+    let rule = DropoutRule::of(sc);
     // Dropout log-odds before visit k: c_k + slope · Z (MODEL.md §1), with
     // Z the last observed value (MAR) or the current one (MNAR).
-    let slope = match mechanism {
-        Mechanism::Mar | Mechanism::Mnar => -sc.dropout.beta * o.s,
-        Mechanism::None | Mechanism::Mcar => 0.0,
-    };
+    let slope = -sc.dropout.beta * o.s;
+    let visits = &plan.visits[..v];
+    let logistic = &plan.logistic;
     let mut i = 0;
     for (arm, &n_arm) in n.iter().enumerate() {
         let patient_prefix = key.prefix(replicate, trial, Role::Patient, arm as u64);
         let treated = if arm == TREATMENT { 1.0 } else { 0.0 };
-        let dropout_logit = &plan.dropout_logit[arm];
-        let dropout_p = &plan.dropout_p[arm];
+        let c = &plan.dropout_logit[arm][..v];
+        let q = &plan.dropout_p[arm][..v];
         for p in 0..n_arm {
             let mut rng: Stream = patient_prefix.absorb(p as u64).stream();
             let responder = if rng.random::<f64>() < pi { 1.0 } else { 0.0 };
@@ -383,47 +384,108 @@ pub fn simulate_trial(
             }
             data.baseline[i] = y0;
 
+            let course = Course {
+                level: o.mu0 + u,
+                placebo_peak,
+                own: treated * responder * (setting.d + b),
+                shift: treated * bias,
+                e0,
+                y0,
+            };
             let row = &mut data.values[i * v..(i + 1) * v];
-            let mut e = e0;
-            let level = o.mu0 + u;
-            let own = treated * responder * (setting.d + b);
-            let shift = treated * bias;
-            for ((y, z), vp) in row.iter_mut().zip(&data.z).zip(&plan.visits) {
-                e = vp.phi * e + vp.innovation_sd * z;
-                let mean = level + placebo_peak * vp.placebo_shape + own * vp.effect_shape + shift;
-                *y = o.measure(mean + e);
-            }
-
-            let mut observed = v;
-            if mechanism != Mechanism::None {
-                let mut last = y0;
-                let checks = dropout_logit.iter().zip(dropout_p).zip(&data.d);
-                for (k, (((&c, &p), &d), &y)) in checks.zip(row.iter()).enumerate() {
-                    // c = -inf (p = 0): q_k = 0, nobody leaves before this visit.
-                    let leaves = if slope == 0.0 {
-                        d < p
-                    } else {
-                        let z = if mechanism == Mechanism::Mnar {
-                            y
-                        } else {
-                            last
-                        };
-                        c != f64::NEG_INFINITY && plan.logistic.below(d, c + slope * z)
-                    };
-                    if leaves {
-                        observed = k;
-                        break;
-                    }
-                    last = y;
-                }
-            }
-            for x in &mut row[observed..] {
-                *x = f64::NAN;
-            }
-            data.observed[i] = observed;
+            let (z, d) = (&data.z[..v], &data.d[..v]);
+            // One loop per rule, so the rule is not re-decided at every visit.
+            // c_k = -inf (q_k = 0) needs no special case: the squeeze decides
+            // logistic(-inf) = 0 exactly.
+            data.observed[i] = match rule {
+                DropoutRule::None => follow_up(o, visits, z, row, &course, |_, _, _| false),
+                DropoutRule::Fixed => follow_up(o, visits, z, row, &course, |k, _, _| d[k] < q[k]),
+                DropoutRule::LastObserved => follow_up(o, visits, z, row, &course, |k, last, _| {
+                    logistic.below(d[k], c[k] + slope * last)
+                }),
+                DropoutRule::Current => follow_up(o, visits, z, row, &course, |k, _, y| {
+                    logistic.below(d[k], c[k] + slope * y)
+                }),
+            };
             i += 1;
         }
     }
+}
+
+/// How the dropout decision before a visit is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DropoutRule {
+    /// Nobody drops out.
+    None,
+    /// With a probability that does not depend on the outcome (MCAR, or `beta = 0`).
+    Fixed,
+    /// Depending on the last observed value (MAR).
+    LastObserved,
+    /// Depending on the current, unobserved value (MNAR).
+    Current,
+}
+
+impl DropoutRule {
+    fn of(sc: &Scenario) -> Self {
+        match sc.dropout.mechanism {
+            Mechanism::None => DropoutRule::None,
+            Mechanism::Mcar => DropoutRule::Fixed,
+            _ if sc.dropout.beta == 0.0 => DropoutRule::Fixed,
+            Mechanism::Mar => DropoutRule::LastObserved,
+            Mechanism::Mnar => DropoutRule::Current,
+        }
+    }
+}
+
+/// One patient's constants after the baseline visit.
+struct Course {
+    /// `mu0 + u_i`.
+    level: f64,
+    /// This trial's placebo peak, `P + nu_j`.
+    placebo_peak: f64,
+    /// `a_i R_i (D_j + b_i)`.
+    own: f64,
+    /// `a_i B_j`.
+    shift: f64,
+    /// Baseline residual `e_i0`.
+    e0: f64,
+    /// Measured baseline value.
+    y0: f64,
+}
+
+/// Follows one patient through the post-baseline visits: writes the measured
+/// values into `row` until the patient leaves (NaN from then on) and returns
+/// the number of visits observed. `leaves(k, last, y)` decides dropout before
+/// visit `k` from the last observed value and the value at visit `k`.
+#[inline(always)]
+fn follow_up(
+    o: &crate::scenario::Outcome,
+    visits: &[VisitPlan],
+    z: &[f64],
+    row: &mut [f64],
+    course: &Course,
+    leaves: impl Fn(usize, f64, f64) -> bool,
+) -> usize {
+    let v = row.len();
+    let (visits, z) = (&visits[..v], &z[..v]);
+    let mut e = course.e0;
+    let mut last = course.y0;
+    for k in 0..v {
+        let vp = &visits[k];
+        e = vp.phi * e + vp.innovation_sd * z[k];
+        let mean = course.level
+            + course.placebo_peak * vp.placebo_shape
+            + course.own * vp.effect_shape
+            + course.shift;
+        let y = o.measure(mean + e);
+        if leaves(k, last, y) {
+            row[k..].fill(f64::NAN);
+            return k;
+        }
+        row[k] = y;
+        last = y;
+    }
+    v
 }
 
 #[cfg(test)]
