@@ -16,6 +16,7 @@
 use crate::scenario::{Analysis, Method, Missing, Sided};
 use crate::simulate::{CONTROL, TREATMENT, TrialData};
 use serde::Serialize;
+use std::hint::select_unpredictable;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The result of testing the treatment effect in one trial.
@@ -125,37 +126,50 @@ pub struct ArmSums {
     pub sxy: f64,
 }
 
-/// The analysed (baseline, value) pair of patient `i` at visit `k`, if any.
-#[inline]
-fn analysed_pair(data: &TrialData, i: usize, k: usize, missing: Missing) -> Option<(f64, f64)> {
+/// The (baseline, value) pair of patient `i` at visit `k` under the
+/// missing-data method, and whether the patient is analysed (the pair is
+/// meaningless when not).
+#[inline(always)]
+fn analysed_pair(data: &TrialData, i: usize, k: usize, missing: Missing) -> (f64, f64, bool) {
     let x = data.baseline[i];
     let seen = data.observed[i];
-    if k < seen {
-        return Some((x, data.value(i, k)));
-    }
+    let value = data.value(i, k);
+    let observed = k < seen;
     match missing {
-        Missing::CompleteCase => None,
-        Missing::Bocf => Some((x, x)),
-        Missing::Locf => Some((
-            x,
-            if seen == 0 {
+        Missing::CompleteCase => (x, value, observed),
+        Missing::Bocf => (x, if observed { value } else { x }, true),
+        Missing::Locf => {
+            let carried = if seen == 0 {
                 x
             } else {
                 data.value(i, seen - 1)
-            },
-        )),
+            };
+            (x, if observed { value } else { carried }, true)
+        }
     }
 }
 
 fn arm_sums(data: &TrialData, arm: usize, k: usize, missing: Missing) -> ArmSums {
+    // One copy of the loops per method, so `missing` is not re-decided per patient.
+    match missing {
+        Missing::CompleteCase => sums(data, arm, |i| analysed_pair(data, i, k, Missing::CompleteCase)),
+        Missing::Bocf => sums(data, arm, |i| analysed_pair(data, i, k, Missing::Bocf)),
+        Missing::Locf => sums(data, arm, |i| analysed_pair(data, i, k, Missing::Locf)),
+    }
+}
+
+/// Two-pass sums over an arm's analysed pairs. Branch-free in whether a
+/// patient is analysed (random, so a branch would mispredict): a patient
+/// left out adds exact zeros.
+#[inline(always)]
+fn sums(data: &TrialData, arm: usize, pair: impl Fn(usize) -> (f64, f64, bool)) -> ArmSums {
     let range = data.arm(arm);
     let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
     for i in range.clone() {
-        if let Some((x, y)) = analysed_pair(data, i, k, missing) {
-            n += 1;
-            sx += x;
-            sy += y;
-        }
+        let (x, y, ok) = pair(i);
+        n += usize::from(ok);
+        sx += select_unpredictable(ok, x, 0.0);
+        sy += select_unpredictable(ok, y, 0.0);
     }
     if n == 0 {
         return ArmSums::default();
@@ -163,12 +177,12 @@ fn arm_sums(data: &TrialData, arm: usize, k: usize, missing: Missing) -> ArmSums
     let (mean_x, mean_y) = (sx / n as f64, sy / n as f64);
     let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
     for i in range {
-        if let Some((x, y)) = analysed_pair(data, i, k, missing) {
-            let (dx, dy) = (x - mean_x, y - mean_y);
-            sxx += dx * dx;
-            syy += dy * dy;
-            sxy += dx * dy;
-        }
+        let (x, y, ok) = pair(i);
+        let dx = select_unpredictable(ok, x - mean_x, 0.0);
+        let dy = select_unpredictable(ok, y - mean_y, 0.0);
+        sxx += dx * dx;
+        syy += dy * dy;
+        sxy += dx * dy;
     }
     ArmSums {
         n,
