@@ -19,7 +19,7 @@
 
 use crate::rng::{Key, Role, Stream};
 use crate::scenario::{Mechanism, Scenario};
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
 /// Control arm index (`a = 0`).
@@ -118,29 +118,59 @@ pub struct Plan {
     logistic: Logistic,
 }
 
-/// Decides `u < 1 / (1 + exp(−lp))` exactly, mostly without `exp`.
-///
-/// A table holds the logistic function at a grid of `lp`; since it is
-/// monotone, `u` at or above the value at the grid point above `lp` means
-/// "no", below the value at the grid point below means "yes", and only a `u`
-/// between the two (probability ≤ 0.25 · step) needs the exact function. The
-/// decision is the exact one in every case, so results do not depend on the
-/// table. (A scalar `exp` per dropout check otherwise costs about as much as
-/// all of a patient's other arithmetic.)
-#[derive(Debug, Clone)]
-pub struct Logistic {
-    table: Box<[f64; LOGISTIC_POINTS]>,
+/// A uniform draw for a dropout decision, kept as the 64-bit integer it
+/// comes from: `u = (x >> 11) · 2⁻⁵³`, the top 53 bits, exactly the `f64`
+/// that `rand`'s `StandardUniform` makes of `x`. Keeping the integer gives
+/// the squeeze its cell for free.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DropoutDraw(pub u64);
+
+impl DropoutDraw {
+    /// The uniform `u` in [0, 1).
+    #[inline]
+    pub fn uniform(self) -> f64 {
+        (self.0 >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// The cell of `u` in [`Logistic`]'s grid: `floor(u · CELLS)`.
+    #[inline]
+    fn cell(self) -> usize {
+        (self.0 >> (64 - CELL_BITS)) as usize
+    }
 }
 
-// [-20, 20] in steps of 1/32: 1281 values, 10 KB, small enough to stay in
-// the L1 cache. Outside it the logistic function is below 2.1e-9 or above
-// 1 − 2.1e-9, which the end values decide as well.
-const LOGISTIC_LO: f64 = -20.0;
-const LOGISTIC_STEP: f64 = 1.0 / 32.0;
-const LOGISTIC_PER_UNIT: f64 = 32.0;
-const LOGISTIC_POINTS: usize = 40 * 32 + 1;
-/// The last cell the table decides (it reads up to `table[cell + 2]`).
-const LAST_CELL: i32 = LOGISTIC_POINTS as i32 - 4;
+/// Decides `u < 1 / (1 + exp(−lp))` exactly, mostly without `exp`.
+///
+/// The unit interval is cut into `CELLS` equal cells; `u` lies in cell
+/// `c = floor(u · CELLS)` (the top bits of its draw), so `c / CELLS ≤ u <
+/// (c + 1) / CELLS`. Since the logistic function is increasing, `lp` at or
+/// below `logit(c / CELLS)` means "no" and `lp` at or above
+/// `logit((c + 1) / CELLS)` means "yes"; only `lp` between the two — which
+/// happens when `u` falls in the one cell that holds `logistic(lp)`,
+/// probability `1 / CELLS` — needs `exp`. The table holds those logits
+/// widened by [`MARGIN`], so that the computed logistic (glibc's `exp` is
+/// within 1 ulp; with the addition and division the relative error is below
+/// 1e-15) can never disagree with a decision the table makes: a margin of
+/// `m` in `lp` moves the logistic by at least `m · p (1 − p) ≥ m · p / CELLS`,
+/// relative `1e-12`, a thousand times the error. The decision is therefore
+/// exactly `u < logistic(lp)` as computed, in every case, so results do not
+/// depend on the table. The comparisons need only `lp` and two loads whose
+/// address is known as soon as `u` is drawn. (A scalar `exp` per dropout
+/// check otherwise costs about as much as all of a patient's other
+/// arithmetic.)
+#[derive(Debug, Clone)]
+pub struct Logistic {
+    /// `no[c]`: `lp ≤ no[c]` decides "no" for `u` in cell `c`.
+    no: Box<[f64; CELLS]>,
+    /// `yes[c]`: `lp ≥ yes[c]` decides "yes" for `u` in cell `c`.
+    yes: Box<[f64; CELLS]>,
+}
+
+/// Cells of the unit interval (2¹⁰: two 8 KB tables, in the L1 cache).
+const CELL_BITS: u32 = 10;
+const CELLS: usize = 1 << CELL_BITS;
+/// Widening of the table's logits (see [`Logistic`]).
+const MARGIN: f64 = 1e-9;
 
 /// `1 / (1 + exp(−x))`.
 #[inline]
@@ -148,49 +178,31 @@ fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// `ln(a / (1 − a))`: −inf at 0, +inf at 1.
+fn logit(a: f64) -> f64 {
+    (a / (1.0 - a)).ln()
+}
+
 impl Default for Logistic {
     fn default() -> Self {
+        let edge = |c: usize| logit(c as f64 / CELLS as f64);
         Logistic {
-            table: Box::new(std::array::from_fn(|i| logistic(grid(i as u32)))),
+            no: Box::new(std::array::from_fn(|c| edge(c) - MARGIN)),
+            yes: Box::new(std::array::from_fn(|c| edge(c + 1) + MARGIN)),
         }
     }
 }
 
-fn grid(i: u32) -> f64 {
-    LOGISTIC_LO + f64::from(i) * LOGISTIC_STEP
-}
-
 impl Logistic {
-    /// Whether `u < logistic(lp)`, decided exactly.
+    /// Whether `u < logistic(lp)` for the uniform of `draw`, decided exactly.
     #[inline]
-    pub fn below(&self, u: f64, lp: f64) -> bool {
-        // STEP is a power of two, so this product is the exact quotient.
-        let pos = (lp - LOGISTIC_LO) * LOGISTIC_PER_UNIT;
-        // Truncation toward zero, saturating (NaN gives 0): for pos ≥ 0 the
-        // cell index. In 1..=POINTS − 4 exactly when 1 ≤ pos < POINTS − 3.
-        let cell = pos as i32;
-        if (1..=LAST_CELL).contains(&cell) {
-            // `pos` carries one rounding, so the true grid cell is `cell` or a
-            // neighbour: logistic(lp) lies in [table[cell − 1], table[cell + 2]].
-            // The clamp is a no-op that lets the compiler drop bounds checks.
-            let i = cell.clamp(1, LAST_CELL) as usize;
-            let (lo, hi) = (self.table[i - 1], self.table[i + 2]);
-            // Non-short-circuit operators: the outcome is random, so branching on
-            // each comparison would mispredict; only the rare undecided case branches.
-            let (yes, no) = (u < lo, u >= hi);
-            if yes | no {
-                return yes;
-            }
-        } else if pos < 1.0 {
-            // lp at or below the table's second value: logistic(lp) < table[2].
-            if u >= self.table[2] {
-                return false;
-            }
-        } else if u < self.table[LOGISTIC_POINTS - 4] {
-            // lp at or above the table's fourth-last value.
-            return true;
+    pub fn below(&self, draw: DropoutDraw, lp: f64) -> bool {
+        let c = draw.cell();
+        let (no, yes) = (lp <= self.no[c], lp >= self.yes[c]);
+        if no | yes {
+            return yes;
         }
-        u < logistic(lp)
+        draw.uniform() < logistic(lp)
     }
 }
 
@@ -263,8 +275,8 @@ pub struct TrialData {
     pub observed: Vec<usize>,
     /// Innovation buffer, reused.
     z: Vec<f64>,
-    /// Dropout uniforms, reused.
-    d: Vec<f64>,
+    /// Dropout draws, reused.
+    d: Vec<DropoutDraw>,
 }
 
 impl TrialData {
@@ -345,7 +357,7 @@ pub fn simulate_trial(
     data.values.resize(total * v, 0.0);
     data.observed.resize(total, 0);
     data.z.resize(v, 0.0);
-    data.d.resize(v, 0.0);
+    data.d.resize(v, DropoutDraw::default());
 
     let o = &sc.outcome;
     let bias = setting.reporting_bias(sc, n[0]);
@@ -371,7 +383,7 @@ pub fn simulate_trial(
                 *z = rng.sample(StandardNormal);
             }
             for d in data.d.iter_mut() {
-                *d = rng.random();
+                *d = DropoutDraw(rng.next_u64());
             }
             let (mut u, mut e0, mut y0) = (0.0, 0.0, 0.0);
             for _ in 0..MAX_SCREENING {
@@ -399,7 +411,7 @@ pub fn simulate_trial(
             // logistic(-inf) = 0 exactly.
             data.observed[i] = match rule {
                 DropoutRule::None => follow_up(o, visits, z, row, &course, |_, _, _| false),
-                DropoutRule::Fixed => follow_up(o, visits, z, row, &course, |k, _, _| d[k] < q[k]),
+                DropoutRule::Fixed => follow_up(o, visits, z, row, &course, |k, _, _| d[k].uniform() < q[k]),
                 DropoutRule::LastObserved => follow_up(o, visits, z, row, &course, |k, last, _| {
                     logistic.below(d[k], c[k] + slope * last)
                 }),
@@ -491,23 +503,45 @@ fn follow_up(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::{RngExt, SeedableRng};
+    use rand::{Rng, RngExt, SeedableRng};
+
+    #[test]
+    fn dropout_uniform_is_rands_f64() {
+        let mut a = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut b = a.clone();
+        for _ in 0..10_000 {
+            let u: f64 = a.random();
+            assert_eq!(DropoutDraw(b.next_u64()).uniform().to_bits(), u.to_bits());
+        }
+    }
 
     #[test]
     fn logistic_squeeze_decides_exactly() {
         let table = Logistic::default();
         let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(9);
+        let check = |x: u64, lp: f64| {
+            let draw = DropoutDraw(x);
+            let exact = draw.uniform() < logistic(lp);
+            assert_eq!(table.below(draw, lp), exact, "x = {x:#x}, lp = {lp}");
+        };
         for _ in 0..200_000 {
             let lp: f64 = rng.random_range(-45.0..45.0);
+            // Any u; a u next to logistic(lp), the hard case.
+            check(rng.next_u64(), lp);
             let p = logistic(lp);
-            // Uniforms near p (the hard cases) and anywhere.
-            let near = p + rng.random_range(-1e-3..1e-3);
-            for u in [rng.random::<f64>(), near.clamp(0.0, 1.0)] {
-                assert_eq!(table.below(u, lp), u < p, "u = {u}, lp = {lp}");
+            let near = ((p * (1u64 << 53) as f64) as u64).saturating_add_signed(rng.random_range(-3..=3));
+            check(near.min((1 << 53) - 1) << 11 | (rng.next_u64() & 0x7ff), lp);
+            // lp next to a cell's edge, u anywhere in that cell or its neighbours.
+            let c: u64 = rng.random_range(1..CELLS as u64);
+            let edge = logit(c as f64 / CELLS as f64);
+            let lp = edge + rng.random_range(-1e-8..1e-8);
+            let x = ((c << (64 - CELL_BITS)) as i64).wrapping_add(rng.random_range(-(1i64 << 40)..(1i64 << 40)));
+            check(x as u64, lp);
+        }
+        for lp in [f64::NEG_INFINITY, -1e300, -40.0, 0.0, 40.0, 1e300, f64::INFINITY, f64::NAN] {
+            for x in [0, 1 << 11, 1 << 54, u64::MAX / 2, u64::MAX - (1 << 11), u64::MAX] {
+                check(x, lp);
             }
         }
-        assert!(table.below(0.0, -40.0));
-        assert!(!table.below(0.5, -25.0));
-        assert!(table.below(0.5, 25.0));
     }
 }

@@ -54,6 +54,29 @@ pub struct Scenario {
     pub resolved: ScenarioFile,
 }
 
+/// `f64::round` (halves away from zero) without its libm call: x86-64's
+/// baseline has no rounding instruction, and a call in the per-visit loop
+/// makes the compiler keep the loop's values in memory.
+#[inline]
+pub fn round_half_away(v: f64) -> f64 {
+    // 2⁵²: from there on every f64 is an integer (and NaN fails the test).
+    if v.abs() < 4_503_599_627_370_496.0 {
+        let whole = v as i64 as f64; // truncation, exact in this range
+        let frac = v - whole; // exact
+        let step = if frac >= 0.5 {
+            1.0
+        } else if frac <= -0.5 {
+            -1.0
+        } else {
+            0.0
+        };
+        // copysign keeps round(−0.3) = −0.
+        (whole + step).copysign(v)
+    } else {
+        v
+    }
+}
+
 /// The outcome scale.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -89,7 +112,7 @@ impl Outcome {
     pub fn measure(&self, latent: f64) -> f64 {
         let mut y = latent;
         if self.resolution > 0.0 {
-            y = (y / self.resolution).round() * self.resolution;
+            y = round_half_away(y / self.resolution) * self.resolution;
         }
         // Missing bounds are ±inf. Comparisons rather than f64::max/min, whose
         // NaN handling cost a fifth of the simulation (values are never NaN here).
@@ -1050,6 +1073,31 @@ pub fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_half_away_is_f64_round() {
+        let mut cases = vec![
+            0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994,
+            4_503_599_627_370_495.5, -4_503_599_627_370_495.5, 4_503_599_627_370_496.0,
+            9.007_199_254_740_993e15, 1e300, -1e300, f64::MAX, f64::MIN_POSITIVE, 5e-324,
+            f64::INFINITY, f64::NEG_INFINITY,
+        ];
+        // Halves, near-halves and random values over many magnitudes.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            x = crate::rng::mix64(x);
+            let v = f64::from_bits(x);
+            if v.is_finite() {
+                cases.push(v);
+            }
+            let k = (x >> 40) as f64 - (1u64 << 23) as f64;
+            cases.extend([k + 0.5, f64::from_bits((k + 0.5).to_bits() + 1), k * 1e-3]);
+        }
+        for v in cases {
+            assert_eq!(round_half_away(v).to_bits(), v.round().to_bits(), "v = {v:e}");
+        }
+        assert!(round_half_away(f64::NAN).is_nan());
+    }
 
     #[test]
     fn profile_shapes_match_model() {
