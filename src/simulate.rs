@@ -178,6 +178,14 @@ fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// The exact decision, out of line: a call in the hot loop's body would
+/// make the compiler keep the loop's values in memory.
+#[cold]
+#[inline(never)]
+fn undecided(draw: DropoutDraw, lp: f64) -> bool {
+    draw.uniform() < logistic(lp)
+}
+
 /// `ln(a / (1 − a))`: −inf at 0, +inf at 1.
 fn logit(a: f64) -> f64 {
     (a / (1.0 - a)).ln()
@@ -202,7 +210,7 @@ impl Logistic {
         if no | yes {
             return yes;
         }
-        draw.uniform() < logistic(lp)
+        undecided(draw, lp)
     }
 }
 
@@ -273,10 +281,10 @@ pub struct TrialData {
     pub values: Vec<f64>,
     /// Number of post-baseline visits observed per patient (dropout is monotone).
     pub observed: Vec<usize>,
-    /// Innovation buffer, reused.
-    z: Vec<f64>,
-    /// Dropout draws, reused.
+    /// Dropout draws per patient and visit, reused.
     d: Vec<DropoutDraw>,
+    /// Per-patient values passed between the two phases, reused.
+    starts: Vec<Start>,
 }
 
 impl TrialData {
@@ -302,8 +310,8 @@ impl TrialData {
             baseline,
             values,
             observed,
-            z: Vec::new(),
             d: Vec::new(),
+            starts: Vec::new(),
         }
     }
 
@@ -356,8 +364,8 @@ pub fn simulate_trial(
     data.baseline.resize(total, 0.0);
     data.values.resize(total * v, 0.0);
     data.observed.resize(total, 0);
-    data.z.resize(v, 0.0);
-    data.d.resize(v, DropoutDraw::default());
+    data.d.resize(total * v, DropoutDraw::default());
+    data.starts.resize(total, Start::default());
 
     let o = &sc.outcome;
     let bias = setting.reporting_bias(sc, n[0]);
@@ -369,20 +377,22 @@ pub fn simulate_trial(
     let slope = -sc.dropout.beta * o.s;
     let visits = &plan.visits[..v];
     let logistic = &plan.logistic;
+
+    // Phase 1, per patient: its stream's draws. The innovations go where the
+    // values will be, the dropout draws to their own buffer, the rest to
+    // `starts`. (Two phases keep each loop's working set in registers.)
     let mut i = 0;
     for (arm, &n_arm) in n.iter().enumerate() {
         let patient_prefix = key.prefix(replicate, trial, Role::Patient, arm as u64);
         let treated = if arm == TREATMENT { 1.0 } else { 0.0 };
-        let c = &plan.dropout_logit[arm][..v];
-        let q = &plan.dropout_p[arm][..v];
         for p in 0..n_arm {
             let mut rng: Stream = patient_prefix.absorb(p as u64).stream();
             let responder = if rng.random::<f64>() < pi { 1.0 } else { 0.0 };
             let b: f64 = sc.effect.patient_sd * rng.sample::<f64, _>(StandardNormal);
-            for z in data.z.iter_mut() {
+            for z in &mut data.values[i * v..(i + 1) * v] {
                 *z = rng.sample(StandardNormal);
             }
-            for d in data.d.iter_mut() {
+            for d in &mut data.d[i * v..(i + 1) * v] {
                 *d = DropoutDraw(rng.next_u64());
             }
             let (mut u, mut e0, mut y0) = (0.0, 0.0, 0.0);
@@ -395,31 +405,41 @@ pub fn simulate_trial(
                 }
             }
             data.baseline[i] = y0;
-
-            let course = Course {
+            data.starts[i] = Start {
                 level: o.mu0 + u,
-                placebo_peak,
                 own: treated * responder * (setting.d + b),
-                shift: treated * bias,
                 e0,
-                y0,
+            };
+            i += 1;
+        }
+    }
+
+    // Phase 2, per patient: the values and dropout. One loop per rule, so the
+    // rule is not re-decided at every visit. c_k = -inf (q_k = 0) needs no
+    // special case: the squeeze decides logistic(-inf) = 0 exactly.
+    for arm in [CONTROL, TREATMENT] {
+        let c = &plan.dropout_logit[arm][..v];
+        let q = &plan.dropout_p[arm][..v];
+        let shift = if arm == TREATMENT { bias } else { 0.0 };
+        for i in data.arm(arm) {
+            let course = Course {
+                start: data.starts[i],
+                placebo_peak,
+                shift,
+                y0: data.baseline[i],
             };
             let row = &mut data.values[i * v..(i + 1) * v];
-            let (z, d) = (&data.z[..v], &data.d[..v]);
-            // One loop per rule, so the rule is not re-decided at every visit.
-            // c_k = -inf (q_k = 0) needs no special case: the squeeze decides
-            // logistic(-inf) = 0 exactly.
+            let d = &data.d[i * v..(i + 1) * v];
             data.observed[i] = match rule {
-                DropoutRule::None => follow_up(o, visits, z, row, &course, |_, _, _| false),
-                DropoutRule::Fixed => follow_up(o, visits, z, row, &course, |k, _, _| d[k].uniform() < q[k]),
-                DropoutRule::LastObserved => follow_up(o, visits, z, row, &course, |k, last, _| {
+                DropoutRule::None => follow_up(o, visits, row, &course, |_, _, _| false),
+                DropoutRule::Fixed => follow_up(o, visits, row, &course, |k, _, _| d[k].uniform() < q[k]),
+                DropoutRule::LastObserved => follow_up(o, visits, row, &course, |k, last, _| {
                     logistic.below(d[k], c[k] + slope * last)
                 }),
-                DropoutRule::Current => follow_up(o, visits, z, row, &course, |k, _, y| {
+                DropoutRule::Current => follow_up(o, visits, row, &course, |k, _, y| {
                     logistic.below(d[k], c[k] + slope * y)
                 }),
             };
-            i += 1;
         }
     }
 }
@@ -449,18 +469,24 @@ impl DropoutRule {
     }
 }
 
-/// One patient's constants after the baseline visit.
-struct Course {
+/// What phase 1 leaves for phase 2 of one patient.
+#[derive(Debug, Clone, Copy, Default)]
+struct Start {
     /// `mu0 + u_i`.
     level: f64,
-    /// This trial's placebo peak, `P + nu_j`.
-    placebo_peak: f64,
     /// `a_i R_i (D_j + b_i)`.
     own: f64,
-    /// `a_i B_j`.
-    shift: f64,
     /// Baseline residual `e_i0`.
     e0: f64,
+}
+
+/// One patient's constants after the baseline visit.
+struct Course {
+    start: Start,
+    /// This trial's placebo peak, `P + nu_j`.
+    placebo_peak: f64,
+    /// `a_i B_j`.
+    shift: f64,
     /// Measured baseline value.
     y0: f64,
 }
@@ -473,22 +499,21 @@ struct Course {
 fn follow_up(
     o: &crate::scenario::Outcome,
     visits: &[VisitPlan],
-    z: &[f64],
     row: &mut [f64],
     course: &Course,
     leaves: impl Fn(usize, f64, f64) -> bool,
 ) -> usize {
     let v = row.len();
-    let (visits, z) = (&visits[..v], &z[..v]);
-    let mut e = course.e0;
+    let visits = &visits[..v];
+    let Start { level, own, e0 } = course.start;
+    let mut e = e0;
     let mut last = course.y0;
     for k in 0..v {
         let vp = &visits[k];
-        e = vp.phi * e + vp.innovation_sd * z[k];
-        let mean = course.level
-            + course.placebo_peak * vp.placebo_shape
-            + course.own * vp.effect_shape
-            + course.shift;
+        // row[k] holds the innovation z_k until it is replaced by the value.
+        e = vp.phi * e + vp.innovation_sd * row[k];
+        let mean =
+            level + course.placebo_peak * vp.placebo_shape + own * vp.effect_shape + course.shift;
         let y = o.measure(mean + e);
         if leaves(k, last, y) {
             row[k..].fill(f64::NAN);
