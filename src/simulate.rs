@@ -285,6 +285,8 @@ pub struct TrialData {
     d: Vec<DropoutDraw>,
     /// Per-patient values passed between the two phases, reused.
     starts: Vec<Start>,
+    /// One arm's per-visit constants, reused.
+    arm_visits: Vec<ArmVisit>,
 }
 
 impl TrialData {
@@ -312,6 +314,7 @@ impl TrialData {
             observed,
             d: Vec::new(),
             starts: Vec::new(),
+            arm_visits: Vec::new(),
         }
     }
 
@@ -418,30 +421,60 @@ pub fn simulate_trial(
     // rule is not re-decided at every visit. c_k = -inf (q_k = 0) needs no
     // special case: the squeeze decides logistic(-inf) = 0 exactly.
     for arm in [CONTROL, TREATMENT] {
+        // This arm's per-visit constants, side by side.
         let c = &plan.dropout_logit[arm][..v];
         let q = &plan.dropout_p[arm][..v];
+        data.arm_visits.clear();
+        data.arm_visits
+            .extend(visits.iter().zip(c.iter().zip(q)).map(|(vp, (&c, &q))| ArmVisit {
+                phi: vp.phi,
+                innovation_sd: vp.innovation_sd,
+                placebo: placebo_peak * vp.placebo_shape,
+                effect_shape: vp.effect_shape,
+                c,
+                q,
+            }));
+        let avs = &data.arm_visits[..v];
         let shift = if arm == TREATMENT { bias } else { 0.0 };
         for i in data.arm(arm) {
             let course = Course {
                 start: data.starts[i],
-                placebo_peak,
                 shift,
                 y0: data.baseline[i],
             };
             let row = &mut data.values[i * v..(i + 1) * v];
             let d = &data.d[i * v..(i + 1) * v];
             data.observed[i] = match rule {
-                DropoutRule::None => follow_up(o, visits, row, &course, |_, _, _| false),
-                DropoutRule::Fixed => follow_up(o, visits, row, &course, |k, _, _| d[k].uniform() < q[k]),
-                DropoutRule::LastObserved => follow_up(o, visits, row, &course, |k, last, _| {
-                    logistic.below(d[k], c[k] + slope * last)
+                DropoutRule::None => follow_up(o, avs, row, d, &course, |_, _, _, _| false),
+                DropoutRule::Fixed => {
+                    follow_up(o, avs, row, d, &course, |av, d, _, _| d.uniform() < av.q)
+                }
+                DropoutRule::LastObserved => follow_up(o, avs, row, d, &course, |av, d, last, _| {
+                    logistic.below(d, av.c + slope * last)
                 }),
-                DropoutRule::Current => follow_up(o, visits, row, &course, |k, _, y| {
-                    logistic.below(d[k], c[k] + slope * y)
+                DropoutRule::Current => follow_up(o, avs, row, d, &course, |av, d, _, y| {
+                    logistic.below(d, av.c + slope * y)
                 }),
             };
         }
     }
+}
+
+/// One arm's constants at one visit, for phase 2 of [`simulate_trial`].
+#[derive(Debug, Clone, Copy)]
+struct ArmVisit {
+    /// AR(1) coefficient.
+    phi: f64,
+    /// Innovation SD.
+    innovation_sd: f64,
+    /// This trial's placebo response, `(P + nu_j) h_p(t_k)`.
+    placebo: f64,
+    /// `g(t_k)`.
+    effect_shape: f64,
+    /// Dropout log-odds before `lp`'s Z term.
+    c: f64,
+    /// Dropout probability when it does not depend on Z.
+    q: f64,
 }
 
 /// How the dropout decision before a visit is made.
@@ -483,8 +516,6 @@ struct Start {
 /// One patient's constants after the baseline visit.
 struct Course {
     start: Start,
-    /// This trial's placebo peak, `P + nu_j`.
-    placebo_peak: f64,
     /// `a_i B_j`.
     shift: f64,
     /// Measured baseline value.
@@ -498,24 +529,24 @@ struct Course {
 #[inline(always)]
 fn follow_up(
     o: &crate::scenario::Outcome,
-    visits: &[VisitPlan],
+    visits: &[ArmVisit],
     row: &mut [f64],
+    draws: &[DropoutDraw],
     course: &Course,
-    leaves: impl Fn(usize, f64, f64) -> bool,
+    leaves: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool,
 ) -> usize {
     let v = row.len();
-    let visits = &visits[..v];
+    let (visits, draws) = (&visits[..v], &draws[..v]);
     let Start { level, own, e0 } = course.start;
     let mut e = e0;
     let mut last = course.y0;
     for k in 0..v {
-        let vp = &visits[k];
+        let av = &visits[k];
         // row[k] holds the innovation z_k until it is replaced by the value.
-        e = vp.phi * e + vp.innovation_sd * row[k];
-        let mean =
-            level + course.placebo_peak * vp.placebo_shape + own * vp.effect_shape + course.shift;
+        e = av.phi * e + av.innovation_sd * row[k];
+        let mean = level + av.placebo + own * av.effect_shape + course.shift;
         let y = o.measure(mean + e);
-        if leaves(k, last, y) {
+        if leaves(av, draws[k], last, y) {
             row[k..].fill(f64::NAN);
             return k;
         }
