@@ -18,7 +18,7 @@
 //! streams low).
 
 use crate::rng::{Key, Role, Stream};
-use crate::scenario::{Mechanism, Scenario};
+use crate::scenario::{Instrument, Mechanism, Scenario};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
@@ -417,9 +417,7 @@ pub fn simulate_trial(
         }
     }
 
-    // Phase 2, per patient: the values and dropout. One loop per rule, so the
-    // rule is not re-decided at every visit. c_k = -inf (q_k = 0) needs no
-    // special case: the squeeze decides logistic(-inf) = 0 exactly.
+    // Phase 2, per patient: the values and dropout.
     for arm in [CONTROL, TREATMENT] {
         // This arm's per-visit constants, side by side.
         let c = &plan.dropout_logit[arm][..v];
@@ -434,28 +432,92 @@ pub fn simulate_trial(
                 c,
                 q,
             }));
-        let avs = &data.arm_visits[..v];
-        let shift = if arm == TREATMENT { bias } else { 0.0 };
-        for i in data.arm(arm) {
-            let course = Course {
-                start: data.starts[i],
-                shift,
-                y0: data.baseline[i],
-            };
-            let row = &mut data.values[i * v..(i + 1) * v];
-            let d = &data.d[i * v..(i + 1) * v];
-            data.observed[i] = match rule {
-                DropoutRule::None => follow_up(o, avs, row, d, &course, |_, _, _, _| false),
-                DropoutRule::Fixed => {
-                    follow_up(o, avs, row, d, &course, |av, d, _, _| d.uniform() < av.q)
-                }
-                DropoutRule::LastObserved => follow_up(o, avs, row, d, &course, |av, d, last, _| {
-                    logistic.below(d, av.c + slope * last)
-                }),
-                DropoutRule::Current => follow_up(o, avs, row, d, &course, |av, d, _, y| {
-                    logistic.below(d, av.c + slope * y)
-                }),
-            };
+        let range = data.arm(arm);
+        let patients = ArmPatients {
+            visits: &data.arm_visits[..v],
+            shift: if arm == TREATMENT { bias } else { 0.0 },
+            instrument: o.instrument(),
+            baseline: &data.baseline[range.clone()],
+            starts: &data.starts[range.clone()],
+            draws: &data.d[range.start * v..range.end * v],
+            values: &mut data.values[range.start * v..range.end * v],
+            observed: &mut data.observed[range],
+        };
+        // One loop per rule and rounding, decided here rather than at every
+        // visit. c_k = -inf (q_k = 0) needs no special case: the squeeze
+        // decides logistic(-inf) = 0 exactly.
+        let rounds = o.resolution > 0.0;
+        match rule {
+            DropoutRule::None => patients.follow(rounds, |_, _, _, _| false),
+            DropoutRule::Fixed => patients.follow(rounds, |av, d, _, _| d.uniform() < av.q),
+            DropoutRule::LastObserved => patients.follow(rounds, |av, d, last, _| {
+                logistic.below(d, av.c + slope * last)
+            }),
+            DropoutRule::Current => patients.follow(rounds, |av, d, _, y| {
+                logistic.below(d, av.c + slope * y)
+            }),
+        }
+    }
+}
+
+/// One arm's patients in phase 2 of [`simulate_trial`].
+struct ArmPatients<'a> {
+    /// The arm's per-visit constants.
+    visits: &'a [ArmVisit],
+    /// `a B_j`.
+    shift: f64,
+    instrument: Instrument,
+    baseline: &'a [f64],
+    starts: &'a [Start],
+    /// `V` per patient.
+    draws: &'a [DropoutDraw],
+    /// `V` per patient; they hold the innovations on entry.
+    values: &'a mut [f64],
+    observed: &'a mut [usize],
+}
+
+impl ArmPatients<'_> {
+    /// Follows every patient through the visits; `leaves(visit, draw, last,
+    /// y)` decides dropout before a visit from the last observed value and
+    /// the value at the visit.
+    #[inline(always)]
+    fn follow(self, rounds: bool, leaves: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool) {
+        if rounds {
+            self.follow_all::<true>(leaves);
+        } else {
+            self.follow_all::<false>(leaves);
+        }
+    }
+
+    // Out of line: a function of its own gets the registers to itself.
+    #[inline(never)]
+    fn follow_all<const ROUND: bool>(
+        self,
+        leaves: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool,
+    ) {
+        let v = self.visits.len();
+        if v == 0 {
+            return;
+        }
+        let patients = self
+            .values
+            .chunks_exact_mut(v)
+            .zip(self.draws.chunks_exact(v))
+            .zip(self.starts.iter().zip(self.baseline))
+            .zip(self.observed.iter_mut());
+        for (((row, draws), (start, &y0)), observed) in patients {
+            *observed = follow_up::<ROUND>(
+                self.instrument,
+                self.visits,
+                row,
+                draws,
+                Course {
+                    start: *start,
+                    shift: self.shift,
+                    y0,
+                },
+                &leaves,
+            );
         }
     }
 }
@@ -527,13 +589,13 @@ struct Course {
 /// the number of visits observed. `leaves(k, last, y)` decides dropout before
 /// visit `k` from the last observed value and the value at visit `k`.
 #[inline(always)]
-fn follow_up(
-    o: &crate::scenario::Outcome,
+fn follow_up<const ROUND: bool>(
+    instrument: Instrument,
     visits: &[ArmVisit],
     row: &mut [f64],
     draws: &[DropoutDraw],
-    course: &Course,
-    leaves: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool,
+    course: Course,
+    leaves: &impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool,
 ) -> usize {
     let v = row.len();
     let (visits, draws) = (&visits[..v], &draws[..v]);
@@ -545,7 +607,7 @@ fn follow_up(
         // row[k] holds the innovation z_k until it is replaced by the value.
         e = av.phi * e + av.innovation_sd * row[k];
         let mean = level + av.placebo + own * av.effect_shape + course.shift;
-        let y = o.measure(mean + e);
+        let y = instrument.read::<ROUND>(mean + e);
         if leaves(av, draws[k], last, y) {
             row[k..].fill(f64::NAN);
             return k;
