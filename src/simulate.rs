@@ -499,6 +499,23 @@ impl ArmPatients<'_> {
         if v == 0 {
             return;
         }
+        // Pass A: the residuals, four patients at a time. The AR(1)
+        // recurrence is a chain of dependent multiply-adds, the longest
+        // chain of the simulation; four independent chains side by side run
+        // in the time of one.
+        let mut rows = self.values.chunks_exact_mut(4 * v);
+        let mut starts = self.starts.chunks_exact(4);
+        for (rows, starts) in (&mut rows).zip(&mut starts) {
+            residuals::<4>(self.visits, rows, starts);
+        }
+        for (row, start) in rows
+            .into_remainder()
+            .chunks_exact_mut(v)
+            .zip(starts.remainder())
+        {
+            residuals::<1>(self.visits, row, std::slice::from_ref(start));
+        }
+        // Pass B: values and dropout, patient by patient.
         let patients = self
             .values
             .chunks_exact_mut(v)
@@ -588,6 +605,23 @@ struct Course {
 /// values into `row` until the patient leaves (NaN from then on) and returns
 /// the number of visits observed. `leaves(k, last, y)` decides dropout before
 /// visit `k` from the last observed value and the value at visit `k`.
+/// Replaces the innovations in `rows` (`V` per patient, `W` patients) by
+/// the AR(1) residuals `e_k = phi_k e_(k-1) + sd_k z_k`, from each patient's
+/// `e_0`.
+#[inline(always)]
+fn residuals<const W: usize>(visits: &[ArmVisit], rows: &mut [f64], starts: &[Start]) {
+    let v = visits.len();
+    let rows = &mut rows[..W * v];
+    let mut e: [f64; W] = std::array::from_fn(|j| starts[j].e0);
+    for (k, av) in visits.iter().enumerate() {
+        for (j, e) in e.iter_mut().enumerate() {
+            let z = &mut rows[j * v + k];
+            *e = av.phi * *e + av.innovation_sd * *z;
+            *z = *e;
+        }
+    }
+}
+
 #[inline(always)]
 fn follow_up<const ROUND: bool>(
     instrument: Instrument,
@@ -599,13 +633,12 @@ fn follow_up<const ROUND: bool>(
 ) -> usize {
     let v = row.len();
     let (visits, draws) = (&visits[..v], &draws[..v]);
-    let Start { level, own, e0 } = course.start;
-    let mut e = e0;
+    let Start { level, own, .. } = course.start;
     let mut last = course.y0;
     for k in 0..v {
         let av = &visits[k];
-        // row[k] holds the innovation z_k until it is replaced by the value.
-        e = av.phi * e + av.innovation_sd * row[k];
+        // row[k] holds the residual e_k until it is replaced by the value.
+        let e = row[k];
         let mean = level + av.placebo + own * av.effect_shape + course.shift;
         let y = instrument.read::<ROUND>(mean + e);
         if leaves(av, draws[k], last, y) {
