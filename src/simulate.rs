@@ -515,26 +515,24 @@ impl ArmPatients<'_> {
         {
             residuals::<1>(self.visits, row, std::slice::from_ref(start));
         }
-        // Pass B: values and dropout, patient by patient.
+        // Pass B: the values, which do not depend on one another once the
+        // residuals are known.
+        for (row, start) in self.values.chunks_exact_mut(v).zip(self.starts) {
+            for (y, av) in row.iter_mut().zip(self.visits) {
+                let mean = start.level + av.placebo + start.own * av.effect_shape + self.shift;
+                *y = self.instrument.read::<ROUND>(mean + *y);
+            }
+        }
+        // Pass C: dropout, patient by patient, up to the visit before which
+        // the patient leaves.
         let patients = self
             .values
             .chunks_exact_mut(v)
             .zip(self.draws.chunks_exact(v))
-            .zip(self.starts.iter().zip(self.baseline))
+            .zip(self.baseline)
             .zip(self.observed.iter_mut());
-        for (((row, draws), (start, &y0)), observed) in patients {
-            *observed = follow_up::<ROUND>(
-                self.instrument,
-                self.visits,
-                row,
-                draws,
-                Course {
-                    start: *start,
-                    shift: self.shift,
-                    y0,
-                },
-                &leaves,
-            );
+        for (((row, draws), &y0), observed) in patients {
+            *observed = dropout(self.visits, row, draws, y0, &leaves);
         }
     }
 }
@@ -592,15 +590,6 @@ struct Start {
     e0: f64,
 }
 
-/// One patient's constants after the baseline visit.
-struct Course {
-    start: Start,
-    /// `a_i B_j`.
-    shift: f64,
-    /// Measured baseline value.
-    y0: f64,
-}
-
 /// Follows one patient through the post-baseline visits: writes the measured
 /// values into `row` until the patient leaves (NaN from then on) and returns
 /// the number of visits observed. `leaves(k, last, y)` decides dropout before
@@ -622,30 +611,27 @@ fn residuals<const W: usize>(visits: &[ArmVisit], rows: &mut [f64], starts: &[St
     }
 }
 
+/// Finds the first visit before which the patient leaves, given the values
+/// in `row`, sets the values from there on to NaN and returns the number of
+/// visits observed. `leaves(visit, draw, last, y)` decides from the last
+/// observed value and the value at the visit.
 #[inline(always)]
-fn follow_up<const ROUND: bool>(
-    instrument: Instrument,
+fn dropout(
     visits: &[ArmVisit],
     row: &mut [f64],
     draws: &[DropoutDraw],
-    course: Course,
+    y0: f64,
     leaves: &impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool,
 ) -> usize {
     let v = row.len();
     let (visits, draws) = (&visits[..v], &draws[..v]);
-    let Start { level, own, .. } = course.start;
-    let mut last = course.y0;
+    let mut last = y0;
     for k in 0..v {
-        let av = &visits[k];
-        // row[k] holds the residual e_k until it is replaced by the value.
-        let e = row[k];
-        let mean = level + av.placebo + own * av.effect_shape + course.shift;
-        let y = instrument.read::<ROUND>(mean + e);
-        if leaves(av, draws[k], last, y) {
+        let y = row[k];
+        if leaves(&visits[k], draws[k], last, y) {
             row[k..].fill(f64::NAN);
             return k;
         }
-        row[k] = y;
         last = y;
     }
     v
