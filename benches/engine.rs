@@ -8,53 +8,55 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 use rand_distr::StandardNormal;
 use std::hint::black_box;
-use trialsim::analysis::analyse;
+use trialsim::analysis::{CritCache, analyse, analyse_cached};
 use trialsim::engine::{RunOptions, Simulator, run};
 use trialsim::simulate::TrialData;
 use trialsim::{Scenario, scenario::Method};
 
+/// The bench scenario (`configs/bench.toml`: MAR dropout, ANCOVA) at `n` per arm.
 fn scenario(n: usize) -> Scenario {
-    let mut sc = Scenario::default_scenario();
+    let mut sc = Scenario::from_toml_str(trialsim::scenario::BENCH_SCENARIO, "bench").unwrap();
     sc.design.n_control = n;
     sc.design.n_treatment = n;
-    sc.analysis.by_visit = false;
-    sc.analysis.replication = false;
     sc
 }
 
+/// One trial as the engine runs it: simulation, then the analysis at the
+/// primary visit with warm critical values.
 fn one_trial(c: &mut Criterion) {
     let mut group = c.benchmark_group("one_trial");
     for n in [15usize, 30, 200] {
         let sc = scenario(n);
         let sim = Simulator::new(&sc, 1);
         let mut data = TrialData::default();
+        let mut crit = CritCache::default();
         let mut r = 0u64;
         group.throughput(Throughput::Elements(1));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
                 r += 1;
-                black_box(sim.trial_into(r, &mut data))
+                black_box(sim.trial_into(r, &mut data, &mut crit))
             })
         });
     }
     group.finish();
 }
 
+/// The analyses of one n = 30 trial: as the engine runs them (critical
+/// values cached) and cold (one t quantile each, as a one-off analysis).
 fn analyses(c: &mut Criterion) {
     let mut group = c.benchmark_group("analysis");
     for method in [Method::WelchChange, Method::Ancova] {
         let mut sc = scenario(30);
         sc.analysis.method = method;
         let trial = Simulator::new(&sc, 1).one_trial(0);
+        let (k, s) = (sc.visits.primary, sc.outcome.s);
+        let mut crit = CritCache::default();
         group.bench_function(format!("{method:?}"), |b| {
-            b.iter(|| {
-                black_box(analyse(
-                    &trial.data,
-                    sc.visits.primary,
-                    &sc.analysis,
-                    sc.outcome.s,
-                ))
-            })
+            b.iter(|| black_box(analyse_cached(&trial.data, k, &sc.analysis, s, &mut crit)))
+        });
+        group.bench_function(format!("{method:?}_cold"), |b| {
+            b.iter(|| black_box(analyse(&trial.data, k, &sc.analysis, s)))
         });
     }
     group.finish();
@@ -80,17 +82,18 @@ fn full_run(c: &mut Criterion) {
 }
 
 fn raw_draws(c: &mut Criterion) {
-    // The draws of one n = 30 trial of the default scenario: per patient one
-    // uniform, b_i, 5 innovations and at least one (u, e0) pair = 8 normals,
-    // plus up to 5 dropout uniforms.
+    // The draws of one n = 30 trial of the bench scenario, as `trialsim
+    // bench` counts them: per patient 9 normals (b_i, 6 innovations, one
+    // screening pair) and 7 uniforms (responder, 6 dropout draws). Compare
+    // with one_trial/30.
     let mut group = c.benchmark_group("raw_draws_per_trial_n30");
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     // Stored, not summed: a running sum times its own chain of additions.
-    let mut buf = [0.0f64; 60 * 14];
+    let mut buf = [0.0f64; 60 * 16];
     group.bench_function("60_patients", |b| {
         b.iter(|| {
-            for patient in buf.chunks_exact_mut(14) {
-                let (normals, uniforms) = patient.split_at_mut(8);
+            for patient in buf.chunks_exact_mut(16) {
+                let (normals, uniforms) = patient.split_at_mut(9);
                 for x in normals {
                     *x = rng.sample(StandardNormal);
                 }

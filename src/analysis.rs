@@ -16,8 +16,8 @@
 use crate::scenario::{Analysis, Method, Missing, Sided};
 use crate::simulate::{CONTROL, TREATMENT, TrialData};
 use serde::Serialize;
-use std::hint::select_unpredictable;
 use statrs::distribution::{ContinuousCDF, StudentsT};
+use std::hint::select_unpredictable;
 
 /// The result of testing the treatment effect in one trial.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -152,7 +152,9 @@ fn analysed_pair(data: &TrialData, i: usize, k: usize, missing: Missing) -> (f64
 fn arm_sums(data: &TrialData, arm: usize, k: usize, missing: Missing) -> ArmSums {
     // One copy of the loops per method, so `missing` is not re-decided per patient.
     match missing {
-        Missing::CompleteCase => sums(data, arm, |i| analysed_pair(data, i, k, Missing::CompleteCase)),
+        Missing::CompleteCase => sums(data, arm, |i| {
+            analysed_pair(data, i, k, Missing::CompleteCase)
+        }),
         Missing::Bocf => sums(data, arm, |i| analysed_pair(data, i, k, Missing::Bocf)),
         Missing::Locf => sums(data, arm, |i| analysed_pair(data, i, k, Missing::Locf)),
     }

@@ -7,7 +7,7 @@
 //! The result is therefore bit-identical for any `--threads`. This is the
 //! only module that uses rayon.
 
-use crate::analysis::{Analysed, CritCache, analyse, analyse_cached, analyse_sums};
+use crate::analysis::{Analysed, CritCache, analyse_cached, analyse_sums};
 use crate::error::{Error, Result};
 use crate::meta::{Criticals, pool};
 use crate::metrics::{
@@ -206,7 +206,7 @@ impl<'a> Simulator<'a> {
         let mut scratch = Scratch::default();
         (0..n)
             .filter_map(|r| {
-                let (_, a) = self.trial_into(r, &mut scratch.data);
+                let (_, a) = self.trial_into(r, &mut scratch.data, &mut scratch.crit);
                 a.result.map(|t| (t.estimate, t.significant))
             })
             .collect()
@@ -376,7 +376,7 @@ impl<'a> Simulator<'a> {
     /// Simulates and analyses replicate `replicate`'s first trial, as `run` does.
     pub fn one_trial(&self, replicate: u64) -> OneTrial {
         let mut data = TrialData::default();
-        let (setting, analysed) = self.trial_into(replicate, &mut data);
+        let (setting, analysed) = self.trial_into(replicate, &mut data, &mut CritCache::default());
         OneTrial {
             data,
             setting,
@@ -384,8 +384,15 @@ impl<'a> Simulator<'a> {
         }
     }
 
-    /// Like [`Simulator::one_trial`], reusing `data`'s buffers (no allocation once warm).
-    pub fn trial_into(&self, replicate: u64, data: &mut TrialData) -> (Setting, Analysed) {
+    /// Like [`Simulator::one_trial`], reusing `data`'s buffers and the
+    /// critical values in `crit` (no allocation and no quantile once warm),
+    /// as the engine's own loop does.
+    pub fn trial_into(
+        &self,
+        replicate: u64,
+        data: &mut TrialData,
+        crit: &mut CritCache,
+    ) -> (Setting, Analysed) {
         let setting = Setting::draw(self.sc, self.key, replicate, 0);
         simulate_trial(
             self.sc,
@@ -395,11 +402,12 @@ impl<'a> Simulator<'a> {
             &setting,
             data,
         );
-        let analysed = analyse(
+        let analysed = analyse_cached(
             data,
             self.sc.visits.primary,
             &self.sc.analysis,
             self.sc.outcome.s,
+            crit,
         );
         (setting, analysed)
     }

@@ -423,15 +423,19 @@ pub fn simulate_trial(
         let c = &plan.dropout_logit[arm][..v];
         let q = &plan.dropout_p[arm][..v];
         data.arm_visits.clear();
-        data.arm_visits
-            .extend(visits.iter().zip(c.iter().zip(q)).map(|(vp, (&c, &q))| ArmVisit {
-                phi: vp.phi,
-                innovation_sd: vp.innovation_sd,
-                placebo: placebo_peak * vp.placebo_shape,
-                effect_shape: vp.effect_shape,
-                c,
-                q,
-            }));
+        data.arm_visits.extend(
+            visits
+                .iter()
+                .zip(c.iter().zip(q))
+                .map(|(vp, (&c, &q))| ArmVisit {
+                    phi: vp.phi,
+                    innovation_sd: vp.innovation_sd,
+                    placebo: placebo_peak * vp.placebo_shape,
+                    effect_shape: vp.effect_shape,
+                    c,
+                    q,
+                }),
+        );
         let range = data.arm(arm);
         let patients = ArmPatients {
             visits: &data.arm_visits[..v],
@@ -453,9 +457,9 @@ pub fn simulate_trial(
             DropoutRule::LastObserved => patients.follow(rounds, |av, d, last, _| {
                 logistic.below(d, av.c + slope * last)
             }),
-            DropoutRule::Current => patients.follow(rounds, |av, d, _, y| {
-                logistic.below(d, av.c + slope * y)
-            }),
+            DropoutRule::Current => {
+                patients.follow(rounds, |av, d, _, y| logistic.below(d, av.c + slope * y))
+            }
         }
     }
 }
@@ -666,17 +670,35 @@ mod tests {
             // Any u; a u next to logistic(lp), the hard case.
             check(rng.next_u64(), lp);
             let p = logistic(lp);
-            let near = ((p * (1u64 << 53) as f64) as u64).saturating_add_signed(rng.random_range(-3..=3));
+            let near =
+                ((p * (1u64 << 53) as f64) as u64).saturating_add_signed(rng.random_range(-3..=3));
             check(near.min((1 << 53) - 1) << 11 | (rng.next_u64() & 0x7ff), lp);
             // lp next to a cell's edge, u anywhere in that cell or its neighbours.
             let c: u64 = rng.random_range(1..CELLS as u64);
             let edge = logit(c as f64 / CELLS as f64);
             let lp = edge + rng.random_range(-1e-8..1e-8);
-            let x = ((c << (64 - CELL_BITS)) as i64).wrapping_add(rng.random_range(-(1i64 << 40)..(1i64 << 40)));
+            let x = ((c << (64 - CELL_BITS)) as i64)
+                .wrapping_add(rng.random_range(-(1i64 << 40)..(1i64 << 40)));
             check(x as u64, lp);
         }
-        for lp in [f64::NEG_INFINITY, -1e300, -40.0, 0.0, 40.0, 1e300, f64::INFINITY, f64::NAN] {
-            for x in [0, 1 << 11, 1 << 54, u64::MAX / 2, u64::MAX - (1 << 11), u64::MAX] {
+        for lp in [
+            f64::NEG_INFINITY,
+            -1e300,
+            -40.0,
+            0.0,
+            40.0,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+        ] {
+            for x in [
+                0,
+                1 << 11,
+                1 << 54,
+                u64::MAX / 2,
+                u64::MAX - (1 << 11),
+                u64::MAX,
+            ] {
                 check(x, lp);
             }
         }

@@ -1115,10 +1115,27 @@ mod tests {
     #[test]
     fn round_half_away_is_f64_round() {
         let mut cases = vec![
-            0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994,
-            4_503_599_627_370_495.5, -4_503_599_627_370_495.5, 4_503_599_627_370_496.0,
-            9.007_199_254_740_993e15, 1e300, -1e300, f64::MAX, f64::MIN_POSITIVE, 5e-324,
-            f64::INFINITY, f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            -2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4_503_599_627_370_495.5,
+            -4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9.007_199_254_740_993e15,
+            1e300,
+            -1e300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
         ];
         // Halves, near-halves and random values over many magnitudes.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -1132,7 +1149,11 @@ mod tests {
             cases.extend([k + 0.5, f64::from_bits((k + 0.5).to_bits() + 1), k * 1e-3]);
         }
         for v in cases {
-            assert_eq!(round_half_away(v).to_bits(), v.round().to_bits(), "v = {v:e}");
+            assert_eq!(
+                round_half_away(v).to_bits(),
+                v.round().to_bits(),
+                "v = {v:e}"
+            );
         }
         assert!(round_half_away(f64::NAN).is_nan());
     }
