@@ -206,9 +206,12 @@ impl Logistic {
     #[inline]
     pub fn below(&self, draw: DropoutDraw, lp: f64) -> bool {
         let c = draw.cell();
-        let (no, yes) = (lp <= self.no[c], lp >= self.yes[c]);
-        if no | yes {
-            return yes;
+        // Staying is the common verdict: one load and one comparison.
+        if lp <= self.no[c] {
+            return false;
+        }
+        if lp >= self.yes[c] {
+            return true;
         }
         undecided(draw, lp)
     }
