@@ -3,13 +3,16 @@
 //! trial — measured in the same
 //! process, one sitting, on 1 thread and on all threads.
 //!
-//! The limit draws, per trial, the normals and uniforms the model needs with
-//! the engine's generator (xoshiro256++) and rand_distr's ziggurat, in the same
-//! parallel blocks as the engine: per patient `V + 3` normals (`b_i`,
-//! V innovations, one screening pair) and `1 + V` uniforms (the responder
-//! draw and one dropout draw per visit), plus 2 normals per trial for the
-//! setting. For the bench scenario (n = 30 per arm, V = 6) that is 542
-//! normals and 420 uniforms.
+//! The limit draws, per trial, the normals and uniforms the engine draws,
+//! with the engine's generator (xoshiro256++) and rand_distr's ziggurat, in
+//! the same parallel blocks as the engine: per patient `V + 3` normals
+//! (`b_i`, V innovations, one screening pair) and `1 + V` uniforms (the
+//! responder draw as an `f64`, and one dropout draw per visit as the 64-bit
+//! integer the engine keeps), plus 2 normals per trial for the setting. For
+//! the bench scenario (n = 30 per arm, V = 6) that is 542 normals and 420
+//! uniforms. (The count, 541 and 333, leaves out the responder draws,
+//! which MODEL.md §5 makes even when every patient responds, and the dropout
+//! draws after a patient has left, which the engine makes before it knows.)
 //!
 //! Every draw is stored to memory, as the engine stores its draws, and none
 //! is added into a running sum: one accumulator makes a chain of dependent
@@ -21,7 +24,7 @@ use crate::engine::{BLOCK, RunOptions, run};
 use crate::error::{Error, Result};
 use crate::rng::{Key, Role};
 use crate::scenario::Study;
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use std::hint::black_box;
@@ -69,36 +72,59 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
 }
 
+/// The shape of one trial's draws.
+#[derive(Debug, Clone, Copy)]
+struct TrialDraws {
+    patients: usize,
+    /// Visits V.
+    visits: usize,
+}
+
+impl TrialDraws {
+    /// Normals per patient.
+    fn normals(self) -> usize {
+        self.visits + 3
+    }
+}
+
 /// The raw cost of the draws: `trials` trials' worth, in engine-sized blocks.
-fn draw_only(seed: u64, trials: u64, normals: u64, uniforms: u64, patients: u64) -> f64 {
+fn draw_only(seed: u64, trials: u64, shape: TrialDraws) -> f64 {
     let key = Key::new(seed);
     let blocks = trials.div_ceil(BLOCK);
-    let per_patient_n = normals / patients.max(1);
-    let per_patient_u = uniforms / patients.max(1);
+    let (normals, visits) = (shape.normals(), shape.visits);
     let sums: Vec<f64> = (0..blocks)
         .into_par_iter()
         .map(|b| {
             let mut acc = 0.0;
-            let per_patient = (per_patient_n + per_patient_u) as usize;
-            let mut buf = vec![0.0f64; per_patient * patients as usize];
+            let mut buf = vec![0.0f64; (normals + 1) * shape.patients + 2];
+            let mut dropout = vec![0u64; visits * shape.patients];
             for r in b * BLOCK..((b + 1) * BLOCK).min(trials) {
                 // One stream per trial: the limit is the draws alone (the
                 // engine's per-patient streams, which make patient 7 the same
                 // person at every n, are overhead counted against it).
                 let mut rng = key.prefix(r, 0, Role::Patient, 0).stream();
-                for patient in buf.chunks_exact_mut(per_patient) {
-                    let (normals, uniforms) = patient.split_at_mut(per_patient_n as usize);
+                let (setting, patients) = buf.split_at_mut(2);
+                for x in setting {
+                    *x = rng.sample(StandardNormal);
+                }
+                let per_patient = patients
+                    .chunks_exact_mut(normals + 1)
+                    .zip(dropout.chunks_exact_mut(visits.max(1)));
+                for (patient, dropout) in per_patient {
+                    let (responder, normals) = patient.split_at_mut(1);
+                    responder[0] = rng.random();
                     for x in normals {
                         *x = rng.sample(StandardNormal);
                     }
-                    for x in uniforms {
-                        *x = rng.random();
+                    for x in dropout.iter_mut().take(visits) {
+                        *x = rng.next_u64();
                     }
                 }
                 // Every draw is materialised, as the engine's are, and none
                 // feeds a serial chain of additions (which would time the
                 // additions' latency rather than the draws).
                 acc += black_box(&buf)[r as usize % buf.len()];
+                black_box(&dropout);
             }
             acc
         })
@@ -113,7 +139,6 @@ fn draw_only(seed: u64, trials: u64, normals: u64, uniforms: u64, patients: u64)
 pub fn measure(study: &Study, replicates: u64, threads: usize) -> Result<Measurement> {
     let sc = &study.points[0].scenario;
     let patients = (sc.design.n_control + sc.design.n_treatment) as u64;
-    let (normals, uniforms) = draws_per_trial(study);
     let opts = RunOptions {
         replicates: Some(replicates),
         threads: NonZeroUsize::new(threads),
@@ -125,7 +150,11 @@ pub fn measure(study: &Study, replicates: u64, threads: usize) -> Result<Measure
     black_box(result);
     let p = pool(threads)?;
     let started = Instant::now();
-    p.install(|| draw_only(study.seed, replicates, normals, uniforms, patients));
+    let shape = TrialDraws {
+        patients: patients as usize,
+        visits: sc.visits.months.len(),
+    };
+    p.install(|| draw_only(study.seed, replicates, shape));
     let draws_seconds = started.elapsed().as_secs_f64();
     Ok(Measurement {
         threads,
