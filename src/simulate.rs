@@ -384,6 +384,7 @@ pub fn simulate_trial(
     let visits = &plan.visits[..v];
     let logistic = &plan.logistic;
 
+    let instrument = o.instrument();
     // Phase 1, per patient: its stream's draws. The innovations go where the
     // values will be, the dropout draws to their own buffer, the rest to
     // `starts`. (Two phases keep each loop's working set in registers.)
@@ -405,7 +406,7 @@ pub fn simulate_trial(
             for _ in 0..MAX_SCREENING {
                 u = o.subject_sd * rng.sample::<f64, _>(StandardNormal);
                 e0 = o.residual_sd * rng.sample::<f64, _>(StandardNormal);
-                y0 = o.measure(o.mu0 + u + e0);
+                y0 = instrument.measure(o.mu0 + u + e0);
                 if o.admits(y0) {
                     break;
                 }
@@ -443,7 +444,7 @@ pub fn simulate_trial(
         let patients = ArmPatients {
             visits: &data.arm_visits[..v],
             shift: if arm == TREATMENT { bias } else { 0.0 },
-            instrument: o.instrument(),
+            instrument,
             baseline: &data.baseline[range.clone()],
             starts: &data.starts[range.clone()],
             draws: &data.d[range.start * v..range.end * v],
