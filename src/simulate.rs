@@ -15,7 +15,14 @@
 //! entry criterion admits one — the only variable-length part comes last, so
 //! it shifts nothing else. Every draw is made even when its SD is 0 or its
 //! mechanism is off (one stream per patient keeps the cost of deriving
-//! streams low).
+//! streams low). A dropout draw is kept as its 64-bit integer (see
+//! [`DropoutDraw`]).
+//!
+//! The work runs in two phases. Phase 1 goes patient by patient through
+//! their streams and stores the draws. Phase 2 goes arm by arm: the AR(1)
+//! residuals of four patients side by side, then the values, then a scan for
+//! the first visit before which each patient leaves. The result is bit for
+//! bit that of the plain, one-visit-at-a-time model (a test checks it).
 
 use crate::rng::{Key, Role, Stream};
 use crate::scenario::{Instrument, Mechanism, Scenario};
@@ -148,7 +155,7 @@ impl DropoutDraw {
 /// `logit((c + 1) / CELLS)` means "yes"; only `lp` between the two — which
 /// happens when `u` falls in the one cell that holds `logistic(lp)`,
 /// probability `1 / CELLS` — needs `exp`. The table holds those logits
-/// widened by [`MARGIN`], so that the computed logistic (glibc's `exp` is
+/// widened by `MARGIN` (1e-9), so that the computed logistic (glibc's `exp` is
 /// within 1 ulp; with the addition and division the relative error is below
 /// 1e-15) can never disagree with a decision the table makes: a margin of
 /// `m` in `lp` moves the logistic by at least `m · p (1 − p) ≥ m · p / CELLS`,
@@ -421,7 +428,7 @@ pub fn simulate_trial(
         }
     }
 
-    // Phase 2, per patient: the values and dropout.
+    // Phase 2, arm by arm: the values and dropout.
     for arm in [CONTROL, TREATMENT] {
         // This arm's per-visit constants, side by side.
         let c = &plan.dropout_logit[arm][..v];
