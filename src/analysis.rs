@@ -61,7 +61,7 @@ impl TestResult {
 /// Critical values of t by integer degrees of freedom, computed once each:
 /// an inverse t CDF costs about 1.3 µs, more than half of a small trial.
 /// Non-integer df (Welch) start from the cached values at the integers
-/// around them and take one Halley step on the CDF (see [`CritCache::get`]).
+/// around them and take one Halley step on the CDF (see `CritCache::get`).
 #[derive(Debug, Clone, Default)]
 pub struct CritCache {
     level: f64,
