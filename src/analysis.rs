@@ -61,7 +61,7 @@ impl TestResult {
 /// Critical values of t by integer degrees of freedom, computed once each:
 /// an inverse t CDF costs about 1.3 µs, more than half of a small trial.
 /// Non-integer df (Welch) start from the cached values at the integers
-/// around them and take one Halley step on the CDF (see `CritCache::get`).
+/// around them and take one Halley step (see `CritCache::get`).
 #[derive(Debug, Clone, Default)]
 pub struct CritCache {
     level: f64,
@@ -72,20 +72,24 @@ pub struct CritCache {
 const MAX_CACHED_DF: usize = 100_000;
 
 /// Smallest non-integer df refined from the cache; below it the quantile's
-/// curvature in df is too strong for one step, and statrs computes it.
+/// curvature in df is too strong for one step, and [`quantile`] computes it.
 const MIN_REFINED_DF: f64 = 20.0;
+
+/// Tail probability below which a non-integer df gets the full [`quantile`]
+/// rather than one step from the cache (alpha below about 2e-6).
+const MIN_REFINED_TAIL: f64 = 1e-6;
 
 impl CritCache {
     /// The quantile `t_{df}^{-1}(level)`.
     ///
-    /// Integer df: statrs's inverse CDF, once per df. Other df in
-    /// [`MIN_REFINED_DF`, `MAX_CACHED_DF`): interpolate the cached quantiles
-    /// at the neighbouring integers linearly in 1/df, then one Halley step on
-    /// `F(t) − level`, whose error is of the order of the cube of the
-    /// starting error: within 1e-10 relative of the full inversion (tested
-    /// for levels up to 0.99995), for one CDF and one density instead of an
-    /// iterative inversion — Welch's df are never integers, so this is paid
-    /// per trial.
+    /// Integer df: [`quantile`], once per df. Other df in
+    /// [`MIN_REFINED_DF`, `MAX_CACHED_DF`) with a tail of at least
+    /// [`MIN_REFINED_TAIL`]: interpolate the cached quantiles at the
+    /// neighbouring integers linearly in 1/df, then one Halley step, whose
+    /// error is of the order of the cube of the starting error: within 1e-9
+    /// relative of the full inversion (tested), for one tail probability and
+    /// one density instead of an iterative inversion — Welch's df are never
+    /// integers, so this is paid per trial.
     fn get(&mut self, df: f64, level: f64) -> f64 {
         if self.level != level {
             self.level = level;
@@ -95,7 +99,9 @@ impl CritCache {
         if whole {
             return self.cached(df as usize, level);
         }
-        if !(MIN_REFINED_DF..MAX_CACHED_DF as f64).contains(&df) {
+        let refined = (MIN_REFINED_DF..MAX_CACHED_DF as f64).contains(&df)
+            && level.min(1.0 - level) >= MIN_REFINED_TAIL;
+        if !refined {
             return quantile(df, level);
         }
         let (lo, hi) = (df.floor(), df.ceil());
@@ -104,7 +110,7 @@ impl CritCache {
             self.cached(hi as usize, level),
         );
         let w = (1.0 / df - 1.0 / hi) / (1.0 / lo - 1.0 / hi);
-        halley(t_hi + w * (t_lo - t_hi), df, level)
+        halley(t_hi + w * (t_lo - t_hi), df, level).0
     }
 
     fn cached(&mut self, df: usize, level: f64) -> f64 {
@@ -118,26 +124,64 @@ impl CritCache {
     }
 }
 
-/// One Halley step towards the root of `F(t) − level` for Student's t on
-/// `df` degrees of freedom, from `t`.
-fn halley(t: f64, df: f64, level: f64) -> f64 {
+/// One Halley step from `t` towards `t_{df}^{-1}(level)`, and the step
+/// taken. It solves on the smaller tail — `S(t) = 1 − level` above the
+/// median, `F(t) = level` below — so that a level near 1 loses no digits to
+/// `F(t) − level`.
+fn halley(t: f64, df: f64, level: f64) -> (f64, f64) {
     let dist = StudentsT::new(0.0, 1.0, df).expect("df > 0 and finite");
-    let f = dist.cdf(t) - level;
     let density = dist.pdf(t);
-    // d/dt of the density: −(df + 1) t / (df + t²) times the density.
-    let slope = -density * (df + 1.0) * t / (df + t * t);
-    t - 2.0 * f * density / (2.0 * density * density - f * slope)
+    // g(t) = S(t) − (1 − level), decreasing; or F(t) − level, increasing.
+    let (g, sign) = if level > 0.5 {
+        (dist.sf(t) - (1.0 - level), -1.0)
+    } else {
+        (dist.cdf(t) - level, 1.0)
+    };
+    let d1 = sign * density;
+    // The density's derivative is −(df + 1) t / (df + t²) times the density.
+    let d2 = -d1 * (df + 1.0) * t / (df + t * t);
+    let step = 2.0 * g * d1 / (2.0 * d1 * d1 - g * d2);
+    (t - step, step)
 }
 
-/// `t_{df}^{-1}(level)`: statrs's inverse CDF, then one Halley step on its
-/// CDF. statrs's inversion loses accuracy above about 10⁴ df (relative
-/// error 3e-7 at 3·10⁴ and 4e-6 at 10⁵ against scipy, more than the 1e-6 we
-/// allow); its CDF does not, and the step restores about 1e-11.
+/// `t_{df}^{-1}(level)` to about 1e-10 relative or better (tested against
+/// scipy). Up to 10⁵ df: statrs's inverse CDF, then Halley steps on statrs's
+/// tail probability until they stop mattering (at most 10) — statrs's
+/// inversion drifts above about 10⁴ df (4e-6 relative at 10⁵ against scipy)
+/// and does not return from about 1.5·10⁷ df, while its tail probability
+/// stays accurate to that range. Above 10⁵ df: the Cornish–Fisher expansion
+/// in 1/df around the normal quantile (Abramowitz & Stegun 26.7.5), whose
+/// first omitted term is below 1e-20 there.
 fn quantile(df: f64, level: f64) -> f64 {
-    let start = StudentsT::new(0.0, 1.0, df)
+    if df > MAX_CACHED_DF as f64 {
+        return cornish_fisher(df, level);
+    }
+    let mut t = StudentsT::new(0.0, 1.0, df)
         .expect("df > 0 and finite")
         .inverse_cdf(level);
-    halley(start, df, level)
+    for _ in 0..10 {
+        let (next, step) = halley(t, df, level);
+        if !next.is_finite() {
+            break;
+        }
+        t = next;
+        if step.abs() <= 4.0 * f64::EPSILON * t.abs() {
+            break;
+        }
+    }
+    t
+}
+
+/// The Cornish–Fisher expansion of Student's t quantile in powers of 1/df
+/// (Abramowitz & Stegun 26.7.5, four terms).
+fn cornish_fisher(df: f64, level: f64) -> f64 {
+    let z = statrs::distribution::Normal::standard().inverse_cdf(level);
+    let z2 = z * z;
+    let g1 = z * (z2 + 1.0) / 4.0;
+    let g2 = z * ((5.0 * z2 + 16.0) * z2 + 3.0) / 96.0;
+    let g3 = z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / 384.0;
+    let g4 = z * ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) / 92160.0;
+    z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
 }
 
 /// One trial's analysis: the analysable counts and, if estimable, the test.
@@ -405,6 +449,20 @@ mod tests {
             (250000.5, 0.9, 1.2815549518860307),
             (250000.5, 0.975, 1.9599734736511565),
             (250000.5, 0.995, 2.575848969841319),
+            // Extreme levels, and df up to the largest a design allows.
+            (1.0, 0.9999999999, 3183098598.467148),
+            (1.11, 0.9999999999, 372378998.6389403),
+            (20.5, 0.9999999999, 11.541182306943131),
+            (20.5, 0.99999999995, 11.995008750090276),
+            (57.3, 0.9999999999, 7.712723994217792),
+            (1000000.0, 0.95, 1.6448551507220404),
+            (1000000.0, 0.975, 1.959966356814107),
+            (2000000.0, 0.95, 1.6448543888364011),
+            (10000000.0, 0.975, 1.959964221767205),
+            (10000000.0, 0.95, 1.6448537793284017),
+            (20000000.0, 0.975, 1.959964103153622),
+            (19999997.0, 0.95, 1.644853703139945),
+            (5000000.0, 0.9995, 3.290528677439104),
         ];
         for (df, level, expected) in reference {
             // Cold and through a warm cache (integer df cached, others refined).
