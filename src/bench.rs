@@ -55,14 +55,14 @@ impl Measurement {
 
 /// Draws per trial of the limit: (normals, uniforms).
 pub fn draws_per_trial(study: &Study) -> (u64, u64) {
-    let sc = &study.points[0].scenario;
-    let v = sc.visits.months.len() as f64;
-    let n = (sc.design.n_control + sc.design.n_treatment) as f64;
+    let shape = TrialDraws::of(study);
+    let n = shape.patients as u64;
     // The engine draws one dropout uniform per visit for every patient (so
     // that nothing after them shifts), needed or not.
-    let normals = n * (v + 3.0) + 2.0;
-    let uniforms = n * (1.0 + v);
-    (normals.round() as u64, uniforms.round() as u64)
+    (
+        n * shape.normals() as u64 + 2,
+        n * (1 + shape.visits as u64),
+    )
 }
 
 fn pool(threads: usize) -> Result<rayon::ThreadPool> {
@@ -81,6 +81,15 @@ struct TrialDraws {
 }
 
 impl TrialDraws {
+    /// The shape of a trial of the study's first design point.
+    fn of(study: &Study) -> Self {
+        let sc = &study.points[0].scenario;
+        TrialDraws {
+            patients: sc.design.n_control + sc.design.n_treatment,
+            visits: sc.visits.months.len(),
+        }
+    }
+
     /// Normals per patient.
     fn normals(self) -> usize {
         self.visits + 3
@@ -150,11 +159,7 @@ pub fn measure(study: &Study, replicates: u64, threads: usize) -> Result<Measure
     black_box(result);
     let p = pool(threads)?;
     let started = Instant::now();
-    let shape = TrialDraws {
-        patients: patients as usize,
-        visits: sc.visits.months.len(),
-    };
-    p.install(|| draw_only(study.seed, replicates, shape));
+    p.install(|| draw_only(study.seed, replicates, TrialDraws::of(study)));
     let draws_seconds = started.elapsed().as_secs_f64();
     Ok(Measurement {
         threads,

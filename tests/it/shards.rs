@@ -20,6 +20,29 @@ fn same_files(a: &Path, b: &Path) {
     }
 }
 
+/// `trialsim run --replicates R --quiet [extra] [--shard=S] --out OUT`, which must succeed.
+fn run(replicates: u32, shard: Option<&str>, extra: &[&str], out: &Path) {
+    let mut c = trialsim();
+    c.args(["run", "--replicates", &replicates.to_string(), "--quiet"])
+        .args(extra);
+    if let Some(shard) = shard {
+        c.arg(format!("--shard={shard}"));
+    }
+    crate::ok(c.arg("--out").arg(out));
+}
+
+/// `trialsim merge SHARDS --out OUT`, which must succeed.
+fn merge_into(shards: &Path, out: &Path) {
+    crate::ok(
+        trialsim()
+            .arg("merge")
+            .arg(shards)
+            .arg("--out")
+            .arg(out)
+            .arg("--quiet"),
+    );
+}
+
 #[test]
 fn three_shards_merge_to_the_unsharded_run_byte_for_byte() {
     // The default scenario: a sweep of 9 design points and a simulated
@@ -28,60 +51,24 @@ fn three_shards_merge_to_the_unsharded_run_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let shards = dir.path().join("shards");
     for (i, threads) in [(1, "1"), (2, "2"), (3, "3")] {
-        crate::ok(
-            trialsim()
-                .args([
-                    "run",
-                    "--replicates",
-                    "2600",
-                    "--quiet",
-                    "--threads",
-                    threads,
-                ])
-                .arg(format!("--shard={i}/3"))
-                .arg("--out")
-                .arg(&shards),
+        run(
+            2600,
+            Some(&format!("{i}/3")),
+            &["--threads", threads],
+            &shards,
         );
     }
-    crate::ok(
-        trialsim()
-            .arg("merge")
-            .arg(&shards)
-            .arg("--out")
-            .arg(dir.path().join("merged"))
-            .arg("--quiet"),
-    );
-    crate::ok(
-        trialsim()
-            .args(["run", "--replicates", "2600", "--quiet", "--out"])
-            .arg(dir.path().join("whole")),
-    );
+    merge_into(&shards, &dir.path().join("merged"));
+    run(2600, None, &[], &dir.path().join("whole"));
     same_files(&dir.path().join("merged"), &dir.path().join("whole"));
 
     // More shards than blocks: empty shards are fine.
     let many = dir.path().join("many");
     for i in 1..=5 {
-        crate::ok(
-            trialsim()
-                .args(["run", "--replicates", "500", "--quiet"])
-                .arg(format!("--shard={i}/5"))
-                .arg("--out")
-                .arg(&many),
-        );
+        run(500, Some(&format!("{i}/5")), &[], &many);
     }
-    crate::ok(
-        trialsim()
-            .arg("merge")
-            .arg(&many)
-            .arg("--out")
-            .arg(dir.path().join("many_merged"))
-            .arg("--quiet"),
-    );
-    crate::ok(
-        trialsim()
-            .args(["run", "--replicates", "500", "--quiet", "--out"])
-            .arg(dir.path().join("many_whole")),
-    );
+    merge_into(&many, &dir.path().join("many_merged"));
+    run(500, None, &[], &dir.path().join("many_whole"));
     same_files(
         &dir.path().join("many_merged"),
         &dir.path().join("many_whole"),
@@ -93,13 +80,7 @@ fn merge_refuses_incomplete_or_mixed_shards() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a");
     for i in [1, 3] {
-        crate::ok(
-            trialsim()
-                .args(["run", "--replicates", "600", "--quiet"])
-                .arg(format!("--shard={i}/3"))
-                .arg("--out")
-                .arg(&a),
-        );
+        run(600, Some(&format!("{i}/3")), &[], &a);
     }
     let merge = |dirs: &[&Path]| {
         let mut c = trialsim();
@@ -117,37 +98,13 @@ fn merge_refuses_incomplete_or_mixed_shards() {
     );
     // A shard of another seed.
     let b = dir.path().join("b");
-    crate::ok(
-        trialsim()
-            .args([
-                "run",
-                "--replicates",
-                "600",
-                "--quiet",
-                "--seed",
-                "9",
-                "--shard=2/3",
-                "--out",
-            ])
-            .arg(&b),
-    );
+    run(600, Some("2/3"), &["--seed", "9"], &b);
     let out = merge(&[&a, &b]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is from a different run than"));
     // The same shard twice.
     let c = dir.path().join("c");
-    crate::ok(
-        trialsim()
-            .args([
-                "run",
-                "--replicates",
-                "600",
-                "--quiet",
-                "--shard=3/3",
-                "--out",
-            ])
-            .arg(&c),
-    );
+    run(600, Some("3/3"), &[], &c);
     let out = merge(&[&a, &c]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: shard 3/3 appears twice"));
