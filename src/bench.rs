@@ -19,10 +19,21 @@
 //! additions that takes longer than the draws themselves (on this machine
 //! class 0.36 s instead of 0.23 s for the bench's draws), which would
 //! overstate the limit by half.
+//!
+//! A second reference, the limit with streams, makes the same draws from one
+//! stream per patient, derived as the engine derives them (MODEL.md §5: a
+//! stream per (replicate, trial, role, arm, patient), so that patient 7 is the
+//! same person at every n). The difference between the two is the price of
+//! that design, which every implementation of the model pays; the difference
+//! between the engine and the second is the engine's own arithmetic.
+//!
+//! Timings on a shared machine wander by several per cent from one run to the
+//! next, and more on all threads. Each of the three is therefore measured
+//! [`ROUNDS`] times, interleaved, and the median is reported.
 
 use crate::engine::{BLOCK, RunOptions, run};
 use crate::error::{Error, Result};
-use crate::rng::{Key, Role};
+use crate::rng::{Key, Role, Stream};
 use crate::scenario::Study;
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
@@ -38,8 +49,10 @@ pub struct Measurement {
     pub threads: usize,
     /// Engine wall time (s).
     pub engine_seconds: f64,
-    /// Raw-draw wall time (s).
+    /// Raw-draw wall time (s): the limit.
     pub draws_seconds: f64,
+    /// Wall time of the same draws from per-patient streams (s).
+    pub streams_seconds: f64,
     /// Trials simulated.
     pub trials: u64,
     /// Patient-visits per trial (patients × (visits + 1)).
@@ -47,9 +60,14 @@ pub struct Measurement {
 }
 
 impl Measurement {
-    /// Engine time over draw time.
+    /// Engine time over draw time: the ratio to the limit.
     pub fn ratio(&self) -> f64 {
         self.engine_seconds / self.draws_seconds
+    }
+
+    /// Engine time over the time of the draws from per-patient streams.
+    pub fn ratio_to_streams(&self) -> f64 {
+        self.engine_seconds / self.streams_seconds
     }
 }
 
@@ -72,9 +90,14 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
 }
 
+/// Interleaved repetitions of each timing; the median is reported.
+pub const ROUNDS: usize = 3;
+
 /// The shape of one trial's draws.
 #[derive(Debug, Clone, Copy)]
 struct TrialDraws {
+    /// Patients per arm.
+    n: [usize; 2],
     patients: usize,
     /// Visits V.
     visits: usize,
@@ -85,9 +108,18 @@ impl TrialDraws {
     fn of(study: &Study) -> Self {
         let sc = &study.points[0].scenario;
         TrialDraws {
+            n: [sc.design.n_control, sc.design.n_treatment],
             patients: sc.design.n_control + sc.design.n_treatment,
             visits: sc.visits.months.len(),
         }
+    }
+
+    /// The stream of the trial's `i`-th patient (control arm first), from
+    /// the arms' prefixes, as the engine derives it.
+    #[inline]
+    fn patient_stream(self, prefixes: &[Key; 2], i: usize) -> Stream {
+        let arm = usize::from(i >= self.n[0]);
+        prefixes[arm].absorb((i - arm * self.n[0]) as u64).stream()
     }
 
     /// Normals per patient.
@@ -96,8 +128,17 @@ impl TrialDraws {
     }
 }
 
+/// Where the reference's draws come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Streams {
+    /// One stream per trial: the draws alone.
+    PerTrial,
+    /// One stream per patient, derived as the engine derives them.
+    PerPatient,
+}
+
 /// The raw cost of the draws: `trials` trials' worth, in engine-sized blocks.
-fn draw_only(seed: u64, trials: u64, shape: TrialDraws) -> f64 {
+fn draw_only(seed: u64, trials: u64, shape: TrialDraws, streams: Streams) -> f64 {
     let key = Key::new(seed);
     let blocks = trials.div_ceil(BLOCK);
     let (normals, visits) = (shape.normals(), shape.visits);
@@ -108,10 +149,10 @@ fn draw_only(seed: u64, trials: u64, shape: TrialDraws) -> f64 {
             let mut buf = vec![0.0f64; (normals + 1) * shape.patients + 2];
             let mut dropout = vec![0u64; visits * shape.patients];
             for r in b * BLOCK..((b + 1) * BLOCK).min(trials) {
-                // One stream per trial: the limit is the draws alone (the
-                // engine's per-patient streams, which make patient 7 the same
-                // person at every n, are overhead counted against it).
-                let mut rng = key.prefix(r, 0, Role::Patient, 0).stream();
+                let mut rng = match streams {
+                    Streams::PerTrial => key.prefix(r, 0, Role::Patient, 0).stream(),
+                    Streams::PerPatient => key.prefix(r, 0, Role::Protocol, 0).absorb(0).stream(),
+                };
                 let (setting, patients) = buf.split_at_mut(2);
                 for x in setting {
                     *x = rng.sample(StandardNormal);
@@ -119,7 +160,12 @@ fn draw_only(seed: u64, trials: u64, shape: TrialDraws) -> f64 {
                 let per_patient = patients
                     .chunks_exact_mut(normals + 1)
                     .zip(dropout.chunks_exact_mut(visits.max(1)));
-                for (patient, dropout) in per_patient {
+                let prefixes = (streams == Streams::PerPatient)
+                    .then(|| [0, 1].map(|arm| key.prefix(r, 0, Role::Patient, arm)));
+                for (i, (patient, dropout)) in per_patient.enumerate() {
+                    if let Some(prefixes) = &prefixes {
+                        rng = shape.patient_stream(prefixes, i);
+                    }
                     let (responder, normals) = patient.split_at_mut(1);
                     responder[0] = rng.random();
                     for x in normals {
@@ -153,21 +199,48 @@ pub fn measure(study: &Study, replicates: u64, threads: usize) -> Result<Measure
         threads: NonZeroUsize::new(threads),
         ..Default::default()
     };
-    let started = Instant::now();
-    let result = run(study, &opts)?;
-    let engine_seconds = started.elapsed().as_secs_f64();
-    black_box(result);
     let p = pool(threads)?;
-    let started = Instant::now();
-    p.install(|| draw_only(study.seed, replicates, TrialDraws::of(study)));
-    let draws_seconds = started.elapsed().as_secs_f64();
+    let shape = TrialDraws::of(study);
+    let time = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
+        let started = Instant::now();
+        f()?;
+        Ok(started.elapsed().as_secs_f64())
+    };
+    let (mut engine, mut draws, mut streams) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        engine.push(time(&mut || {
+            black_box(run(study, &opts)?);
+            Ok(())
+        })?);
+        for (streams_kind, times) in [
+            (Streams::PerTrial, &mut draws),
+            (Streams::PerPatient, &mut streams),
+        ] {
+            times.push(time(&mut || {
+                p.install(|| draw_only(study.seed, replicates, shape, streams_kind));
+                Ok(())
+            })?);
+        }
+    }
+    let (engine_seconds, draws_seconds, streams_seconds) = (
+        median(&mut engine),
+        median(&mut draws),
+        median(&mut streams),
+    );
     Ok(Measurement {
         threads,
         engine_seconds,
         draws_seconds,
+        streams_seconds,
         trials: replicates * study.points.len() as u64,
         patient_visits_per_trial: patients * (sc.visits.months.len() as u64 + 1),
     })
+}
+
+/// The middle value (the upper one of an even count).
+fn median(times: &mut [f64]) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }
 
 /// The report `trialsim bench` prints.
@@ -178,21 +251,52 @@ pub fn report(study: &Study, measurements: &[Measurement]) -> String {
         study.name,
         study.points.len()
     );
+    out.push_str(&format!(
+        "(median of {ROUNDS} interleaved rounds; \"+streams\": the same draws from one stream per patient, as MODEL.md §5 requires)\n"
+    ));
     out.push_str(
-        "threads  trials   engine s  trials/s     patient-visits/s  limit s  ratio to limit\n",
+        "threads  trials   engine s  trials/s     patient-visits/s  limit s  ratio to limit  +streams s  ratio to +streams\n",
     );
     for m in measurements {
         let tps = m.trials as f64 / m.engine_seconds;
         out.push_str(&format!(
-            "{:<7}  {:<7}  {:<8.3}  {:<11.0}  {:<17.3e}  {:<7.3}  {:.2}\n",
+            "{:<7}  {:<7}  {:<8.3}  {:<11.0}  {:<17.3e}  {:<7.3}  {:<14.2}  {:<10.3}  {:.2}\n",
             m.threads,
             m.trials,
             m.engine_seconds,
             tps,
             tps * m.patient_visits_per_trial as f64,
             m.draws_seconds,
-            m.ratio()
+            m.ratio(),
+            m.streams_seconds,
+            m.ratio_to_streams()
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    #[test]
+    fn the_streams_reference_derives_the_engines_streams() {
+        let shape = TrialDraws {
+            n: [3, 4],
+            patients: 7,
+            visits: 2,
+        };
+        let (seed, r) = (11, 5);
+        let key = Key::new(seed);
+        let prefixes = [0, 1].map(|arm| key.prefix(r, 0, Role::Patient, arm));
+        for (i, (arm, p)) in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (1, 3)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut ours = shape.patient_stream(&prefixes, i);
+            let mut engine = stream(seed, r, 0, Role::Patient, arm, p);
+            assert_eq!(ours.next_u64(), engine.next_u64(), "patient {i}");
+        }
+    }
 }

@@ -409,6 +409,7 @@ fn bench_prints_the_ratio_to_the_limit() {
         "{text}"
     );
     assert!(text.contains("ratio to limit"), "{text}");
+    assert!(text.contains("ratio to +streams"), "{text}");
     assert!(
         text.lines().filter(|l| l.starts_with("1 ")).count() == 1,
         "{text}"
