@@ -164,6 +164,11 @@ impl<'a> Simulator<'a> {
                 s: sc.outcome.s,
                 alpha: sc.analysis.alpha,
                 theta: sc.theta(sc.visits.primary_month()),
+                theta_varies: {
+                    let t = sc.visits.primary_month();
+                    let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
+                    sc.heterogeneity.effect_variance() * scale * scale > 0.0
+                },
                 months: months.clone(),
                 theta_by_visit: months.iter().map(|&t| sc.theta(t)).collect(),
                 mcid: sc.outcome.mcid,

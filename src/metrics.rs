@@ -182,6 +182,9 @@ pub struct Truth {
     pub alpha: f64,
     /// Population truth `theta(t*)`.
     pub theta: f64,
+    /// Whether `theta_j(t*)` varies between settings (`Var(theta_j(t*)) > 0`).
+    /// When it does not, every `theta_j(t*)` is `theta`.
+    pub theta_varies: bool,
     /// Visit months.
     pub months: Vec<f64>,
     /// `theta(t)` per visit.
@@ -318,7 +321,8 @@ impl Accumulator {
                 self.type_m.add(r.estimate.abs());
             }
             // sign(0) differs from any estimate's sign: a significant trial
-            // from a setting with no effect is a sign error too.
+            // from a setting with no effect is a sign error too (undefined
+            // only when theta_j is 0 in every setting; see `finish`).
             self.type_s_trial.add(r.estimate * rec.theta_trial <= 0.0);
             self.type_m_trial
                 .add(r.estimate.abs(), rec.theta_trial.abs());
@@ -410,12 +414,22 @@ impl Accumulator {
         } else {
             (Estimate::UNDEFINED, Estimate::UNDEFINED)
         };
+        // Against theta_j that is 0 in every setting, a sign error is as
+        // undefined as `type_s` against theta = 0 (MODEL.md §3: the two are
+        // equal when theta_j does not vary). Where theta_j varies, a
+        // significant trial from a setting whose own theta_j is 0 counts as a
+        // sign error (see `add_primary`).
+        let type_s_trial = if truth.theta_varies || truth.theta != 0.0 {
+            self.type_s_trial.estimate()
+        } else {
+            Estimate::UNDEFINED
+        };
         let metrics = Metrics(vec![
             ("power", self.power.estimate()),
             ("power_favourable", self.power_favourable.estimate()),
             ("type_s", type_s),
             ("type_m", type_m),
-            ("type_s_trial", self.type_s_trial.estimate()),
+            ("type_s_trial", type_s_trial),
             ("type_m_trial", self.type_m_trial.ratio()),
             ("bias", self.error.mean_estimate(0.0, 1.0)),
             ("rmse", rmse),

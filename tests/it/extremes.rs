@@ -179,6 +179,32 @@ fn r_welch_df_overflow_with_huge_variances() {
 }
 
 #[test]
+fn type_s_trial_is_undefined_when_no_setting_has_an_effect() {
+    // Found in review: with theta = 0 and no heterogeneity every theta_j is
+    // 0, and MODEL.md §3 makes type_s_trial equal to type_s there, which is
+    // undefined (null, null, 0) — not 1.
+    let r = run_text(
+        &base(
+            "mu0 = 50.0\nsubject_sd = 10.0\nresidual_sd = 10.0\nrho = 0.5",
+            "months = [3]\nprimary = 3",
+            "[design]\nn_per_arm = 20",
+        )
+        .replace("peak = -5.0", "peak = 0.0"),
+        2000,
+    );
+    let m = &r.design_points[0].metrics;
+    assert!(metric(&r, "power") > 0.0, "some false positives to judge");
+    for name in ["type_s", "type_s_trial", "type_m", "type_m_trial"] {
+        let e = m.get(name).unwrap();
+        assert_eq!(
+            (e.estimate, e.mc_se, e.n),
+            (None, None, 0),
+            "{name}: {e:?}"
+        );
+    }
+}
+
+#[test]
 fn r_type_s_trial_counts_settings_without_an_effect() {
     // Found in review: a protocol level that cancels the effect gives
     // theta_j = 0 exactly; its significant trials are sign errors against
