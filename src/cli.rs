@@ -33,8 +33,8 @@ pub enum Command {
         /// Design point index (0-based), as in `summary.json`.
         #[arg(long, default_value_t = 0)]
         design_point: usize,
-        /// Seed (overrides the scenario's).
-        #[arg(long)]
+        /// Seed (overrides the scenario's), as in `run`.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
         seed: Option<u64>,
         /// Output CSV file.
         #[arg(long)]
@@ -146,8 +146,9 @@ pub struct CommonArgs {
     /// Number of replicates R per design point (overrides the scenario's).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub replicates: Option<u64>,
-    /// Seed (overrides the scenario's).
-    #[arg(long)]
+    /// Seed (overrides the scenario's): 0 to 2^63 − 1, the integers a TOML
+    /// file can hold, so that `scenario.resolved.toml` can record it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long)]

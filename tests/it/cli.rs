@@ -417,6 +417,61 @@ fn bench_prints_the_ratio_to_the_limit() {
 }
 
 #[test]
+fn a_seed_is_one_a_toml_file_can_hold() {
+    // Found in review: a seed above 2^63 - 1 was accepted, and the
+    // scenario.resolved.toml that records it could not be read back.
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write_base(dir.path());
+    let out = trialsim()
+        .arg("run")
+        .arg(&sc)
+        .args([
+            "--seed",
+            "9223372036854775808",
+            "--replicates",
+            "20",
+            "--out",
+        ])
+        .arg(dir.path().join("too_big"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("'9223372036854775808' for '--seed <SEED>'")
+            && err.contains("0..=9223372036854775807"),
+        "{err}"
+    );
+    assert!(!dir.path().join("too_big").exists());
+    let largest = dir.path().join("largest");
+    crate::ok(
+        trialsim()
+            .arg("run")
+            .arg(&sc)
+            .args([
+                "--seed",
+                "9223372036854775807",
+                "--replicates",
+                "20",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&largest),
+    );
+    crate::ok(
+        trialsim()
+            .arg("run")
+            .arg(largest.join("scenario.resolved.toml"))
+            .args(["--quiet", "--out"])
+            .arg(dir.path().join("again")),
+    );
+    assert_eq!(
+        fs::read(largest.join("summary.json")).unwrap(),
+        fs::read(dir.path().join("again/summary.json")).unwrap()
+    );
+}
+
+#[test]
 fn bad_run_and_size_flags_name_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let sc = write_base(dir.path());

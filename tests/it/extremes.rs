@@ -196,11 +196,7 @@ fn type_s_trial_is_undefined_when_no_setting_has_an_effect() {
     assert!(metric(&r, "power") > 0.0, "some false positives to judge");
     for name in ["type_s", "type_s_trial", "type_m", "type_m_trial"] {
         let e = m.get(name).unwrap();
-        assert_eq!(
-            (e.estimate, e.mc_se, e.n),
-            (None, None, 0),
-            "{name}: {e:?}"
-        );
+        assert_eq!((e.estimate, e.mc_se, e.n), (None, None, 0), "{name}: {e:?}");
     }
 }
 
