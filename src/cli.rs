@@ -150,6 +150,9 @@ pub struct CommonArgs {
     /// file can hold, so that `scenario.resolved.toml` can record it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     pub seed: Option<u64>,
+    /// Reserved for a later version: rejected as not supported yet.
+    #[arg(long, hide = true)]
+    pub preset: Option<String>,
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long)]
     pub threads: Option<NonZeroUsize>,

@@ -182,6 +182,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             })?;
             let sc = &point.scenario;
             let sim = engine::Simulator::new(sc, seed.unwrap_or(study.seed));
+            if sim.path() == "sufficient" {
+                // `dataset` always simulates patients; `run` did not here.
+                eprintln!(
+                    "note: `run` takes design point {design_point} on the exact fast path (analysis.fast_path = true) and simulates no patients; this is replicate {replicate}'s patient-level trial from the same model, with the patient path's random streams"
+                );
+            }
             let trial = sim.one_trial(replicate);
             let csv = dataset::dataset_csv(&trial, &sc.visits.months)?;
             dataset::write_atomic(&out, &csv)?;
@@ -250,7 +256,18 @@ fn warn(result: &engine::RunResult, quiet: bool) {
     }
 }
 
+/// Rejects flags reserved for a later version (INTERFACE.md).
+fn reserved_flags(c: &CommonArgs) -> Result<()> {
+    match c.preset {
+        Some(_) => Err(Error::NotSupported {
+            field: "--preset".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn run(args: RunArgs) -> Result<()> {
+    reserved_flags(&args.common)?;
     let study = match &args.scenario {
         Some(path) => load(path)?,
         None => Study::default_study(),
@@ -316,6 +333,7 @@ fn run(args: RunArgs) -> Result<()> {
 }
 
 fn size(args: SizeArgs) -> Result<()> {
+    reserved_flags(&args.common)?;
     let study = load(&args.scenario)?;
     let c = &args.common;
     let out = c

@@ -135,3 +135,30 @@ fn fast_path_is_used_only_where_the_model_allows_it() {
         );
     }
 }
+
+#[test]
+fn dataset_says_when_run_takes_the_fast_path() {
+    // Found in review: `dataset` always simulates patients, so for a design
+    // point on the fast path it is not the trial `run` analysed; it says so.
+    let dir = tempfile::tempdir().unwrap();
+    let base = SCENARIO.replace("METHOD", "ancova");
+    for (text, noted) in [
+        (base.clone(), false),
+        (
+            base.replace("by_visit = false", "by_visit = false\nfast_path = true"),
+            true,
+        ),
+    ] {
+        let sc = dir.path().join("s.toml");
+        std::fs::write(&sc, text).unwrap();
+        let out = crate::ok(
+            crate::trialsim()
+                .arg("dataset")
+                .arg(&sc)
+                .args(["--replicate", "3", "--out"])
+                .arg(dir.path().join("d.csv")),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.contains("exact fast path"), noted, "{stderr}");
+    }
+}
