@@ -560,6 +560,7 @@ pub struct MetaAccumulator {
     coverage_hksj: Count,
     error: Moments,
     i2: Moments,
+    i2_tau: Moments,
     tau2: Moments,
     tau2_error: Moments,
     pi_excludes_zero: Count,
@@ -595,6 +596,7 @@ impl MetaAccumulator {
             .add(p.ci_low_hksj <= truth.theta && truth.theta <= p.ci_high_hksj);
         self.error.add(p.mu - truth.theta);
         self.i2.add(p.i2);
+        self.i2_tau.add(p.i2_tau);
         self.tau2.add(p.tau2);
         self.tau2_error.add(p.tau2 - truth.tau2);
         self.nonconverged.add(!p.converged);
@@ -622,6 +624,7 @@ impl MetaAccumulator {
         self.coverage_hksj.merge(&o.coverage_hksj);
         self.error.merge(&o.error);
         self.i2.merge(&o.i2);
+        self.i2_tau.merge(&o.i2_tau);
         self.tau2.merge(&o.tau2);
         self.tau2_error.merge(&o.tau2_error);
         self.pi_excludes_zero.merge(&o.pi_excludes_zero);
@@ -646,6 +649,7 @@ impl MetaAccumulator {
             ("coverage_hksj", self.coverage_hksj.estimate()),
             ("bias", self.error.mean_estimate(0.0, 1.0)),
             ("i2", self.i2.mean_estimate(0.0, 1.0)),
+            ("i2_tau", self.i2_tau.mean_estimate(0.0, 1.0)),
             ("tau2", self.tau2.mean_estimate(0.0, 1.0)),
             ("tau2_bias", self.tau2_error.mean_estimate(0.0, 1.0)),
             ("pi_excludes_zero", self.pi_excludes_zero.estimate()),

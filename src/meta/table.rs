@@ -130,6 +130,9 @@ pub struct PoolReport {
     pub tau2: f64,
     /// I² (share, not percent).
     pub i2: f64,
+    /// metafor's tau²-based I²: `tau² / (tau² + s²)`, s² the "typical"
+    /// within-study variance (Higgins & Thompson 2002).
+    pub i2_tau: f64,
     /// Cochran's Q.
     pub q: f64,
     /// p of Q.
@@ -172,6 +175,7 @@ pub fn pool_report(
         p_value: if hksj { pv.p_hksj } else { pv.p },
         tau2: p.tau2,
         i2: p.i2,
+        i2_tau: p.i2_tau,
         q: p.q,
         q_p_value: pv.q_p,
         pi_low: pi.map(|x| x.0),

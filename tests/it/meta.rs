@@ -202,6 +202,7 @@ fn pool_command_reads_vi_or_sei_and_prints_json() {
         "p_value",
         "tau2",
         "i2",
+        "i2_tau",
         "q",
         "q_p_value",
         "pi_low",
@@ -210,6 +211,13 @@ fn pool_command_reads_vi_or_sei_and_prints_json() {
         assert!(j.get(key).is_some(), "{key}");
     }
     assert_eq!(j["k"], 13);
+    // Under DerSimonian–Laird the tau²-based I² is the Q-based one
+    // algebraically (tau² = (Q − (K−1)) / c and s² = (K−1) / c).
+    assert_close(
+        "DL i2_tau",
+        j["i2_tau"].as_f64().unwrap(),
+        j["i2"].as_f64().unwrap(),
+    );
     assert_close("DL mu", j["mu"].as_f64().unwrap(), -0.7141172220732271);
     assert_close(
         "DL z",
