@@ -50,7 +50,7 @@ pub struct SizeAnswer {
     /// Power at `value`.
     pub power: PowerJson,
     /// The value below the answer, if it was evaluated (it is not when the
-    /// answer is the smallest valid value).
+    /// answer is `--min`, or the smallest valid value above it).
     pub value_below: Option<i64>,
     /// Power at `value_below`.
     pub power_below: Option<PowerJson>,
@@ -103,6 +103,16 @@ pub fn size(
         },
         other => other,
     })?;
+    if !crate::scenario::file::INTEGER_KEYS.contains(&opts.param.as_str()) {
+        return Err(Error::invalid(
+            "--param",
+            &opts.param,
+            format!(
+                "must name an integer parameter: {}",
+                crate::scenario::file::INTEGER_KEYS.join(", ")
+            ),
+        ));
+    }
     if let Some((k, _)) = study.sweep.iter().find(|(k, _)| *k != opts.param) {
         return Err(Error::Usage(format!(
             "size searches {} alone; the scenario also sweeps {k}: remove that key from [sweep]",
@@ -115,9 +125,9 @@ pub fn size(
         if let Some(dp) = evaluated.get(&value) {
             return Ok((passes(dp, opts), power_of(dp)));
         }
-        let sc = study
-            .patched(&opts.param, toml::Value::Integer(value))
-            .map_err(|e| Error::Usage(format!("{} = {value}: {e}", opts.param)))?;
+        // An invalid value's error names the parameter, the value and what
+        // is allowed.
+        let sc = study.patched(&opts.param, toml::Value::Integer(value))?;
         let mut one = Study::from(sc);
         one.points[0].params = vec![(opts.param.clone(), toml::Value::Integer(value))];
         let result = run_with_progress(&one, run_opts, progress)?;
@@ -144,7 +154,18 @@ pub fn size(
             show(&hi_power)
         )));
     }
-    let (mut lo, mut hi) = (opts.min, opts.max);
+    // The search starts at the smallest valid value from --min on (say, the
+    // smallest n whose allocation leaves each arm 2 patients).
+    let valid = |value: i64| {
+        study
+            .patched(&opts.param, toml::Value::Integer(value))
+            .is_ok()
+    };
+    let start = (opts.min..opts.max)
+        .take(MAX_INVALID_SKIPPED)
+        .find(|&v| valid(v))
+        .unwrap_or(opts.min);
+    let (mut lo, mut hi) = (start, opts.max);
     let (lo_passes, _) = evaluate(lo)?;
     if lo_passes {
         hi = lo;
@@ -160,11 +181,12 @@ pub fn size(
     }
     let value = hi;
     let (_, power) = evaluate(value)?;
-    // The value below: evaluated already unless the answer is the lower bound.
-    let below = match evaluate(value - 1) {
-        Ok((_, p)) => Some((value - 1, p)),
-        Err(Error::Usage(_)) | Err(Error::Invalid { .. }) => None,
-        Err(e) => return Err(e),
+    // The value below: evaluated already unless the answer is where the
+    // search started.
+    let below = if value > start {
+        Some((value - 1, evaluate(value - 1)?.1))
+    } else {
+        None
     };
     let mut warnings = Vec::new();
     if value < opts.max {
@@ -206,6 +228,10 @@ pub fn size(
     };
     Ok((answer, result))
 }
+
+/// Invalid values skipped at most, from `--min` up, before the search gives
+/// the error of the first.
+const MAX_INVALID_SKIPPED: usize = 100_000;
 
 fn power_of(dp: &DesignPointResult) -> Estimate {
     *dp.metrics.get("power").expect("power is always reported")

@@ -269,6 +269,13 @@ pub struct MetaFile {
     pub publish_nonsignificant: f64,
 }
 
+/// The scalar keys whose values are integers (what `size` can search).
+pub const INTEGER_KEYS: [&str; 3] = [
+    "design.n_per_arm",
+    "meta_analysis.trials",
+    "heterogeneity.small_study.below",
+];
+
 /// Valid keys below a (dotted, index-free) parent path, for "did you mean" hints.
 pub fn known_keys(parent: &str) -> &'static [&'static str] {
     match parent {

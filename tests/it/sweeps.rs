@@ -116,6 +116,15 @@ fn size_says_when_no_value_reaches_the_target() {
             vec!["--target-power", "0.8", "--param", "design.n_per_arms"],
             "error: --param design.n_per_arms: unknown key; did you mean `design.n_per_arm`?\n",
         ),
+        (
+            vec!["--target-power", "0.8", "--param", "design.allocation"],
+            "error: --param = design.allocation: must name an integer parameter: design.n_per_arm, meta_analysis.trials, heterogeneity.small_study.below\n",
+        ),
+        (
+            // No valid value in [1, 1]: the value's own error, said once.
+            vec!["--target-power", "0.8", "--min", "1", "--max", "1"],
+            "error: design.n_per_arm = 1: must be an integer in [2, 10000000]\n",
+        ),
     ] {
         let out = trialsim()
             .arg("size")
@@ -125,6 +134,49 @@ fn size_says_when_no_value_reaches_the_target() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{flags:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), want);
+    }
+}
+
+#[test]
+fn size_searches_only_valid_values_from_min_to_max() {
+    // Found in review: an answer at --min still evaluated --min - 1 (outside
+    // the range, and written to the outputs), and with allocation 0.5 the
+    // default --min 2 (one treated patient) ended the search with exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("half.toml");
+    let text = power_design(400).replace("n_per_arm = 30", "n_per_arm = 30\nallocation = 0.5");
+    fs::write(&sc, text).unwrap();
+    for (min, want) in [(None, 3), (Some("12"), 12)] {
+        let out_dir = dir.path().join(format!("size{want}"));
+        let mut cmd = trialsim();
+        cmd.arg("size").arg(&sc).args([
+            "--target-power",
+            "0.001",
+            "--max",
+            "40",
+            "--json",
+            "--quiet",
+        ]);
+        if let Some(min) = min {
+            cmd.args(["--min", min]);
+        }
+        let out = crate::ok(cmd.arg("--out").arg(&out_dir));
+        let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(answer["value"].as_i64(), Some(want), "{answer}");
+        assert!(answer["value_below"].is_null(), "{answer}");
+        let summary: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(out_dir.join("summary.json")).unwrap())
+                .unwrap();
+        let values: Vec<i64> = summary["design_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["params"]["design.n_per_arm"].as_i64().unwrap())
+            .collect();
+        assert!(
+            values.iter().all(|&v| (want..=40).contains(&v)),
+            "{values:?}"
+        );
     }
 }
 
