@@ -320,12 +320,17 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
                 "A meta-analysis of the published trials is significant {sig} of the time; {pi0} of the time it is significant while its 95% prediction interval still includes no effect — significant, yet not shown to generalise."
             ));
         }
+        // The interval the meta-analysis reports: HKSJ when it is used.
+        let (coverage, interval) = match &sc.meta {
+            Some(m) if m.hartung_knapp => ("coverage_hksj", "Hartung–Knapp confidence interval"),
+            _ => ("coverage", "confidence interval"),
+        };
         if let (Some(cov), Some(eg)) = (
-            mq("coverage", Format::Percent),
+            mq(coverage, Format::Percent),
             mq("egger_detects", Format::Percent),
         ) {
             out.push(format!(
-                "Its confidence interval covers the true average effect {cov} of the time, and Egger's test flags funnel asymmetry in {eg}."
+                "Its {interval} covers the true average effect {cov} of the time, and Egger's test flags funnel asymmetry in {eg}."
             ));
         }
     }

@@ -389,6 +389,29 @@ fn dl_normal_ci_undercovers_and_hksj_holds_with_five_trials() {
 }
 
 #[test]
+fn findings_quote_the_coverage_of_the_interval_the_meta_analysis_uses() {
+    // Found in review: with hartung_knapp = true the report quoted the
+    // normal CI's coverage.
+    for (hksj, metric) in [(true, "coverage_hksj"), (false, "coverage")] {
+        let text = format!(
+            "name = \"lit\"\nreplicates = 300\n[outcome]\nmu0 = 50.0\nsubject_sd = 16.0\nresidual_sd = 15.0\nrho = 0.8\n[visits]\nmonths = [6]\nprimary = 6\n[effect]\npeak = -10.0\n[design]\nn_per_arm = 15\n[analysis]\nmethod = \"welch_change\"\nby_visit = false\n[meta_analysis]\ntrials = 4\nsizes = [15]\nhartung_knapp = {hksj}\n"
+        );
+        let study = trialsim::scenario::Study::from_toml_str(&text, "test").unwrap();
+        let r = trialsim::engine::run(&study, &Default::default()).unwrap();
+        let findings = trialsim::report::findings(&study, &r, 0).join("\n");
+        let sentence = findings
+            .lines()
+            .find(|l| l.contains("covers the true average effect"))
+            .unwrap_or_else(|| panic!("{findings}"));
+        assert!(
+            sentence.contains(&format!("data-metric=\"{metric}\"")),
+            "{sentence}"
+        );
+        assert_eq!(sentence.contains("Hartung–Knapp"), hksj, "{sentence}");
+    }
+}
+
+#[test]
 fn publication_bias_biases_the_pool_and_egger_notices() {
     // Null effect; trials that are not significant and favourable are published
     // with probability 0.2. Under a null, selection on p is the same at every
