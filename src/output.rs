@@ -295,6 +295,17 @@ fn check_overwrite(out: &Path, result: &RunResult, force: bool) -> Result<()> {
             out.display()
         )));
     }
+    // The outputs replace the folder as a whole: never the folder the user
+    // works in, or one that holds it (not even with --force).
+    let here = std::env::current_dir().and_then(|d| d.canonicalize());
+    if let (Ok(out_dir), Ok(here)) = (out.canonicalize(), here)
+        && here.starts_with(&out_dir)
+    {
+        return Err(Error::Usage(format!(
+            "--out {}: is the current folder or holds it; choose a folder of its own for the outputs",
+            out.display()
+        )));
+    }
     if force {
         return Ok(());
     }

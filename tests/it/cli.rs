@@ -417,6 +417,36 @@ fn bench_prints_the_ratio_to_the_limit() {
 }
 
 #[test]
+fn the_output_folder_is_never_the_current_folder_or_one_holding_it() {
+    // Found in review: `--out .` failed with "Device or resource busy"; and
+    // with --force, a folder holding the current one would have been replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let sc = write_base(dir.path());
+    let work = dir.path().join("work");
+    fs::create_dir(&work).unwrap();
+    fs::write(work.join("notes.txt"), "mine").unwrap();
+    for (out, force) in [(".", false), ("..", true)] {
+        let mut cmd = trialsim();
+        cmd.current_dir(&work)
+            .arg("run")
+            .arg(&sc)
+            .args(["--replicates", "10", "--out", out]);
+        if force {
+            cmd.arg("--force");
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{out}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            format!(
+                "error: --out {out}: is the current folder or holds it; choose a folder of its own for the outputs\n"
+            )
+        );
+    }
+    assert_eq!(fs::read_to_string(work.join("notes.txt")).unwrap(), "mine");
+}
+
+#[test]
 fn the_reserved_preset_flag_is_not_supported_yet() {
     // INTERFACE.md reserves `--preset`; found in review to be rejected as an
     // unknown flag instead.
