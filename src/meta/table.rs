@@ -148,7 +148,8 @@ pub struct PoolReport {
 /// Pools the studies.
 ///
 /// # Errors
-/// [`Error::Invalid`] for a level outside (0, 1).
+/// [`Error::Invalid`] for a level outside (0, 1); [`Error::Usage`] when the
+/// values are too extreme for the pooled estimate or Q to be finite.
 pub fn pool_report(
     studies: &[StudyEffect],
     estimator: Estimator,
@@ -162,6 +163,13 @@ pub fn pool_report(
     let v: Vec<f64> = studies.iter().map(|s| s.vi).collect();
     let crit = Criticals::new(y.len(), level);
     let p = pool(&y, &v, estimator, &crit);
+    // Each value is finite and each variance positive (read_effects), but
+    // weights times estimates can still leave double precision.
+    if !(p.mu.is_finite() && p.se.is_finite() && p.q.is_finite()) {
+        return Err(Error::Usage(
+            "yi, vi: too extreme to pool in double precision (the weighted sums 1/vi and yi/vi overflow or lose all precision); rescale the effects, e.g. to other units".to_string(),
+        ));
+    }
     let pv = p_values(&p);
     let pi = (p.k >= 3).then_some((p.pi_low, p.pi_high));
     let report = PoolReport {
