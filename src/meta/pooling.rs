@@ -192,17 +192,28 @@ pub fn tau2_pm(y: &[f64], v: &[f64]) -> Option<f64> {
     None
 }
 
-/// REML tau² by Fisher scoring with step halving, truncated at 0, started at DL
-/// (as metafor does). `None` if it does not converge in 1000 steps.
+/// The REML log-likelihood of tau² (up to a constant).
+fn reml_loglik(y: &[f64], v: &[f64], t: f64) -> f64 {
+    let (mu, sw) = weighted(y, v, t);
+    let mut l = -0.5 * sw.ln();
+    for (&yi, &vi) in y.iter().zip(v) {
+        l -= 0.5 * ((vi + t).ln() + (yi - mu).powi(2) / (vi + t));
+    }
+    l
+}
+
+/// REML tau²: Fisher scoring with step halving, truncated at 0, started at DL
+/// (as metafor does); where scoring does not converge in 1000 steps (it
+/// converges only linearly on a flat likelihood), the maximum of the
+/// likelihood over a grid, refined by golden-section search. `None` if
+/// neither finds it.
 pub fn tau2_reml(y: &[f64], v: &[f64]) -> Option<f64> {
-    let loglik = |t: f64| {
-        let (mu, sw) = weighted(y, v, t);
-        let mut l = -0.5 * sw.ln();
-        for (&yi, &vi) in y.iter().zip(v) {
-            l -= 0.5 * ((vi + t).ln() + (yi - mu).powi(2) / (vi + t));
-        }
-        l
-    };
+    reml_scoring(y, v).or_else(|| reml_search(y, v))
+}
+
+/// REML tau² by Fisher scoring; `None` if it does not converge.
+fn reml_scoring(y: &[f64], v: &[f64]) -> Option<f64> {
+    let loglik = |t: f64| reml_loglik(y, v, t);
     let mut tau2 = tau2_dl(y, v);
     for _ in 0..MAX_ITER {
         let (mu, sw) = weighted(y, v, tau2);
@@ -234,6 +245,55 @@ pub fn tau2_reml(y: &[f64], v: &[f64]) -> Option<f64> {
         tau2 = next;
     }
     None
+}
+
+/// Grid points of [`reml_search`], denser towards 0.
+const GRID: usize = 400;
+
+/// The REML tau² as the largest log-likelihood over a grid on [0, U], refined
+/// by golden-section search between the best point's neighbours. U is ten
+/// times the spread of the estimates plus their largest variance, far beyond
+/// any maximum: the likelihood falls like `−(K − 1)/2 · ln tau²` there. The
+/// grid (quadratic spacing, step U/400² at 0) finds the global maximum of a
+/// flat or multimodal likelihood where scoring stalls. `None` when the
+/// likelihood is not finite.
+fn reml_search(y: &[f64], v: &[f64]) -> Option<f64> {
+    let loglik = |t: f64| reml_loglik(y, v, t);
+    let k = y.len() as f64;
+    let mean = y.iter().sum::<f64>() / k;
+    let spread = y.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0).max(1.0);
+    let upper = 10.0 * (spread + v.iter().copied().fold(0.0, f64::max));
+    if !upper.is_finite() || upper <= 0.0 {
+        return None;
+    }
+    let at = |i: usize| upper * (i as f64 / GRID as f64).powi(2);
+    let best = (0..=GRID)
+        .map(|i| (i, loglik(at(i))))
+        .filter(|(_, l)| l.is_finite())
+        .max_by(|a, b| a.1.total_cmp(&b.1))?
+        .0;
+    // Golden-section search for the maximum between the neighbours.
+    let (mut a, mut b) = (at(best.saturating_sub(1)), at((best + 1).min(GRID)));
+    let r = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut c, mut d) = (b - r * (b - a), a + r * (b - a));
+    let (mut lc, mut ld) = (loglik(c), loglik(d));
+    for _ in 0..MAX_ITER {
+        if b - a <= TOL * (1.0 + b) {
+            break;
+        }
+        if lc >= ld {
+            (b, d, ld) = (d, c, lc);
+            c = b - r * (b - a);
+            lc = loglik(c);
+        } else {
+            (a, c, lc) = (c, d, ld);
+            d = a + r * (b - a);
+            ld = loglik(d);
+        }
+    }
+    // The maximum on the boundary: 0 itself.
+    let t = 0.5 * (a + b);
+    Some(if loglik(0.0) >= loglik(t) { 0.0 } else { t })
 }
 
 /// Egger's regression test: the t statistic of the intercept of `y/se ~ 1/se` (K ≥ 3).
@@ -352,5 +412,73 @@ pub fn p_values(p: &Pooled) -> PValues {
         p_hksj: two_t(p.mu / p.se_hksj, df),
         q_p: ChiSquared::new(df).map_or(f64::NAN, |c| c.sf(p.q)),
         egger_p: two_t(p.egger_t, df - 1.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// BCG vaccine trials (metafor's `dat.bcg`): vaccinated TB+, TB−,
+    /// unvaccinated TB+, TB− per trial, as in tests/it/meta.rs.
+    const BCG: [(f64, f64, f64, f64); 13] = [
+        (4.0, 119.0, 11.0, 128.0),
+        (6.0, 300.0, 29.0, 274.0),
+        (3.0, 228.0, 11.0, 209.0),
+        (62.0, 13536.0, 248.0, 12619.0),
+        (33.0, 5036.0, 47.0, 5761.0),
+        (180.0, 1361.0, 372.0, 1079.0),
+        (8.0, 2537.0, 10.0, 619.0),
+        (505.0, 87886.0, 499.0, 87892.0),
+        (29.0, 7470.0, 45.0, 7232.0),
+        (17.0, 1699.0, 65.0, 1600.0),
+        (186.0, 50448.0, 141.0, 27197.0),
+        (5.0, 2493.0, 3.0, 2338.0),
+        (27.0, 16886.0, 29.0, 17825.0),
+    ];
+
+    #[test]
+    fn the_grid_search_finds_what_scoring_finds() {
+        // Log risk ratios and their variances.
+        let (y, v): (Vec<f64>, Vec<f64>) = BCG
+            .iter()
+            .map(|&(a, b, c, d)| {
+                (
+                    ((a / (a + b)) / (c / (c + d))).ln(),
+                    1.0 / a - 1.0 / (a + b) + 1.0 / c - 1.0 / (c + d),
+                )
+            })
+            .unzip();
+        let scoring = reml_scoring(&y, &v).unwrap();
+        let search = reml_search(&y, &v).unwrap();
+        assert!(
+            (search - scoring).abs() <= 1e-6 * scoring,
+            "{search} vs {scoring}"
+        );
+    }
+
+    #[test]
+    fn a_flat_likelihood_that_stalls_scoring_is_maximised_at_zero() {
+        // Found in review: scoring, started at DL (18.9), stalls near a local
+        // maximum at 2.01 and does not converge in 1000 steps, which made
+        // the result DL's 18.9. The global maximum is at 0: numpy on a grid
+        // of 200 001 points on [1e-6, 1e4] finds log-likelihoods of
+        // −11.140197839 at 0 and −11.140230737 at the local maximum 2.0105.
+        let y = [
+            -8.81239169,
+            15.17351715,
+            10.22358787,
+            7.04900797,
+            4.59238982,
+        ];
+        let v = [
+            57.55758925,
+            37.49391083,
+            27.72525098,
+            8.73198497,
+            58.51823967,
+        ];
+        assert_eq!(reml_scoring(&y, &v), None);
+        assert_eq!(tau2_reml(&y, &v), Some(0.0));
     }
 }
