@@ -161,7 +161,7 @@ pub fn size(
             .patched(&opts.param, toml::Value::Integer(value))
             .is_ok()
     };
-    let start = (opts.min..opts.max)
+    let start = (opts.min..=opts.max)
         .take(MAX_INVALID_SKIPPED)
         .find(|&v| valid(v))
         .unwrap_or(opts.min);

@@ -20,6 +20,11 @@ pub struct StudyEffect {
     pub vi: f64,
 }
 
+/// Largest |yi| and 1/vi, and largest vi, that [`read_effects`] accepts:
+/// within these, every sum the pooling forms (squared weights times squared
+/// deviations, up to 1e200 a term) stays far inside double precision.
+const LIMIT: f64 = 1e50;
+
 /// Parses the effects CSV. `origin` names the file in messages.
 ///
 /// # Errors
@@ -83,6 +88,11 @@ pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
             )));
         }
         let yi = number(yi_col, "yi")?;
+        if yi.abs() > LIMIT {
+            return Err(bad(format!(
+                "row {row} (line {line}), column yi = {yi:e}: must be within ±1e50 (pooling squares and weights it; rescale the effects)"
+            )));
+        }
         let raw = number(var_col, var_name)?;
         if raw <= 0.0 {
             return Err(bad(format!(
@@ -90,9 +100,14 @@ pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
             )));
         }
         let vi = if is_se { raw * raw } else { raw };
-        if !(1.0 / vi).is_finite() || !vi.is_finite() {
+        if !(1.0 / LIMIT..=LIMIT).contains(&vi) {
+            let allowed = if is_se {
+                "[1e-25, 1e25]"
+            } else {
+                "[1e-50, 1e50]"
+            };
             return Err(bad(format!(
-                "row {row} (line {line}), column {var_name} = {raw}: too close to 0 or too large for an inverse-variance weight"
+                "row {row} (line {line}), column {var_name} = {raw:e}: must be in {allowed} (pooling inverts and squares the variance; rescale the effects)"
             )));
         }
         out.push(StudyEffect { study, yi, vi });
@@ -148,8 +163,7 @@ pub struct PoolReport {
 /// Pools the studies.
 ///
 /// # Errors
-/// [`Error::Invalid`] for a level outside (0, 1); [`Error::Usage`] when the
-/// values are too extreme for the pooled estimate or Q to be finite.
+/// [`Error::Invalid`] for a level outside (0, 1).
 pub fn pool_report(
     studies: &[StudyEffect],
     estimator: Estimator,
@@ -163,13 +177,6 @@ pub fn pool_report(
     let v: Vec<f64> = studies.iter().map(|s| s.vi).collect();
     let crit = Criticals::new(y.len(), level);
     let p = pool(&y, &v, estimator, &crit);
-    // Each value is finite and each variance positive (read_effects), but
-    // weights times estimates can still leave double precision.
-    if !(p.mu.is_finite() && p.se.is_finite() && p.q.is_finite()) {
-        return Err(Error::Usage(
-            "yi, vi: too extreme to pool in double precision (the weighted sums 1/vi and yi/vi overflow or lose all precision); rescale the effects, e.g. to other units".to_string(),
-        ));
-    }
     let pv = p_values(&p);
     let pi = (p.k >= 3).then_some((p.pi_low, p.pi_high));
     let report = PoolReport {

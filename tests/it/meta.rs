@@ -262,6 +262,36 @@ fn pool_command_reads_vi_or_sei_and_prints_json() {
 }
 
 #[test]
+fn pooling_at_the_input_limits_gives_finite_results() {
+    // Found in review: values accepted by the reader could overflow the
+    // pooling and print nulls. At the limits (|yi| = 1e50, vi in
+    // [1e-50, 1e50]) every reported number is finite.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("edge.csv");
+    fs::write(
+        &path,
+        "study,yi,vi\na,1e50,1e-50\nb,-1e50,1e50\nc,3e49,1e-50\nd,0,1\n",
+    )
+    .unwrap();
+    for method in ["dl", "pm", "reml"] {
+        for hksj in [false, true] {
+            let mut cmd = trialsim();
+            cmd.arg("pool")
+                .arg(&path)
+                .args(["--json", "--method", method]);
+            if hksj {
+                cmd.arg("--hksj");
+            }
+            let out = crate::ok(&mut cmd);
+            let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            for (key, value) in j.as_object().unwrap() {
+                assert!(!value.is_null(), "{method} hksj={hksj}: {key} is null");
+            }
+        }
+    }
+}
+
+#[test]
 fn bad_pool_inputs_exit_2_naming_row_and_column() {
     // tests/corpus/pool: missing columns, non-numeric or non-positive
     // variances, NaN, duplicate or empty studies, too few studies.

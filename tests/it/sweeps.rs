@@ -178,6 +178,27 @@ fn size_searches_only_valid_values_from_min_to_max() {
             "{values:?}"
         );
     }
+    // The only valid value is --max (found in review: the search fell back
+    // to the invalid --min).
+    let out = crate::ok(
+        trialsim()
+            .arg("size")
+            .arg(&sc)
+            .args([
+                "--target-power",
+                "0.001",
+                "--min",
+                "1",
+                "--max",
+                "3",
+                "--json",
+                "--quiet",
+                "--out",
+            ])
+            .arg(dir.path().join("only_max")),
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["value"].as_i64(), Some(3), "{answer}");
 }
 
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
