@@ -119,8 +119,15 @@ pub struct Pooled {
 
 /// Most iterations of PM and REML.
 const MAX_ITER: usize = 1000;
-/// Convergence tolerance on tau² (absolute, plus relative).
+/// Convergence tolerance on tau², relative to tau² plus the mean within-study
+/// variance.
 const TOL: f64 = 1e-12;
+
+/// The scale of tau²'s convergence tolerance: the mean within-study
+/// variance, so that the estimate does not depend on the units of the data.
+fn variance_scale(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
 
 /// Weighted mean and sum of weights for `w = 1/(v + tau2)`.
 fn weighted(y: &[f64], v: &[f64], tau2: f64) -> (f64, f64) {
@@ -178,6 +185,7 @@ pub fn tau2_pm(y: &[f64], v: &[f64]) -> Option<f64> {
         }
     }
     let mut lo = 0.0;
+    let scale = variance_scale(v);
     for _ in 0..MAX_ITER {
         let mid = 0.5 * (lo + hi);
         if q_at(y, v, mid) > target {
@@ -185,7 +193,7 @@ pub fn tau2_pm(y: &[f64], v: &[f64]) -> Option<f64> {
         } else {
             hi = mid;
         }
-        if hi - lo <= TOL * (1.0 + hi) {
+        if hi - lo <= TOL * (scale + hi) {
             return Some(0.5 * (lo + hi));
         }
     }
@@ -203,17 +211,24 @@ fn reml_loglik(y: &[f64], v: &[f64], t: f64) -> f64 {
 }
 
 /// REML tau²: Fisher scoring with step halving, truncated at 0, started at DL
-/// (as metafor does); where scoring does not converge in 1000 steps (it
+/// (as metafor does), or 0 where the likelihood is higher there than where
+/// scoring stops (scoring can stop at an interior local maximum; metafor
+/// reports that one). Where scoring does not converge in 1000 steps (it
 /// converges only linearly on a flat likelihood), the maximum of the
 /// likelihood over a grid, refined by golden-section search. `None` if
 /// neither finds it.
 pub fn tau2_reml(y: &[f64], v: &[f64]) -> Option<f64> {
-    reml_scoring(y, v).or_else(|| reml_search(y, v))
+    match reml_scoring(y, v) {
+        Some(t) if t > 0.0 && reml_loglik(y, v, 0.0) > reml_loglik(y, v, t) => Some(0.0),
+        Some(t) => Some(t),
+        None => reml_search(y, v),
+    }
 }
 
 /// REML tau² by Fisher scoring; `None` if it does not converge.
 fn reml_scoring(y: &[f64], v: &[f64]) -> Option<f64> {
     let loglik = |t: f64| reml_loglik(y, v, t);
+    let scale = variance_scale(v);
     let mut tau2 = tau2_dl(y, v);
     for _ in 0..MAX_ITER {
         let (mu, sw) = weighted(y, v, tau2);
@@ -239,7 +254,7 @@ fn reml_scoring(y: &[f64], v: &[f64]) -> Option<f64> {
             next = (tau2 + step).max(0.0);
             halvings += 1;
         }
-        if (next - tau2).abs() <= TOL * (1.0 + tau2) {
+        if (next - tau2).abs() <= TOL * (scale + tau2) {
             return Some(next);
         }
         tau2 = next;
@@ -255,8 +270,10 @@ const GRID: usize = 400;
 /// times the spread of the estimates plus their largest variance, far beyond
 /// any maximum: the likelihood falls like `−(K − 1)/2 · ln tau²` there. The
 /// grid (quadratic spacing, step U/400² at 0) finds the global maximum of a
-/// flat or multimodal likelihood where scoring stalls. `None` when the
-/// likelihood is not finite.
+/// flat or multimodal likelihood where scoring stalls, unless a maximum is
+/// narrower than the grid's step. `None` when the likelihood or U is not
+/// finite (U overflows for estimates spread beyond about 1e153; the reader
+/// of `pool` accepts none).
 fn reml_search(y: &[f64], v: &[f64]) -> Option<f64> {
     let loglik = |t: f64| reml_loglik(y, v, t);
     let k = y.len() as f64;
@@ -277,8 +294,9 @@ fn reml_search(y: &[f64], v: &[f64]) -> Option<f64> {
     let r = (5f64.sqrt() - 1.0) / 2.0;
     let (mut c, mut d) = (b - r * (b - a), a + r * (b - a));
     let (mut lc, mut ld) = (loglik(c), loglik(d));
+    let scale = variance_scale(v);
     for _ in 0..MAX_ITER {
-        if b - a <= TOL * (1.0 + b) {
+        if b - a <= TOL * (scale + b) {
             break;
         }
         if lc >= ld {
@@ -437,18 +455,21 @@ mod tests {
         (27.0, 16886.0, 29.0, 17825.0),
     ];
 
-    #[test]
-    fn the_grid_search_finds_what_scoring_finds() {
-        // Log risk ratios and their variances.
-        let (y, v): (Vec<f64>, Vec<f64>) = BCG
-            .iter()
+    /// Log risk ratios and their variances.
+    fn bcg() -> (Vec<f64>, Vec<f64>) {
+        BCG.iter()
             .map(|&(a, b, c, d)| {
                 (
                     ((a / (a + b)) / (c / (c + d))).ln(),
                     1.0 / a - 1.0 / (a + b) + 1.0 / c - 1.0 / (c + d),
                 )
             })
-            .unzip();
+            .unzip()
+    }
+
+    #[test]
+    fn the_grid_search_finds_what_scoring_finds() {
+        let (y, v) = bcg();
         let scoring = reml_scoring(&y, &v).unwrap();
         let search = reml_search(&y, &v).unwrap();
         assert!(
@@ -480,5 +501,55 @@ mod tests {
         ];
         assert_eq!(reml_scoring(&y, &v), None);
         assert_eq!(tau2_reml(&y, &v), Some(0.0));
+    }
+
+    #[test]
+    fn a_local_maximum_below_the_boundary_gives_way_to_zero() {
+        // Found in review: scoring from DL stops at the interior local
+        // maximum 7.856 (numpy on the grid above: log-likelihood
+        // −4.808181), below the value at 0 (−4.797130).
+        let y = [1.13, 2.57, -8.20];
+        let v = [1.52, 1.95, 20.24];
+        let local = reml_scoring(&y, &v).unwrap();
+        assert!((local - 7.856).abs() < 1e-3, "{local}");
+        assert_eq!(tau2_reml(&y, &v), Some(0.0));
+    }
+
+    #[test]
+    fn estimates_do_not_depend_on_the_units() {
+        // Found in review: an absolute tolerance made tau² depend on the
+        // units (on the stalling data, 2.016 at a scale of 1e-4 instead of
+        // 0). Scaling yi by s and vi by s² must scale tau² by s².
+        let (y, v) = bcg();
+        for s in [1e-8, 1e-4, 1e4] {
+            let ys: Vec<f64> = y.iter().map(|x| x * s).collect();
+            let vs: Vec<f64> = v.iter().map(|x| x * s * s).collect();
+            for (name, f) in [
+                ("reml", tau2_reml as fn(&[f64], &[f64]) -> Option<f64>),
+                ("pm", tau2_pm),
+            ] {
+                let (a, b) = (f(&y, &v).unwrap(), f(&ys, &vs).unwrap() / (s * s));
+                assert!((a - b).abs() <= 1e-9 * a, "{name} at scale {s}: {b} vs {a}");
+            }
+        }
+        let y = [
+            -8.81239169,
+            15.17351715,
+            10.22358787,
+            7.04900797,
+            4.59238982,
+        ];
+        let v = [
+            57.55758925,
+            37.49391083,
+            27.72525098,
+            8.73198497,
+            58.51823967,
+        ];
+        for s in [1e-8, 1e-4, 1e4] {
+            let ys: Vec<f64> = y.iter().map(|x| x * s).collect();
+            let vs: Vec<f64> = v.iter().map(|x| x * s * s).collect();
+            assert_eq!(tau2_reml(&ys, &vs), Some(0.0), "scale {s}");
+        }
     }
 }
