@@ -74,6 +74,9 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Reserved for a later version (teaching presets): not supported yet.
+    #[command(hide = true)]
+    Presets,
     /// Measure throughput against the cost of the random draws alone (1 thread and all threads).
     Bench {
         /// Scenario file (TOML) [default: the embedded configs/bench.toml].

@@ -73,6 +73,9 @@ fn dispatch(cli: Cli) -> Result<()> {
         .unwrap_or_else(|| Command::Run(RunArgs::default()))
     {
         Command::Run(args) => run(args),
+        Command::Presets => Err(Error::NotSupported {
+            field: "presets".into(),
+        }),
         Command::Size(args) => size(args),
         Command::Pool {
             effects,
@@ -304,6 +307,8 @@ fn run(args: RunArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(&study.name));
+    // Before the run, so that a long run does not end in a refusal.
+    output::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
     let bar = progress::Bar::new(c.quiet);
     let started = std::time::Instant::now();
     let result = engine::run_with_progress(&study, &run_options(c), &|done, total| {
@@ -340,6 +345,7 @@ fn size(args: SizeArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}_size", study.name)));
+    output::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
     let opts = sizing::SizeOptions {
         param: args.param.clone(),
         target_power: args.target_power,

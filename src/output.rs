@@ -285,7 +285,14 @@ pub fn group_thousands(n: u64) -> String {
 }
 
 /// Refuses to replace a folder that holds something other than this scenario's results.
-fn check_overwrite(out: &Path, result: &RunResult, force: bool) -> Result<()> {
+/// Whether the outputs of scenario `scenario` with seed `seed` may go to
+/// `out`: a new or empty folder, one holding the same scenario's and seed's
+/// results, or any folder with `force` — never a file, the current folder or
+/// one that holds it. Checked before a run starts and again when it writes.
+///
+/// # Errors
+/// [`Error::Usage`] saying why not and what to do.
+pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Result<()> {
     if !out.exists() {
         return Ok(());
     }
@@ -323,8 +330,8 @@ fn check_overwrite(out: &Path, result: &RunResult, force: bool) -> Result<()> {
             out.display()
         )));
     };
-    let same = prev.get("scenario").and_then(|v| v.as_str()) == Some(result.scenario.as_str())
-        && prev.get("seed").and_then(|v| v.as_u64()) == Some(result.seed);
+    let same = prev.get("scenario").and_then(|v| v.as_str()) == Some(scenario)
+        && prev.get("seed").and_then(|v| v.as_u64()) == Some(seed);
     if same {
         Ok(())
     } else {
@@ -360,7 +367,7 @@ pub fn write_run_with(
     force: bool,
     extra: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    check_overwrite(out, result, force)?;
+    check_overwrite(out, &result.scenario, result.seed, force)?;
     let files = [
         ("summary.json", summary_json(result)),
         ("summary.csv", summary_csv(result)?),

@@ -292,6 +292,15 @@ fn run_refuses_to_overwrite_other_results_without_force() {
     let refused = run(&["--seed", "99"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("use --force"));
+    // Refused before the run starts (found in review: only after it): R =
+    // 10⁹ would take hours.
+    let started = std::time::Instant::now();
+    let refused = run(&["--seed", "99", "--replicates", "1000000000"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "refused only after running"
+    );
     assert_eq!(
         before,
         fs::read_to_string(out.join("summary.json")).unwrap()
@@ -447,7 +456,7 @@ fn the_output_folder_is_never_the_current_folder_or_one_holding_it() {
 }
 
 #[test]
-fn the_reserved_preset_flag_is_not_supported_yet() {
+fn the_reserved_presets_are_not_supported_yet() {
     // INTERFACE.md reserves `--preset`; found in review to be rejected as an
     // unknown flag instead.
     let dir = tempfile::tempdir().unwrap();
@@ -470,6 +479,12 @@ fn the_reserved_preset_flag_is_not_supported_yet() {
             "error: --preset: not supported yet (reserved for a later version of trialsim)\n"
         );
     }
+    let out = trialsim().arg("presets").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: presets: not supported yet (reserved for a later version of trialsim)\n"
+    );
 }
 
 #[test]
