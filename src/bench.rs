@@ -122,6 +122,53 @@ impl TrialDraws {
         prefixes[arm].absorb((i - arm * self.n[0]) as u64).stream()
     }
 
+    /// Buffers for one trial's draws: the normals and uniforms as `f64`,
+    /// the dropout draws as `u64`.
+    fn buffers(self) -> (Vec<f64>, Vec<u64>) {
+        (
+            vec![0.0; (self.normals() + 1) * self.patients + 2],
+            vec![0; self.visits * self.patients],
+        )
+    }
+
+    /// Trial `r`'s draws into `buf` (the 2 setting normals, then per patient
+    /// the responder uniform and its normals) and `dropout` (V per patient),
+    /// each patient's in the engine's order: responder, `b_i`, V innovations,
+    /// V dropout draws, one screening pair.
+    fn draw_trial(self, key: Key, r: u64, streams: Streams, buf: &mut [f64], dropout: &mut [u64]) {
+        let visits = self.visits;
+        let mut rng = match streams {
+            Streams::PerTrial => key.prefix(r, 0, Role::Patient, 0).stream(),
+            Streams::PerPatient => key.prefix(r, 0, Role::Protocol, 0).absorb(0).stream(),
+        };
+        let (setting, patients) = buf.split_at_mut(2);
+        for x in setting {
+            *x = rng.sample(StandardNormal);
+        }
+        let per_patient = patients
+            .chunks_exact_mut(self.normals() + 1)
+            .zip(dropout.chunks_exact_mut(visits.max(1)));
+        let prefixes = (streams == Streams::PerPatient)
+            .then(|| [0, 1].map(|arm| key.prefix(r, 0, Role::Patient, arm)));
+        for (i, (patient, dropout)) in per_patient.enumerate() {
+            if let Some(prefixes) = &prefixes {
+                rng = self.patient_stream(prefixes, i);
+            }
+            let (responder, normals) = patient.split_at_mut(1);
+            responder[0] = rng.random();
+            let (values, screening) = normals.split_at_mut(visits + 1);
+            for x in values {
+                *x = rng.sample(StandardNormal);
+            }
+            for x in dropout.iter_mut().take(visits) {
+                *x = rng.next_u64();
+            }
+            for x in screening {
+                *x = rng.sample(StandardNormal);
+            }
+        }
+    }
+
     /// Normals per patient.
     fn normals(self) -> usize {
         self.visits + 3
@@ -141,40 +188,13 @@ enum Streams {
 fn draw_only(seed: u64, trials: u64, shape: TrialDraws, streams: Streams) -> f64 {
     let key = Key::new(seed);
     let blocks = trials.div_ceil(BLOCK);
-    let (normals, visits) = (shape.normals(), shape.visits);
     let sums: Vec<f64> = (0..blocks)
         .into_par_iter()
         .map(|b| {
             let mut acc = 0.0;
-            let mut buf = vec![0.0f64; (normals + 1) * shape.patients + 2];
-            let mut dropout = vec![0u64; visits * shape.patients];
+            let (mut buf, mut dropout) = shape.buffers();
             for r in b * BLOCK..((b + 1) * BLOCK).min(trials) {
-                let mut rng = match streams {
-                    Streams::PerTrial => key.prefix(r, 0, Role::Patient, 0).stream(),
-                    Streams::PerPatient => key.prefix(r, 0, Role::Protocol, 0).absorb(0).stream(),
-                };
-                let (setting, patients) = buf.split_at_mut(2);
-                for x in setting {
-                    *x = rng.sample(StandardNormal);
-                }
-                let per_patient = patients
-                    .chunks_exact_mut(normals + 1)
-                    .zip(dropout.chunks_exact_mut(visits.max(1)));
-                let prefixes = (streams == Streams::PerPatient)
-                    .then(|| [0, 1].map(|arm| key.prefix(r, 0, Role::Patient, arm)));
-                for (i, (patient, dropout)) in per_patient.enumerate() {
-                    if let Some(prefixes) = &prefixes {
-                        rng = shape.patient_stream(prefixes, i);
-                    }
-                    let (responder, normals) = patient.split_at_mut(1);
-                    responder[0] = rng.random();
-                    for x in normals {
-                        *x = rng.sample(StandardNormal);
-                    }
-                    for x in dropout.iter_mut().take(visits) {
-                        *x = rng.next_u64();
-                    }
-                }
+                shape.draw_trial(key, r, streams, &mut buf, &mut dropout);
                 // Every draw is materialised, as the engine's are, and none
                 // feeds a serial chain of additions (which would time the
                 // additions' latency rather than the draws).
@@ -278,25 +298,34 @@ pub fn report(study: &Study, measurements: &[Measurement]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::stream;
+    use crate::simulate::{Plan, Setting, TrialData, TrialId, simulate_trial};
 
     #[test]
-    fn the_streams_reference_derives_the_engines_streams() {
-        let shape = TrialDraws {
-            n: [3, 4],
-            patients: 7,
-            visits: 2,
-        };
-        let (seed, r) = (11, 5);
-        let key = Key::new(seed);
-        let prefixes = [0, 1].map(|arm| key.prefix(r, 0, Role::Patient, arm));
-        for (i, (arm, p)) in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (1, 3)]
-            .into_iter()
-            .enumerate()
-        {
-            let mut ours = shape.patient_stream(&prefixes, i);
-            let mut engine = stream(seed, r, 0, Role::Patient, arm, p);
-            assert_eq!(ours.next_u64(), engine.next_u64(), "patient {i}");
+    fn the_streams_reference_draws_what_the_engine_draws() {
+        // Each patient's dropout draws come after the responder draw, b_i
+        // and the innovations in the patient's stream: equal dropout draws
+        // mean the same stream and the same draws before them.
+        let study = Study::from_toml_str(crate::scenario::BENCH_SCENARIO, "bench").unwrap();
+        let sc = &study.points[0].scenario;
+        let shape = TrialDraws::of(&study);
+        let key = Key::new(study.seed);
+        let plan = Plan::new(sc);
+        let (mut buf, mut dropout) = shape.buffers();
+        let mut data = TrialData::default();
+        for r in [0, 7, 123] {
+            shape.draw_trial(key, r, Streams::PerPatient, &mut buf, &mut dropout);
+            let setting = Setting::draw(sc, key, r, 0);
+            let id = TrialId {
+                replicate: r,
+                trial: 0,
+                n: shape.n,
+            };
+            simulate_trial(sc, &plan, key, id, &setting, &mut data);
+            let engine: Vec<u64> = data.dropout_draws().iter().map(|d| d.0).collect();
+            assert_eq!(engine, dropout, "replicate {r}");
+            // And one stream per trial is a different sequence.
+            shape.draw_trial(key, r, Streams::PerTrial, &mut buf, &mut dropout);
+            assert_ne!(engine, dropout);
         }
     }
 }

@@ -337,6 +337,11 @@ impl TrialData {
         }
     }
 
+    /// The dropout draws of the last simulated trial, `V` per patient.
+    pub fn dropout_draws(&self) -> &[DropoutDraw] {
+        &self.d
+    }
+
     /// Value of patient `i` at visit `k` (NaN when missing).
     pub fn value(&self, i: usize, k: usize) -> f64 {
         self.values[i * self.visits + k]
