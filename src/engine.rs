@@ -164,10 +164,18 @@ impl<'a> Simulator<'a> {
                 s: sc.outcome.s,
                 alpha: sc.analysis.alpha,
                 theta: sc.theta(sc.visits.primary_month()),
+                // Decided exactly, not from the variance, which rounding can
+                // leave at 1e-34 when every level shifts by the same amount.
                 theta_varies: {
+                    let h = &sc.heterogeneity;
                     let t = sc.visits.primary_month();
                     let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
-                    sc.heterogeneity.effect_variance() * scale * scale > 0.0
+                    let shifts_differ = h.factors.iter().any(|f| {
+                        let mut shifts = f.levels.iter().filter(|l| l.probability > 0.0);
+                        let first = shifts.next().map(|l| l.shift);
+                        shifts.any(|l| Some(l.shift) != first)
+                    });
+                    scale != 0.0 && (h.tau > 0.0 || shifts_differ)
                 },
                 months: months.clone(),
                 theta_by_visit: months.iter().map(|&t| sc.theta(t)).collect(),

@@ -183,20 +183,31 @@ fn type_s_trial_is_undefined_when_no_setting_has_an_effect() {
     // Found in review: with theta = 0 and no heterogeneity every theta_j is
     // 0, and MODEL.md §3 makes type_s_trial equal to type_s there, which is
     // undefined (null, null, 0) — not 1.
-    let r = run_text(
-        &base(
-            "mu0 = 50.0\nsubject_sd = 10.0\nresidual_sd = 10.0\nrho = 0.5",
-            "months = [3]\nprimary = 3",
-            "[design]\nn_per_arm = 20",
-        )
-        .replace("peak = -5.0", "peak = 0.0"),
-        2000,
-    );
-    let m = &r.design_points[0].metrics;
-    assert!(metric(&r, "power") > 0.0, "some false positives to judge");
-    for name in ["type_s", "type_s_trial", "type_m", "type_m_trial"] {
-        let e = m.get(name).unwrap();
-        assert_eq!((e.estimate, e.mc_se, e.n), (None, None, 0), "{name}: {e:?}");
+    // Also with heterogeneity that nobody feels: no responders, so theta_j
+    // = 0 whatever tau and the factor shifts are.
+    for effect in [
+        "peak = 0.0",
+        "peak = -5.0\nresponder_fraction = 0.0\n[heterogeneity]\ntau = 3.0\n[[heterogeneity.factors]]\nname = \"p\"\nlevels = [{ name = \"a\", weight = 0.3, shift = 0.1 }, { name = \"b\", weight = 0.7, shift = 2.0 }]",
+    ] {
+        let r = run_text(
+            &base(
+                "mu0 = 50.0\nsubject_sd = 10.0\nresidual_sd = 10.0\nrho = 0.5",
+                "months = [3]\nprimary = 3",
+                "[design]\nn_per_arm = 20",
+            )
+            .replace("peak = -5.0", effect),
+            2000,
+        );
+        let m = &r.design_points[0].metrics;
+        assert!(metric(&r, "power") > 0.0, "some false positives to judge");
+        for name in ["type_s", "type_s_trial", "type_m", "type_m_trial"] {
+            let e = m.get(name).unwrap();
+            assert_eq!(
+                (e.estimate, e.mc_se, e.n),
+                (None, None, 0),
+                "{effect}: {name}: {e:?}"
+            );
+        }
     }
 }
 
