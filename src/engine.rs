@@ -156,6 +156,9 @@ impl<'a> Simulator<'a> {
     /// Prepares the simulation of a scenario with a seed.
     pub fn new(sc: &'a Scenario, seed: u64) -> Self {
         let months = &sc.visits.months;
+        // theta_j(t*) = D_j · responder_fraction · g(t*).
+        let t = sc.visits.primary_month();
+        let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
         Simulator {
             sc,
             plan: Plan::new(sc),
@@ -163,37 +166,21 @@ impl<'a> Simulator<'a> {
             truth: Truth {
                 s: sc.outcome.s,
                 alpha: sc.analysis.alpha,
-                theta: sc.theta(sc.visits.primary_month()),
-                // Decided exactly, not from the variance, which rounding can
-                // leave at 1e-34 when every level shifts by the same amount.
-                theta_varies: {
-                    let h = &sc.heterogeneity;
-                    let t = sc.visits.primary_month();
-                    let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
-                    let shifts_differ = h.factors.iter().any(|f| {
-                        let mut shifts = f.levels.iter().filter(|l| l.probability > 0.0);
-                        let first = shifts.next().map(|l| l.shift);
-                        shifts.any(|l| Some(l.shift) != first)
-                    });
-                    scale != 0.0 && (h.tau > 0.0 || shifts_differ)
-                },
+                theta: sc.theta(t),
+                theta_varies: scale != 0.0 && sc.heterogeneity.effect_varies(),
                 months: months.clone(),
                 theta_by_visit: months.iter().map(|&t| sc.theta(t)).collect(),
                 mcid: sc.outcome.mcid,
                 replication: sc.analysis.replication,
                 n_arm: [sc.design.n_control, sc.design.n_treatment],
             },
-            meta_truth: sc.meta.as_ref().map(|m| {
-                let t = sc.visits.primary_month();
-                let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
-                MetaTruth {
-                    s: sc.outcome.s,
-                    theta: sc.theta(t),
-                    tau2: sc.heterogeneity.effect_variance() * scale * scale,
-                    mcid: sc.outcome.mcid,
-                    hartung_knapp: m.hartung_knapp,
-                    crit: Criticals::new(m.trials, 1.0 - sc.analysis.alpha),
-                }
+            meta_truth: sc.meta.as_ref().map(|m| MetaTruth {
+                s: sc.outcome.s,
+                theta: sc.theta(t),
+                tau2: sc.heterogeneity.effect_variance() * scale * scale,
+                mcid: sc.outcome.mcid,
+                hartung_knapp: m.hartung_knapp,
+                crit: Criticals::new(m.trials, 1.0 - sc.analysis.alpha),
             }),
             cancel: None,
             fast: crate::fast::FastPlan::new(sc),

@@ -182,7 +182,8 @@ pub struct Truth {
     pub alpha: f64,
     /// Population truth `theta(t*)`.
     pub theta: f64,
-    /// Whether `theta_j(t*)` varies between settings (`Var(theta_j(t*)) > 0`).
+    /// Whether `theta_j(t*)` varies between settings (decided exactly, see
+    /// `Heterogeneity::effect_varies`).
     /// When it does not, every `theta_j(t*)` is `theta`.
     pub theta_varies: bool,
     /// Visit months.

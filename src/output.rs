@@ -284,7 +284,6 @@ pub fn group_thousands(n: u64) -> String {
     out
 }
 
-/// Refuses to replace a folder that holds something other than this scenario's results.
 /// Whether the outputs of scenario `scenario` with seed `seed` may go to
 /// `out`: a new or empty folder, one holding the same scenario's and seed's
 /// results, or any folder with `force` — never a file, the current folder or

@@ -327,6 +327,19 @@ impl Heterogeneity {
         shifts + self.tau * self.tau
     }
 
+    /// Whether `D_j` varies between settings, decided exactly: `tau > 0`, or
+    /// a factor whose levels (of positive probability) shift by different
+    /// amounts. ([`Heterogeneity::effect_variance`] can be 1e-34 rather than
+    /// 0 when every level shifts by the same amount.)
+    pub fn effect_varies(&self) -> bool {
+        self.tau > 0.0
+            || self.factors.iter().any(|f| {
+                let mut shifts = f.levels.iter().filter(|l| l.probability > 0.0);
+                let first = shifts.next().map(|l| l.shift);
+                shifts.any(|l| Some(l.shift) != first)
+            })
+    }
+
     /// `E[D_j] - D0`: the probability-weighted mean of the factor shifts.
     pub fn mean_shift(&self) -> f64 {
         self.factors

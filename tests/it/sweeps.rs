@@ -1,6 +1,7 @@
 //! Sweeps, `size`, `--precision` and progress output (issue: sweeps and sizing).
 
 use std::fs;
+use std::path::Path;
 
 use crate::trialsim;
 
@@ -24,6 +25,31 @@ fn run_rows(text: &str) -> Vec<Vec<String>> {
     csv_rows(&fs::read_to_string(dir.path().join("o/summary.csv")).unwrap())
 }
 
+/// Runs `size --json` on `sc` with `flags` into `out` and returns its answer.
+fn size_answer(sc: &Path, flags: &[&str], out: &Path) -> serde_json::Value {
+    let output = crate::ok(
+        trialsim()
+            .arg("size")
+            .arg(sc)
+            .args(flags)
+            .args(["--json", "--out"])
+            .arg(out),
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The values `size` evaluated, as its summary.json in `out` lists them.
+fn size_values(out: &Path) -> Vec<i64> {
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    summary["design_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["params"]["design.n_per_arm"].as_i64().unwrap())
+        .collect()
+}
+
 #[test]
 fn size_finds_the_analytic_sample_size() {
     // Two-sample t-test, d = 0.5, alpha 0.05 two-sided, power 0.8: 64 per arm
@@ -31,23 +57,11 @@ fn size_finds_the_analytic_sample_size() {
     let dir = tempfile::tempdir().unwrap();
     let sc = dir.path().join("d05.toml");
     fs::write(&sc, power_design(20000)).unwrap();
-    let out = crate::ok(
-        trialsim()
-            .arg("size")
-            .arg(&sc)
-            .args([
-                "--target-power",
-                "0.8",
-                "--min",
-                "10",
-                "--max",
-                "200",
-                "--json",
-                "--out",
-            ])
-            .arg(dir.path().join("size")),
+    let answer = size_answer(
+        &sc,
+        &["--target-power", "0.8", "--min", "10", "--max", "200"],
+        &dir.path().join("size"),
     );
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["param"], "design.n_per_arm");
     let value = answer["value"].as_i64().unwrap();
     assert!((62..=66).contains(&value), "size answer {value}");
@@ -58,15 +72,7 @@ fn size_finds_the_analytic_sample_size() {
     assert!(answer["power"]["mc_se"].as_f64().unwrap() > 0.0);
     assert!(answer["within_mc_error"].is_boolean());
     // The evaluated values are written like a run, one design point each, in order.
-    let summary: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(dir.path().join("size/summary.json")).unwrap())
-            .unwrap();
-    let values: Vec<i64> = summary["design_points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["params"]["design.n_per_arm"].as_i64().unwrap())
-        .collect();
+    let values = size_values(&dir.path().join("size"));
     assert!(values.windows(2).all(|w| w[0] < w[1]), "{values:?}");
     assert!(values.contains(&value) && values.contains(&200));
 }
@@ -148,31 +154,14 @@ fn size_searches_only_valid_values_from_min_to_max() {
     fs::write(&sc, text).unwrap();
     for (min, want) in [(None, 3), (Some("12"), 12)] {
         let out_dir = dir.path().join(format!("size{want}"));
-        let mut cmd = trialsim();
-        cmd.arg("size").arg(&sc).args([
-            "--target-power",
-            "0.001",
-            "--max",
-            "40",
-            "--json",
-            "--quiet",
-        ]);
+        let mut flags = vec!["--target-power", "0.001", "--max", "40", "--quiet"];
         if let Some(min) = min {
-            cmd.args(["--min", min]);
+            flags.extend(["--min", min]);
         }
-        let out = crate::ok(cmd.arg("--out").arg(&out_dir));
-        let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let answer = size_answer(&sc, &flags, &out_dir);
         assert_eq!(answer["value"].as_i64(), Some(want), "{answer}");
         assert!(answer["value_below"].is_null(), "{answer}");
-        let summary: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(out_dir.join("summary.json")).unwrap())
-                .unwrap();
-        let values: Vec<i64> = summary["design_points"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["params"]["design.n_per_arm"].as_i64().unwrap())
-            .collect();
+        let values = size_values(&out_dir);
         assert!(
             values.iter().all(|&v| (want..=40).contains(&v)),
             "{values:?}"
@@ -180,24 +169,19 @@ fn size_searches_only_valid_values_from_min_to_max() {
     }
     // The only valid value is --max (found in review: the search fell back
     // to the invalid --min).
-    let out = crate::ok(
-        trialsim()
-            .arg("size")
-            .arg(&sc)
-            .args([
-                "--target-power",
-                "0.001",
-                "--min",
-                "1",
-                "--max",
-                "3",
-                "--json",
-                "--quiet",
-                "--out",
-            ])
-            .arg(dir.path().join("only_max")),
+    let answer = size_answer(
+        &sc,
+        &[
+            "--target-power",
+            "0.001",
+            "--min",
+            "1",
+            "--max",
+            "3",
+            "--quiet",
+        ],
+        &dir.path().join("only_max"),
     );
-    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["value"].as_i64(), Some(3), "{answer}");
 }
 
