@@ -213,24 +213,18 @@ pub struct ArmSums {
     pub sxy: f64,
 }
 
-/// The (baseline, value) pair of patient `i` at visit `k` under the
-/// missing-data method, and whether the patient is analysed (the pair is
-/// meaningless when not).
+/// The (baseline, value) pair at visit `k` of a patient with baseline `x`,
+/// `seen` visits observed and values `row`, under the missing-data method,
+/// and whether the patient is analysed (the pair is meaningless when not).
 #[inline(always)]
-fn analysed_pair(data: &TrialData, i: usize, k: usize, missing: Missing) -> (f64, f64, bool) {
-    let x = data.baseline[i];
-    let seen = data.observed[i];
-    let value = data.value(i, k);
+fn analysed_pair(x: f64, seen: usize, row: &[f64], k: usize, missing: Missing) -> (f64, f64, bool) {
+    let value = row[k];
     let observed = k < seen;
     match missing {
         Missing::CompleteCase => (x, value, observed),
         Missing::Bocf => (x, if observed { value } else { x }, true),
         Missing::Locf => {
-            let carried = if seen == 0 {
-                x
-            } else {
-                data.value(i, seen - 1)
-            };
+            let carried = if seen == 0 { x } else { row[seen - 1] };
             (x, if observed { value } else { carried }, true)
         }
     }
@@ -239,11 +233,15 @@ fn analysed_pair(data: &TrialData, i: usize, k: usize, missing: Missing) -> (f64
 fn arm_sums(data: &TrialData, arm: usize, k: usize, missing: Missing) -> ArmSums {
     // One copy of the loops per method, so `missing` is not re-decided per patient.
     match missing {
-        Missing::CompleteCase => sums(data, arm, |i| {
-            analysed_pair(data, i, k, Missing::CompleteCase)
+        Missing::CompleteCase => sums(data, arm, |x, seen, row| {
+            analysed_pair(x, seen, row, k, Missing::CompleteCase)
         }),
-        Missing::Bocf => sums(data, arm, |i| analysed_pair(data, i, k, Missing::Bocf)),
-        Missing::Locf => sums(data, arm, |i| analysed_pair(data, i, k, Missing::Locf)),
+        Missing::Bocf => sums(data, arm, |x, seen, row| {
+            analysed_pair(x, seen, row, k, Missing::Bocf)
+        }),
+        Missing::Locf => sums(data, arm, |x, seen, row| {
+            analysed_pair(x, seen, row, k, Missing::Locf)
+        }),
     }
 }
 
@@ -251,11 +249,21 @@ fn arm_sums(data: &TrialData, arm: usize, k: usize, missing: Missing) -> ArmSums
 /// patient is analysed (random, so a branch would mispredict): a patient
 /// left out adds exact zeros.
 #[inline(always)]
-fn sums(data: &TrialData, arm: usize, pair: impl Fn(usize) -> (f64, f64, bool)) -> ArmSums {
+fn sums(
+    data: &TrialData,
+    arm: usize,
+    pair: impl Fn(f64, usize, &[f64]) -> (f64, f64, bool),
+) -> ArmSums {
     let range = data.arm(arm);
+    let pairs = || {
+        data.baseline[range.clone()]
+            .iter()
+            .zip(&data.observed[range.clone()])
+            .zip(data.rows(range.clone()))
+            .map(|((&x, &seen), row)| pair(x, seen, row))
+    };
     let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
-    for i in range.clone() {
-        let (x, y, ok) = pair(i);
+    for (x, y, ok) in pairs() {
         n += usize::from(ok);
         sx += select_unpredictable(ok, x, 0.0);
         sy += select_unpredictable(ok, y, 0.0);
@@ -265,8 +273,7 @@ fn sums(data: &TrialData, arm: usize, pair: impl Fn(usize) -> (f64, f64, bool)) 
     }
     let (mean_x, mean_y) = (sx / n as f64, sy / n as f64);
     let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
-    for i in range {
-        let (x, y, ok) = pair(i);
+    for (x, y, ok) in pairs() {
         let dx = select_unpredictable(ok, x - mean_x, 0.0);
         let dy = select_unpredictable(ok, y - mean_y, 0.0);
         sxx += dx * dx;

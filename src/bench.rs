@@ -33,7 +33,7 @@
 
 use crate::engine::{BLOCK, RunOptions, run};
 use crate::error::{Error, Result};
-use crate::rng::{Key, Role, Stream};
+use crate::rng::{Key, Lanes, Role, Stream};
 use crate::scenario::Study;
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
@@ -115,11 +115,11 @@ impl TrialDraws {
     }
 
     /// The stream of the trial's `i`-th patient (control arm first), from
-    /// the arms' prefixes, as the engine derives it.
+    /// the arms' lanes, as the engine derives it.
     #[inline]
-    fn patient_stream(self, prefixes: &[Key; 2], i: usize) -> Stream {
+    fn patient_stream(self, lanes: &[Lanes; 2], i: usize) -> Stream {
         let arm = usize::from(i >= self.n[0]);
-        prefixes[arm].absorb((i - arm * self.n[0]) as u64).stream()
+        lanes[arm].stream((i - arm * self.n[0]) as u64)
     }
 
     /// Buffers for one trial's draws: the normals and uniforms as `f64`,
@@ -138,8 +138,8 @@ impl TrialDraws {
     fn draw_trial(self, key: Key, r: u64, streams: Streams, buf: &mut [f64], dropout: &mut [u64]) {
         let visits = self.visits;
         let mut rng = match streams {
-            Streams::PerTrial => key.prefix(r, 0, Role::Patient, 0).stream(),
-            Streams::PerPatient => key.prefix(r, 0, Role::Protocol, 0).absorb(0).stream(),
+            Streams::PerTrial => key.prefix(r, 0, Role::Patient, 0).lanes().stream(u64::MAX),
+            Streams::PerPatient => key.prefix(r, 0, Role::Protocol, 0).lanes().stream(0),
         };
         let (setting, patients) = buf.split_at_mut(2);
         for x in setting {
@@ -148,11 +148,11 @@ impl TrialDraws {
         let per_patient = patients
             .chunks_exact_mut(self.normals() + 1)
             .zip(dropout.chunks_exact_mut(visits.max(1)));
-        let prefixes = (streams == Streams::PerPatient)
-            .then(|| [0, 1].map(|arm| key.prefix(r, 0, Role::Patient, arm)));
+        let lanes = (streams == Streams::PerPatient)
+            .then(|| [0, 1].map(|arm| key.prefix(r, 0, Role::Patient, arm).lanes()));
         for (i, (patient, dropout)) in per_patient.enumerate() {
-            if let Some(prefixes) = &prefixes {
-                rng = self.patient_stream(prefixes, i);
+            if let Some(lanes) = &lanes {
+                rng = self.patient_stream(lanes, i);
             }
             let (responder, normals) = patient.split_at_mut(1);
             responder[0] = rng.random();

@@ -259,8 +259,8 @@ impl<'a> Simulator<'a> {
             let mut rng = self
                 .key
                 .prefix(replicate, trial, Role::Meta, 0)
-                .absorb(0)
-                .stream();
+                .lanes()
+                .stream(0);
             let size_z: f64 = rng.sample(StandardNormal);
             let publish_u: f64 = rng.random();
             let n_control = match &meta.sizes {

@@ -127,8 +127,8 @@ impl FastPlan {
             let law = &self.arms[arm];
             let mut rng = key
                 .prefix(id.replicate, id.trial, Role::Sufficient, arm as u64)
-                .absorb(0)
-                .stream();
+                .lanes()
+                .stream(0);
             let n = id.n[arm] as u64;
             let m = if law.observed >= 1.0 {
                 n

@@ -3,11 +3,22 @@
 //! Every stream is a pure function of (seed, replicate, trial within the
 //! replicate, role, arm, patient), built with the portable generator
 //! xoshiro256++ (`rand::rngs::Xoshiro256PlusPlus`, whose algorithm is fixed,
-//! unlike `StdRng`). The inputs are absorbed one by one into two independent
-//! 64-bit lanes with the SplitMix64 finaliser (a bijective mixer), so nearby
-//! inputs give unrelated seeds and distinct inputs collide with probability
-//! about 2^-128. The design point never enters: all design points of a sweep
-//! share the streams (common random numbers).
+//! unlike `StdRng`). All inputs but the last (the patient, or 0 for a stream
+//! that has no patient) are absorbed one by one into two independent 64-bit
+//! lanes with the SplitMix64 finaliser (a bijective mixer), so nearby inputs
+//! give unrelated keys and distinct inputs collide with probability about
+//! 2^-128. The key is spread into four lanes ([`Lanes`]), once per (seed,
+//! replicate, trial, role, arm); the last input then enters each of the
+//! generator's four state words through one more finaliser, `mix64(lane_j ^
+//! x)`. Each word is a bijection of `x`, so two patients of one arm never
+//! share a stream, and the four words are unrelated because their lanes are.
+//! A patient's stream thus costs four independent finalisers — the cheapest
+//! proper mixing of all 256 bits of state — rather than a chain of six, which
+//! took an eighth of the engine's time (issue #6); streams derived before
+//! version 0.2.0 were that chain, so results for a given seed differ from
+//! 0.1.x ones (in value, not in distribution). The design point never
+//! enters: all design points of a sweep share the streams (common random
+//! numbers).
 
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -77,18 +88,31 @@ impl Key {
             .absorb(((role as u64) << 8) | arm)
     }
 
-    /// The generator for this key.
+    /// The four lanes of this key, from which the streams of its last
+    /// input are made (computed once per prefix).
     #[inline]
-    pub fn stream(self) -> Stream {
-        let mut seed = [0u8; 32];
-        let words = [
+    pub fn lanes(self) -> Lanes {
+        Lanes([
             mix64(self.a),
             mix64(self.b),
             mix64(self.a ^ GOLDEN),
             mix64(self.b.wrapping_add(GOLDEN)),
-        ];
-        for (chunk, w) in seed.chunks_exact_mut(8).zip(words) {
-            chunk.copy_from_slice(&w.to_le_bytes());
+        ])
+    }
+}
+
+/// A key spread into one lane per state word of the generator.
+#[derive(Debug, Clone, Copy)]
+pub struct Lanes([u64; 4]);
+
+impl Lanes {
+    /// The generator for last input `x` (the patient, or 0): state word `j`
+    /// is `mix64(lane_j ^ x)`.
+    #[inline]
+    pub fn stream(&self, x: u64) -> Stream {
+        let mut seed = [0u8; 32];
+        for (chunk, lane) in seed.chunks_exact_mut(8).zip(self.0) {
+            chunk.copy_from_slice(&mix64(lane ^ x).to_le_bytes());
         }
         Stream::from_seed(seed)
     }
@@ -98,8 +122,8 @@ impl Key {
 pub fn stream(seed: u64, replicate: u64, trial: u64, role: Role, arm: u64, patient: u64) -> Stream {
     Key::new(seed)
         .prefix(replicate, trial, role, arm)
-        .absorb(patient)
-        .stream()
+        .lanes()
+        .stream(patient)
 }
 
 #[cfg(test)]

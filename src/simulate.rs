@@ -55,8 +55,8 @@ impl Setting {
     pub fn draw(sc: &Scenario, key: Key, replicate: u64, trial: u64) -> Self {
         let mut rng = key
             .prefix(replicate, trial, Role::Protocol, 0)
-            .absorb(0)
-            .stream();
+            .lanes()
+            .stream(0);
         let eta: f64 = rng.sample(StandardNormal);
         let nu: f64 = rng.sample(StandardNormal);
         let mut d = sc.effect.peak + sc.heterogeneity.tau * eta;
@@ -342,6 +342,12 @@ impl TrialData {
         &self.d
     }
 
+    /// The values of the patients in `range`, `V` per patient.
+    pub fn rows(&self, range: std::ops::Range<usize>) -> std::slice::ChunksExact<'_, f64> {
+        let v = self.visits;
+        self.values[range.start * v..range.end * v].chunks_exact(v.max(1))
+    }
+
     /// Value of patient `i` at visit `k` (NaN when missing).
     pub fn value(&self, i: usize, k: usize) -> f64 {
         self.values[i * self.visits + k]
@@ -402,10 +408,12 @@ pub fn simulate_trial(
     // `starts`. (Two phases keep each loop's working set in registers.)
     let mut i = 0;
     for (arm, &n_arm) in n.iter().enumerate() {
-        let patient_prefix = key.prefix(replicate, trial, Role::Patient, arm as u64);
+        let patient_lanes = key
+            .prefix(replicate, trial, Role::Patient, arm as u64)
+            .lanes();
         let treated = if arm == TREATMENT { 1.0 } else { 0.0 };
         for p in 0..n_arm {
-            let mut rng: Stream = patient_prefix.absorb(p as u64).stream();
+            let mut rng: Stream = patient_lanes.stream(p as u64);
             let responder = if rng.random::<f64>() < pi { 1.0 } else { 0.0 };
             let b: f64 = sc.effect.patient_sd * rng.sample::<f64, _>(StandardNormal);
             for z in &mut data.values[i * v..(i + 1) * v] {
@@ -610,10 +618,6 @@ struct Start {
     e0: f64,
 }
 
-/// Follows one patient through the post-baseline visits: writes the measured
-/// values into `row` until the patient leaves (NaN from then on) and returns
-/// the number of visits observed. `leaves(k, last, y)` decides dropout before
-/// visit `k` from the last observed value and the value at visit `k`.
 /// Replaces the innovations in `rows` (`V` per patient, `W` patients) by
 /// the AR(1) residuals `e_k = phi_k e_(k-1) + sd_k z_k`, from each patient's
 /// `e_0`.
@@ -685,8 +689,8 @@ mod tests {
             for p in 0..id.n[arm] {
                 let mut rng = key
                     .prefix(id.replicate, id.trial, Role::Patient, arm as u64)
-                    .absorb(p as u64)
-                    .stream();
+                    .lanes()
+                    .stream(p as u64);
                 let r = if rng.random::<f64>() < sc.effect.responder_fraction {
                     1.0
                 } else {
