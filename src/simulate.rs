@@ -103,8 +103,6 @@ impl Setting {
 struct VisitPlan {
     /// `h_p(t_k)`.
     placebo_shape: f64,
-    /// `g(t_k)`.
-    effect_shape: f64,
     /// AR(1) coefficient `rho^(t_k - t_{k-1})`.
     phi: f64,
     /// Innovation SD `residual_sd · sqrt(1 - phi²)`.
@@ -115,6 +113,8 @@ struct VisitPlan {
 #[derive(Debug, Clone)]
 pub struct Plan {
     visits: Vec<VisitPlan>,
+    /// `g(t_k)` per visit.
+    effect_shape: Vec<f64>,
     /// `logit(q_k) + log(arm_odds_ratio)·[a = 0] + beta·s·mu0` per arm and visit
     /// (`-inf` = no dropout); the dropout log-odds are this plus `−beta·s·Z`.
     dropout_logit: [Vec<f64>; 2],
@@ -209,6 +209,16 @@ impl Default for Logistic {
 }
 
 impl Logistic {
+    /// What the table alone says of `u < logistic(lp)`, with no branch.
+    #[inline]
+    fn verdict(&self, draw: DropoutDraw, lp: f64) -> Verdict {
+        let c = draw.cell();
+        Verdict {
+            may_leave: lp > self.no[c],
+            leaves: lp >= self.yes[c],
+        }
+    }
+
     /// Whether `u < logistic(lp)` for the uniform of `draw`, decided exactly.
     #[inline]
     pub fn below(&self, draw: DropoutDraw, lp: f64) -> bool {
@@ -261,12 +271,12 @@ impl Plan {
             prev = t;
         }
         Plan {
+            effect_shape: months.iter().map(|&t| sc.effect.profile.at(t)).collect(),
             visits: months
                 .iter()
                 .zip(phi.iter().zip(&innovation_sd))
                 .map(|(&t, (&phi, &innovation_sd))| VisitPlan {
                     placebo_shape: sc.placebo.profile.at(t),
-                    effect_shape: sc.effect.profile.at(t),
                     phi,
                     innovation_sd,
                 })
@@ -287,8 +297,10 @@ pub struct TrialData {
     pub n: [usize; 2],
     /// Measured baseline value per patient.
     pub baseline: Vec<f64>,
-    /// Measured value per patient and visit (`patient * visits + k`); NaN once dropped out.
-    pub values: Vec<f64>,
+    /// Measured value per patient and visit (`patient * visits + k`). Entries
+    /// at and after a patient's dropout are unspecified (the simulation does
+    /// not spend time overwriting them); [`TrialData::value`] reads NaN there.
+    values: Vec<f64>,
     /// Number of post-baseline visits observed per patient (dropout is monotone).
     pub observed: Vec<usize>,
     /// Dropout draws per patient and visit, reused.
@@ -297,6 +309,8 @@ pub struct TrialData {
     starts: Vec<Start>,
     /// One arm's per-visit constants, reused.
     arm_visits: Vec<ArmVisit>,
+    /// The trial's placebo response per visit, `(P + nu_j) h_p(t_k)`, reused.
+    placebo: Vec<f64>,
 }
 
 impl TrialData {
@@ -325,6 +339,7 @@ impl TrialData {
             d: Vec::new(),
             starts: Vec::new(),
             arm_visits: Vec::new(),
+            placebo: Vec::new(),
         }
     }
 
@@ -342,7 +357,8 @@ impl TrialData {
         &self.d
     }
 
-    /// The values of the patients in `range`, `V` per patient.
+    /// The values of the patients in `range`, `V` per patient; a patient's
+    /// entries from visit `observed[i]` on are unspecified.
     pub fn rows(&self, range: std::ops::Range<usize>) -> std::slice::ChunksExact<'_, f64> {
         let v = self.visits;
         self.values[range.start * v..range.end * v].chunks_exact(v.max(1))
@@ -350,7 +366,11 @@ impl TrialData {
 
     /// Value of patient `i` at visit `k` (NaN when missing).
     pub fn value(&self, i: usize, k: usize) -> f64 {
-        self.values[i * self.visits + k]
+        if k < self.observed[i] {
+            self.values[i * self.visits + k]
+        } else {
+            f64::NAN
+        }
     }
 }
 
@@ -400,26 +420,34 @@ pub fn simulate_trial(
     // Z the last observed value (MAR) or the current one (MNAR).
     let slope = -sc.dropout.beta * o.s;
     let visits = &plan.visits[..v];
+    data.placebo.clear();
+    data.placebo
+        .extend(visits.iter().map(|vp| placebo_peak * vp.placebo_shape));
     let logistic = &plan.logistic;
 
     let instrument = o.instrument();
     // Phase 1, per patient: its stream's draws. The innovations go where the
     // values will be, the dropout draws to their own buffer, the rest to
     // `starts`. (Two phases keep each loop's working set in registers.)
-    let mut i = 0;
+    // (Validation guarantees v >= 1, so the rows are never empty.)
+    let mut patients = data
+        .values
+        .chunks_exact_mut(v)
+        .zip(data.d.chunks_exact_mut(v))
+        .zip(data.baseline.iter_mut().zip(data.starts.iter_mut()));
     for (arm, &n_arm) in n.iter().enumerate() {
         let patient_lanes = key
             .prefix(replicate, trial, Role::Patient, arm as u64)
             .lanes();
         let treated = if arm == TREATMENT { 1.0 } else { 0.0 };
-        for p in 0..n_arm {
+        for (p, ((zs, ds), (baseline, start))) in (&mut patients).take(n_arm).enumerate() {
             let mut rng: Stream = patient_lanes.stream(p as u64);
             let responder = if rng.random::<f64>() < pi { 1.0 } else { 0.0 };
             let b: f64 = sc.effect.patient_sd * rng.sample::<f64, _>(StandardNormal);
-            for z in &mut data.values[i * v..(i + 1) * v] {
+            for z in zs {
                 *z = rng.sample(StandardNormal);
             }
-            for d in &mut data.d[i * v..(i + 1) * v] {
+            for d in ds {
                 *d = DropoutDraw(rng.next_u64());
             }
             let (mut u, mut e0, mut y0) = (0.0, 0.0, 0.0);
@@ -431,13 +459,12 @@ pub fn simulate_trial(
                     break;
                 }
             }
-            data.baseline[i] = y0;
-            data.starts[i] = Start {
+            *baseline = y0;
+            *start = Start {
                 level: o.mu0 + u,
                 own: treated * responder * (setting.d + b),
                 e0,
             };
-            i += 1;
         }
     }
 
@@ -454,8 +481,6 @@ pub fn simulate_trial(
                 .map(|(vp, (&c, &q))| ArmVisit {
                     phi: vp.phi,
                     innovation_sd: vp.innovation_sd,
-                    placebo: placebo_peak * vp.placebo_shape,
-                    effect_shape: vp.effect_shape,
                     c,
                     q,
                 }),
@@ -463,6 +488,8 @@ pub fn simulate_trial(
         let range = data.arm(arm);
         let patients = ArmPatients {
             visits: &data.arm_visits[..v],
+            placebo: &data.placebo[..v],
+            effect_shape: &plan.effect_shape[..v],
             shift: if arm == TREATMENT { bias } else { 0.0 },
             instrument,
             baseline: &data.baseline[range.clone()],
@@ -476,14 +503,24 @@ pub fn simulate_trial(
         // decides logistic(-inf) = 0 exactly.
         let rounds = o.resolution > 0.0;
         match rule {
-            DropoutRule::None => patients.follow(rounds, |_, _, _, _| false),
-            DropoutRule::Fixed => patients.follow(rounds, |av, d, _, _| d.uniform() < av.q),
-            DropoutRule::LastObserved => patients.follow(rounds, |av, d, last, _| {
-                logistic.below(d, av.c + slope * last)
-            }),
-            DropoutRule::Current => {
-                patients.follow(rounds, |av, d, _, y| logistic.below(d, av.c + slope * y))
+            DropoutRule::None => {
+                patients.follow(rounds, |_, _, _, _| Verdict::STAYS, |_, _, _, _| false)
             }
+            DropoutRule::Fixed => patients.follow(
+                rounds,
+                |av, d, _, _| Verdict::exactly(d.uniform() < av.q),
+                |av, d, _, _| d.uniform() < av.q,
+            ),
+            DropoutRule::LastObserved => patients.follow(
+                rounds,
+                |av, d, last, _| logistic.verdict(d, av.c + slope * last),
+                |av, d, last, _| logistic.below(d, av.c + slope * last),
+            ),
+            DropoutRule::Current => patients.follow(
+                rounds,
+                |av, d, _, y| logistic.verdict(d, av.c + slope * y),
+                |av, d, _, y| logistic.below(d, av.c + slope * y),
+            ),
         }
     }
 }
@@ -492,6 +529,10 @@ pub fn simulate_trial(
 struct ArmPatients<'a> {
     /// The arm's per-visit constants.
     visits: &'a [ArmVisit],
+    /// The trial's placebo response per visit.
+    placebo: &'a [f64],
+    /// `g(t_k)` per visit.
+    effect_shape: &'a [f64],
     /// `a B_j`.
     shift: f64,
     instrument: Instrument,
@@ -509,11 +550,16 @@ impl ArmPatients<'_> {
     /// y)` decides dropout before a visit from the last observed value and
     /// the value at the visit.
     #[inline(always)]
-    fn follow(self, rounds: bool, leaves: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool) {
+    fn follow(
+        self,
+        rounds: bool,
+        verdict: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> Verdict,
+        leaves: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool,
+    ) {
         if rounds {
-            self.follow_all::<true>(leaves);
+            self.follow_all::<true>(verdict, leaves);
         } else {
-            self.follow_all::<false>(leaves);
+            self.follow_all::<false>(verdict, leaves);
         }
     }
 
@@ -521,6 +567,7 @@ impl ArmPatients<'_> {
     #[inline(never)]
     fn follow_all<const ROUND: bool>(
         self,
+        verdict: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> Verdict,
         leaves: impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool,
     ) {
         let v = self.visits.len();
@@ -545,9 +592,11 @@ impl ArmPatients<'_> {
         }
         // Pass B: the values, which do not depend on one another once the
         // residuals are known.
+        let (placebo, shape) = (&self.placebo[..v], &self.effect_shape[..v]);
         for (row, start) in self.values.chunks_exact_mut(v).zip(self.starts) {
-            for (y, av) in row.iter_mut().zip(self.visits) {
-                let mean = start.level + av.placebo + start.own * av.effect_shape + self.shift;
+            let row = &mut row[..v];
+            for ((y, &placebo), &shape) in row.iter_mut().zip(placebo).zip(shape) {
+                let mean = start.level + placebo + start.own * shape + self.shift;
                 *y = self.instrument.read::<ROUND>(mean + *y);
             }
         }
@@ -560,7 +609,7 @@ impl ArmPatients<'_> {
             .zip(self.baseline)
             .zip(self.observed.iter_mut());
         for (((row, draws), &y0), observed) in patients {
-            *observed = dropout(self.visits, row, draws, y0, &leaves);
+            *observed = dropout(self.visits, row, draws, y0, &verdict, &leaves);
         }
     }
 }
@@ -572,10 +621,6 @@ struct ArmVisit {
     phi: f64,
     /// Innovation SD.
     innovation_sd: f64,
-    /// This trial's placebo response, `(P + nu_j) h_p(t_k)`.
-    placebo: f64,
-    /// `g(t_k)`.
-    effect_shape: f64,
     /// Dropout log-odds before `lp`'s Z term.
     c: f64,
     /// Dropout probability when it does not depend on Z.
@@ -636,29 +681,62 @@ fn residuals<const W: usize>(visits: &[ArmVisit], rows: &mut [f64], starts: &[St
 }
 
 /// Finds the first visit before which the patient leaves, given the values
-/// in `row`, sets the values from there on to NaN and returns the number of
-/// visits observed. `leaves(visit, draw, last, y)` decides from the last
+/// in `row`, and returns the number of visits observed (the values from there
+/// on stay as they are: they are never read as values). `leaves(visit, draw, last, y)` decides from the last
 /// observed value and the value at the visit.
 #[inline(always)]
 fn dropout(
     visits: &[ArmVisit],
-    row: &mut [f64],
+    row: &[f64],
     draws: &[DropoutDraw],
     y0: f64,
+    verdict: &impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> Verdict,
     leaves: &impl Fn(&ArmVisit, DropoutDraw, f64, f64) -> bool,
 ) -> usize {
     let v = row.len();
     let (visits, draws) = (&visits[..v], &draws[..v]);
-    let mut last = y0;
-    for k in 0..v {
-        let y = row[k];
-        if leaves(&visits[k], draws[k], last, y) {
-            row[k..].fill(f64::NAN);
-            return k;
-        }
+    let (mut seen, mut last) = (v, y0);
+    for (k, ((av, &draw), &y)) in visits.iter().zip(draws).zip(row).enumerate() {
+        let Verdict {
+            may_leave,
+            leaves: sure,
+        } = verdict(av, draw, last, y);
+        // The table is silent with probability 1/CELLS: a rare branch.
+        let gone = if may_leave != sure {
+            leaves(av, draw, last, y)
+        } else {
+            sure
+        };
+        // A select, not a branch: who leaves when is random, and a branch on
+        // it would be mispredicted at every departure (a tenth of the
+        // engine's time on the bench).
+        seen = std::hint::select_unpredictable(gone & (seen == v), k, seen);
         last = y;
     }
-    v
+    seen
+}
+
+/// The cheap verdict on a dropout check: `leaves` when it is certain that
+/// the patient leaves, `may_leave` unless it is certain the patient stays.
+#[derive(Debug, Clone, Copy)]
+struct Verdict {
+    may_leave: bool,
+    leaves: bool,
+}
+
+impl Verdict {
+    const STAYS: Verdict = Verdict {
+        may_leave: false,
+        leaves: false,
+    };
+
+    #[inline]
+    fn exactly(leaves: bool) -> Self {
+        Verdict {
+            may_leave: leaves,
+            leaves,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -714,7 +792,7 @@ mod tests {
                     e = vp.phi * e + vp.innovation_sd * z[k];
                     let mean = (o.mu0 + u)
                         + (sc.placebo.peak + setting.nu) * vp.placebo_shape
-                        + a * r * (setting.d + b) * vp.effect_shape
+                        + a * r * (setting.d + b) * plan.effect_shape[k]
                         + a * bias;
                     let y = measure(mean + e);
                     let u_k = (d[k] >> 11) as f64 / (1u64 << 53) as f64;
@@ -795,9 +873,14 @@ mod tests {
                     bits(&plain.baseline),
                     "{name} {replicate}"
                 );
+                let values = |d: &TrialData| -> Vec<f64> {
+                    (0..d.baseline.len())
+                        .flat_map(|i| (0..d.visits).map(move |k| d.value(i, k)))
+                        .collect()
+                };
                 assert_eq!(
-                    bits(&data.values),
-                    bits(&plain.values),
+                    bits(&values(&data)),
+                    bits(&values(&plain)),
                     "{name} {replicate}"
                 );
                 assert_eq!(data.observed, plain.observed, "{name} {replicate}");
