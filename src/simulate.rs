@@ -319,7 +319,8 @@ impl TrialData {
     /// `observed[i]` the number of visits patient `i` was observed at.
     ///
     /// # Panics
-    /// If the lengths do not match `n` and `visits`.
+    /// If `visits` is 0, the lengths do not match `n` and `visits`, or an
+    /// `observed` count exceeds `visits`.
     pub fn new(
         visits: usize,
         n: [usize; 2],
@@ -328,7 +329,9 @@ impl TrialData {
         observed: Vec<usize>,
     ) -> Self {
         let total = n[0] + n[1];
+        assert!(visits >= 1, "at least one visit");
         assert!(baseline.len() == total && observed.len() == total);
+        assert!(observed.iter().all(|&k| k <= visits));
         assert_eq!(values.len(), total * visits);
         TrialData {
             visits,
@@ -388,6 +391,9 @@ pub struct TrialId {
 
 /// Simulates one trial in `setting` into `data` (buffers are reused, so a
 /// long run does not allocate per trial).
+///
+/// # Panics
+/// If the scenario has no visit (validation rejects that).
 pub fn simulate_trial(
     sc: &Scenario,
     plan: &Plan,
@@ -402,6 +408,7 @@ pub fn simulate_trial(
         n,
     } = id;
     let v = sc.visits.months.len();
+    assert!(v >= 1, "validation guarantees at least one visit");
     let total = n[0] + n[1];
     data.visits = v;
     data.n = n;
@@ -429,7 +436,6 @@ pub fn simulate_trial(
     // Phase 1, per patient: its stream's draws. The innovations go where the
     // values will be, the dropout draws to their own buffer, the rest to
     // `starts`. (Two phases keep each loop's working set in registers.)
-    // (Validation guarantees v >= 1, so the rows are never empty.)
     let mut patients = data
         .values
         .chunks_exact_mut(v)
@@ -546,9 +552,11 @@ struct ArmPatients<'a> {
 }
 
 impl ArmPatients<'_> {
-    /// Follows every patient through the visits; `leaves(visit, draw, last,
-    /// y)` decides dropout before a visit from the last observed value and
-    /// the value at the visit.
+    /// Follows every patient through the visits. Dropout before a visit is
+    /// decided from the last observed value and the value at the visit:
+    /// `verdict(visit, draw, last, y)` says what the squeeze table decides
+    /// without a branch, and `leaves(visit, draw, last, y)` decides exactly
+    /// (needed only where the table is silent).
     #[inline(always)]
     fn follow(
         self,
@@ -600,8 +608,7 @@ impl ArmPatients<'_> {
                 *y = self.instrument.read::<ROUND>(mean + *y);
             }
         }
-        // Pass C: dropout, patient by patient, up to the visit before which
-        // the patient leaves.
+        // Pass C: dropout, patient by patient, every visit checked.
         let patients = self
             .values
             .chunks_exact_mut(v)
@@ -681,9 +688,10 @@ fn residuals<const W: usize>(visits: &[ArmVisit], rows: &mut [f64], starts: &[St
 }
 
 /// Finds the first visit before which the patient leaves, given the values
-/// in `row`, and returns the number of visits observed (the values from there
-/// on stay as they are: they are never read as values). `leaves(visit, draw, last, y)` decides from the last
-/// observed value and the value at the visit.
+/// in `row`, and returns the number of visits observed. The values from
+/// there on stay as they are: the analysis discards them by `observed`, and
+/// [`TrialData::value`] reads NaN there. `verdict` and `leaves` are as in
+/// [`ArmPatients::follow`].
 #[inline(always)]
 fn dropout(
     visits: &[ArmVisit],
@@ -742,6 +750,8 @@ impl Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::analyse;
+    use crate::scenario::{Analysis, Method, Missing};
     use rand::{Rng, RngExt, SeedableRng};
 
     /// MODEL.md §1 written out plainly, one patient and one visit at a
@@ -884,6 +894,23 @@ mod tests {
                     "{name} {replicate}"
                 );
                 assert_eq!(data.observed, plain.observed, "{name} {replicate}");
+                // The simulation leaves the values after a departure as they
+                // are, where the plain model has NaN: every analysis must
+                // still agree bit for bit (a stale value read would show).
+                for method in [Method::Ancova, Method::WelchChange] {
+                    for missing in [Missing::CompleteCase, Missing::Locf, Missing::Bocf] {
+                        let settings = Analysis {
+                            method,
+                            missing,
+                            ..sc.analysis.clone()
+                        };
+                        for k in 0..data.visits {
+                            let [a, b] = [&data, &plain]
+                                .map(|d| format!("{:?}", analyse(d, k, &settings, sc.outcome.s)));
+                            assert_eq!(a, b, "{name} {replicate} {method:?} {missing:?} {k}");
+                        }
+                    }
+                }
                 leavers += data.observed.iter().filter(|&&k| k < data.visits).count();
             }
             // The comparison covers dropout wherever the scenario has it.
@@ -909,6 +936,13 @@ mod tests {
             let draw = DropoutDraw(x);
             let exact = draw.uniform() < logistic(lp);
             assert_eq!(table.below(draw, lp), exact, "x = {x:#x}, lp = {lp}");
+            // The branch-free verdict: never "may not leave" and "leaves"
+            // together, and right whenever it decides.
+            let Verdict { may_leave, leaves } = table.verdict(draw, lp);
+            assert!(may_leave || !leaves, "x = {x:#x}, lp = {lp}");
+            if may_leave == leaves {
+                assert_eq!(leaves, exact, "x = {x:#x}, lp = {lp}");
+            }
         };
         for _ in 0..200_000 {
             let lp: f64 = rng.random_range(-45.0..45.0);

@@ -367,6 +367,12 @@ fn dataset_writes_the_trial_that_run_simulated() {
     assert_eq!(rows.len(), 30 * 5);
     assert!(rows[0].starts_with("1,control,0,"));
     assert!(rows.last().unwrap().starts_with("30,treatment,12,"));
+    // Dropout is monotone: after a patient's first blank value, all are blank.
+    for patient in rows.chunks(5) {
+        let blank: Vec<bool> = patient.iter().map(|r| r.ends_with(',')).collect();
+        assert!(!blank[0], "baseline always measured: {patient:?}");
+        assert!(blank.windows(2).all(|w| w[1] || !w[0]), "{patient:?}");
+    }
 
     // Re-analysing the CSV's completers gives the printed analysis: the
     // dataset is exactly the analysed trial. With R = 1, run's bias is that
