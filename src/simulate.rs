@@ -408,7 +408,6 @@ pub fn simulate_trial(
         n,
     } = id;
     let v = sc.visits.months.len();
-    assert!(v >= 1, "validation guarantees at least one visit");
     let total = n[0] + n[1];
     data.visits = v;
     data.n = n;
