@@ -18,9 +18,8 @@
 //! result, a chain of six finalisers that made the bench 6% slower (issue
 //! #6); results for a given seed therefore differ from 0.1.x ones (in value,
 //! not in distribution). A test checks that neighbouring patients' streams
-//! are uncorrelated. The design point never
-//! enters: all design points of a sweep share the streams (common random
-//! numbers).
+//! are uncorrelated. The design point never enters: all design points of a
+//! sweep share the streams (common random numbers).
 
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
@@ -160,10 +159,10 @@ mod tests {
     /// the finaliser (state word `lane_j ^ p`) this test fails at its first
     /// statistic, the lag-1 correlation of the first outputs, with z = 530,
     /// and with a Weyl step instead (`lane_j ^ p·γ`) with z = −28 there and
-    /// larger at lag 256 (both checked). A separate check
-    /// of the real derivation with 10⁷ patients passed a few hundred such
-    /// statistics and dieharder. Each statistic is standard normal under
-    /// independence; the bound is 4 SE.
+    /// larger at lag 256 (both checked). A separate check of the real
+    /// derivation with 10⁷ patients passed a few hundred such statistics and
+    /// dieharder. Each statistic is standard normal under independence; the
+    /// bound is 4 SE.
     #[test]
     fn neighbouring_patients_streams_are_independent() {
         const N: usize = 200_000;

@@ -222,15 +222,12 @@ impl Logistic {
     /// Whether `u < logistic(lp)` for the uniform of `draw`, decided exactly.
     #[inline]
     pub fn below(&self, draw: DropoutDraw, lp: f64) -> bool {
-        let c = draw.cell();
-        // Staying is the common verdict: one load and one comparison.
-        if lp <= self.no[c] {
-            return false;
+        let Verdict { may_leave, leaves } = self.verdict(draw, lp);
+        if may_leave != leaves {
+            undecided(draw, lp)
+        } else {
+            leaves
         }
-        if lp >= self.yes[c] {
-            return true;
-        }
-        undecided(draw, lp)
     }
 }
 
@@ -364,6 +361,7 @@ impl TrialData {
     /// entries from visit `observed[i]` on are unspecified.
     pub fn rows(&self, range: std::ops::Range<usize>) -> std::slice::ChunksExact<'_, f64> {
         let v = self.visits;
+        // `max(1)`: an empty `TrialData::default()` has no visits and no rows.
         self.values[range.start * v..range.end * v].chunks_exact(v.max(1))
     }
 
@@ -555,7 +553,9 @@ impl ArmPatients<'_> {
     /// decided from the last observed value and the value at the visit:
     /// `verdict(visit, draw, last, y)` says what the squeeze table decides
     /// without a branch, and `leaves(visit, draw, last, y)` decides exactly
-    /// (needed only where the table is silent).
+    /// (needed only where the table is silent). Carrying `lp` in the verdict
+    /// instead, so that one closure does both, measured 2–4% slower on the
+    /// bench.
     #[inline(always)]
     fn follow(
         self,
