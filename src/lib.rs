@@ -11,7 +11,7 @@
 //!    with its Monte Carlo SE, folded by [`engine`] in a fixed order.
 //! 5. [`output`]: `summary.json`, `summary.csv`, `scenario.resolved.toml`.
 //!
-//! [`sizing`] searches a parameter for a target power by re-running the engine.
+//! [`engine::sizing`] searches a parameter for a target power by re-running the engine.
 //!
 //! # Examples
 //!
@@ -28,22 +28,16 @@
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
 
-pub mod analysis;
-pub mod bench;
-pub mod dataset;
-pub mod engine;
 pub mod error;
-pub mod fast;
-pub mod figures;
+pub mod rng;
+
+pub mod analysis;
+pub mod engine;
 pub mod meta;
 pub mod metrics;
 pub mod output;
-pub mod report;
-pub mod rng;
 pub mod scenario;
-pub mod shard;
 pub mod simulate;
-pub mod sizing;
 
 pub use error::{Error, Result};
 pub use scenario::Scenario;

@@ -1,18 +1,20 @@
 //! The `trialsim` binary: parse → dispatch → map errors to exit codes.
 
 mod cli;
-mod progress;
 
 use clap::Parser;
 use cli::{Cli, Command, CommonArgs, RunArgs, SizeArgs};
+use cli::{bench, progress};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use trialsim::engine::{self, sizing};
 use trialsim::error::EXIT_OK;
+use trialsim::output::{self, dataset};
 use trialsim::scenario::Study;
-use trialsim::{Error, Result, dataset, engine, output, sizing};
+use trialsim::{Error, Result};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -107,8 +109,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             force,
             quiet,
         } => {
-            let files = trialsim::shard::read_shards(&shards)?;
-            let (study, result) = trialsim::shard::merge(files)?;
+            let files = engine::shard::read_shards(&shards)?;
+            let (study, result) = engine::shard::merge(files)?;
             write_outputs(&out, &study, &result, force)?;
             warn(&result, quiet);
             if quiet {
@@ -139,9 +141,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             let mut measured = Vec::new();
             for t in threads {
-                measured.push(trialsim::bench::measure(&study, r, t)?);
+                measured.push(bench::measure(&study, r, t)?);
             }
-            print(&trialsim::bench::report(&study, &measured))
+            print(&bench::report(&study, &measured))
         }
         Command::Retro {
             effect,
@@ -237,7 +239,7 @@ fn write_outputs(out: &Path, study: &Study, result: &engine::RunResult, force: b
         return Err(e);
     }
     output::write_run_with(out, study, result, force, |staging| {
-        trialsim::report::write_figures_and_report(study, result, staging)?;
+        output::report::write_figures_and_report(study, result, staging)?;
         stopped().map_or(Ok(()), Err)
     })
 }
@@ -288,7 +290,7 @@ fn run(args: RunArgs) -> Result<()> {
             )));
         }
         let bar = progress::Bar::new(c.quiet);
-        let file = trialsim::shard::run_shard(&study, &run_options(c), shard, &|d, t| {
+        let file = engine::shard::run_shard(&study, &run_options(c), shard, &|d, t| {
             bar.update(d, t);
             true
         });

@@ -428,7 +428,7 @@ fn findings_quote_the_coverage_of_the_interval_the_meta_analysis_uses() {
         );
         let study = trialsim::scenario::Study::from_toml_str(&text, "test").unwrap();
         let r = trialsim::engine::run(&study, &Default::default()).unwrap();
-        let findings = trialsim::report::findings(&study, &r, 0).join("\n");
+        let findings = trialsim::output::report::findings(&study, &r, 0).join("\n");
         let sentence = findings
             .lines()
             .find(|l| l.contains("covers the true average effect"))

@@ -39,7 +39,7 @@ fn every_figure_is_drawn_decodes_and_is_not_blank() {
     for name in FIGURES {
         let png = out.join("plots").join(format!("{name}.png"));
         let (w, h, colours) = distinct_colours(&png);
-        assert_eq!((w, h), trialsim::figures::SIZE, "{name}.png size");
+        assert_eq!((w, h), trialsim::output::plots::SIZE, "{name}.png size");
         assert!(colours > 20, "{name}.png has only {colours} colours");
         let svg = fs::read_to_string(out.join("plots").join(format!("{name}.svg"))).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
@@ -154,8 +154,8 @@ fn report_is_self_contained_and_quotes_summary_numbers() {
             "{group}.{metric} at design point {dp}"
         );
         let format = match attr(span, "data-format").as_str() {
-            "percent" => trialsim::report::Format::Percent,
-            _ => trialsim::report::Format::Decimal,
+            "percent" => trialsim::output::report::Format::Percent,
+            _ => trialsim::output::report::Format::Decimal,
         };
         assert_eq!(text, format.show(json), "{metric} shown as {text}");
     }

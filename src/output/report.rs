@@ -498,7 +498,7 @@ pub fn write_figures_and_report(
         .filter_map(|r| sim.literature_detail(r))
         .flat_map(|(trials, _)| trials)
         .collect();
-    let input = crate::figures::FigureInput {
+    let input = crate::output::plots::FigureInput {
         study,
         result,
         focus,
@@ -508,7 +508,7 @@ pub fn write_figures_and_report(
         target_power: 0.8,
     };
     let plots = dir.join("plots");
-    let drawn = crate::figures::render_all(&input, &plots)?;
+    let drawn = crate::output::plots::render_all(&input, &plots)?;
     let page = html(study, result, focus, &plots, &drawn);
     let path = dir.join("report.html");
     std::fs::write(&path, page).map_err(|e| crate::Error::io(&path, e))

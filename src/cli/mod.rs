@@ -1,5 +1,8 @@
 //! Command-line interface (clap derive). Binary only: the library has no CLI types.
 
+pub mod bench;
+pub mod progress;
+
 use clap::{Args, Parser, Subcommand};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -181,7 +184,7 @@ pub struct RunArgs {
     /// Run only shard I of N (1-based) and write `shard-I-of-N.json` into --out
     /// [default: outputs/<scenario name>-shards]; combine shards with `merge`.
     #[arg(long)]
-    pub shard: Option<trialsim::shard::Shard>,
+    pub shard: Option<trialsim::engine::shard::Shard>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

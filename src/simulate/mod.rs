@@ -24,6 +24,8 @@
 //! the first visit before which each patient leaves. The result is bit for
 //! bit that of the plain, one-visit-at-a-time model (a test checks it).
 
+pub mod sufficient;
+
 use crate::rng::{Key, Role, Stream};
 use crate::scenario::{Instrument, Mechanism, Scenario};
 use rand::{Rng, RngExt};

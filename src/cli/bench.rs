@@ -31,16 +31,16 @@
 //! next, and more on all threads. Each of the three is therefore measured
 //! [`ROUNDS`] times, interleaved, and the median is reported.
 
-use crate::engine::{BLOCK, RunOptions, run};
-use crate::error::{Error, Result};
-use crate::rng::{Key, Lanes, Role, Stream};
-use crate::scenario::Study;
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::num::NonZeroUsize;
 use std::time::Instant;
+use trialsim::engine::{BLOCK, RunOptions, run};
+use trialsim::error::{Error, Result};
+use trialsim::rng::{Key, Lanes, Role, Stream};
+use trialsim::scenario::Study;
 
 /// One measured configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -298,14 +298,14 @@ pub fn report(study: &Study, measurements: &[Measurement]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simulate::{Plan, Setting, TrialData, TrialId, simulate_trial};
+    use trialsim::simulate::{Plan, Setting, TrialData, TrialId, simulate_trial};
 
     #[test]
     fn the_streams_reference_draws_what_the_engine_draws() {
         // Each patient's dropout draws come after the responder draw, b_i
         // and the innovations in the patient's stream: equal dropout draws
         // mean the same stream and the same draws before them.
-        let study = Study::from_toml_str(crate::scenario::BENCH_SCENARIO, "bench").unwrap();
+        let study = Study::from_toml_str(trialsim::scenario::BENCH_SCENARIO, "bench").unwrap();
         let sc = &study.points[0].scenario;
         let shape = TrialDraws::of(&study);
         let key = Key::new(study.seed);

@@ -7,6 +7,9 @@
 //! The result is therefore bit-identical for any `--threads`. This is the
 //! only module that uses rayon.
 
+pub mod shard;
+pub mod sizing;
+
 use crate::analysis::{Analysed, CritCache, analyse_cached, analyse_sums};
 use crate::error::{Error, Result};
 use crate::meta::{Criticals, pool};
@@ -103,7 +106,7 @@ pub struct Simulator<'a> {
     meta_truth: Option<MetaTruth>,
     cancel: Option<Arc<AtomicBool>>,
     /// The exact sufficient-statistics path, when requested and allowed.
-    fast: Option<crate::fast::FastPlan>,
+    fast: Option<crate::simulate::sufficient::FastPlan>,
     /// Scratch buffers (and their cached t quantiles) handed from block to
     /// block, so that quantiles are computed once per run rather than per block.
     scratch: std::sync::Mutex<Vec<Scratch>>,
@@ -183,7 +186,7 @@ impl<'a> Simulator<'a> {
                 crit: Criticals::new(m.trials, 1.0 - sc.analysis.alpha),
             }),
             cancel: None,
-            fast: crate::fast::FastPlan::new(sc),
+            fast: crate::simulate::sufficient::FastPlan::new(sc),
             scratch: std::sync::Mutex::new(Vec::new()),
         }
     }

@@ -3,6 +3,10 @@
 //! through a staging folder beside the output folder and moved into place
 //! only when complete. Also the short human summary printed on stdout.
 
+pub mod dataset;
+pub mod plots;
+pub mod report;
+
 use crate::engine::{DesignPointResult, RunResult};
 use crate::error::{Error, Result};
 use crate::metrics::{Estimate, Metrics, VisitMetrics};
@@ -350,7 +354,7 @@ pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Re
 /// file; [`Error::Io`] when writing fails. The staging folder is removed on error.
 pub fn write_run(out: &Path, study: &Study, result: &RunResult, force: bool) -> Result<()> {
     write_run_with(out, study, result, force, |staging| {
-        crate::report::write_figures_and_report(study, result, staging)
+        crate::output::report::write_figures_and_report(study, result, staging)
     })
 }
 
