@@ -70,6 +70,9 @@ pub enum Error {
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+        /// Whether it is an input the user named (exit code 2) rather than
+        /// an output that could not be written (exit code 1).
+        input: bool,
     },
     /// Bad input file content or command-line usage that is not a scenario key.
     #[error("{0}")]
@@ -96,7 +99,7 @@ impl Error {
         match self {
             Error::NotFound(_) => EXIT_NOT_FOUND,
             Error::Interrupted(_) => EXIT_INTERRUPTED,
-            Error::Internal(_) => EXIT_INTERNAL,
+            Error::Internal(_) | Error::Io { input: false, .. } => EXIT_INTERNAL,
             _ => EXIT_BAD_INPUT,
         }
     }
@@ -114,11 +117,22 @@ impl Error {
         }
     }
 
-    /// Shorthand for [`Error::Io`].
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// A file or folder the user named that cannot be read (exit code 2).
+    pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
+            input: true,
+        }
+    }
+
+    /// An output that cannot be written (exit code 1: not caused by the
+    /// input, e.g. a full disk or a folder without write permission).
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+            input: false,
         }
     }
 }

@@ -50,7 +50,7 @@ fn read_text(path: &Path) -> Result<String> {
             path.display()
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
     String::from_utf8(bytes).map_err(|e| {
         Error::Usage(format!(
             "{}: not valid UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
@@ -109,7 +109,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             force,
             quiet,
         } => {
-            let files = engine::shard::read_shards(&shards)?;
+            let files = read_shards(&shards)?;
             let (study, result) = engine::shard::merge(files)?;
             write_outputs(&out, &study, &result, force)?;
             warn(&result, quiet);
@@ -195,11 +195,48 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             let trial = sim.one_trial(replicate);
             let csv = dataset::dataset_csv(&trial, &sc.visits.months)?;
-            dataset::write_atomic(&out, &csv)?;
+            output::files::write_atomic(&out, &csv)?;
             let json = to_json(&dataset::analysis_json(&trial.analysed))?;
             print(&format!("{json}\n"))
         }
     }
+}
+
+/// Reads every shard file in the given folders (`shard-*.json`, in name
+/// order) or files.
+fn read_shards(paths: &[PathBuf]) -> Result<Vec<(PathBuf, engine::shard::ShardFile)>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::read(path, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: holds no shard-I-of-N.json files",
+                    path.display()
+                )));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).map_err(|e| Error::read(&f, e))?;
+            let shard = engine::shard::parse_shard(&text, &f)?;
+            Ok((f, shard))
+        })
+        .collect()
 }
 
 /// The Ctrl-C flag: set by the SIGINT handler, read by the engine's workers.
@@ -238,8 +275,9 @@ fn write_outputs(out: &Path, study: &Study, result: &engine::RunResult, force: b
     if let Some(e) = stopped() {
         return Err(e);
     }
-    output::write_run_with(out, study, result, force, |staging| {
-        output::report::write_figures_and_report(study, result, staging)?;
+    let sample = engine::focus_sample(study, result);
+    let files = output::run_files(study, result, &sample)?;
+    output::files::write_folder(out, &files, (&result.scenario, result.seed), force, || {
         stopped().map_or(Ok(()), Err)
     })
 }
@@ -296,10 +334,10 @@ fn run(args: RunArgs) -> Result<()> {
         });
         bar.finish();
         let file = file?;
-        std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+        std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
         let path = out.join(shard.file_name());
         let compact = serde_json::to_string(&file).map_err(|e| Error::Internal(e.to_string()))?;
-        dataset::write_atomic(&path, &compact)?;
+        output::files::write_atomic(&path, &compact)?;
         if !c.quiet {
             print(&format!("wrote shard {shard} to {}\n", path.display()))?;
         }
@@ -310,7 +348,7 @@ fn run(args: RunArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(&study.name));
     // Before the run, so that a long run does not end in a refusal.
-    output::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
+    output::files::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
     let bar = progress::Bar::new(c.quiet);
     let started = std::time::Instant::now();
     let result = engine::run_with_progress(&study, &run_options(c), &|done, total| {
@@ -347,7 +385,7 @@ fn size(args: SizeArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}_size", study.name)));
-    output::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
+    output::files::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
     let opts = sizing::SizeOptions {
         param: args.param.clone(),
         target_power: args.target_power,

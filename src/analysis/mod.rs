@@ -14,7 +14,7 @@
 //! or the variance is zero.
 
 use crate::scenario::{Analysis, Method, Missing, Sided};
-use crate::simulate::{CONTROL, TREATMENT, TrialData};
+use crate::simulate::{ArmSums, CONTROL, TREATMENT, TrialData};
 use serde::Serialize;
 use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
 use std::hint::select_unpredictable;
@@ -193,24 +193,6 @@ pub struct Analysed {
     pub n_treatment: usize,
     /// `None` when the trial is not estimable.
     pub result: Option<TestResult>,
-}
-
-/// Sufficient statistics of one arm: the number analysed, the means and the
-/// centred co-moments of baseline `x` and visit value `y`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ArmSums {
-    /// Patients analysed.
-    pub n: usize,
-    /// Mean baseline.
-    pub mean_x: f64,
-    /// Mean visit value.
-    pub mean_y: f64,
-    /// Σ (x − x̄)².
-    pub sxx: f64,
-    /// Σ (y − ȳ)².
-    pub syy: f64,
-    /// Σ (x − x̄)(y − ȳ).
-    pub sxy: f64,
 }
 
 /// The (baseline, value) pair at visit `k` of a patient with baseline `x`,

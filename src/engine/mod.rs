@@ -4,9 +4,11 @@
 //! from the thread count). Each block folds its replicates in index order
 //! into one [`Accumulator`]; blocks are merged in block order. Blocks are
 //! processed [`CHUNK_BLOCKS`] at a time, so memory does not grow with R.
-//! The result is therefore bit-identical for any `--threads`. This is the
-//! only module that uses rayon.
+//! The result is therefore bit-identical for any `--threads`, and without
+//! the `parallel` feature ([`schedule`], the only code that knows threads).
 
+pub mod focus;
+pub mod schedule;
 pub mod shard;
 pub mod sizing;
 
@@ -19,9 +21,10 @@ use crate::metrics::{
 use crate::rng::{Key, Role};
 use crate::scenario::{MAX_ARM, Meta, Scenario, Study, TrialSizes};
 use crate::simulate::{Plan, Setting, TrialData, TrialId, simulate_trial};
+pub use focus::{FocusSample, focus_sample};
 use rand::RngExt;
 use rand_distr::StandardNormal;
-use rayon::prelude::*;
+use schedule::Workers;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -491,7 +494,7 @@ impl<'a> Simulator<'a> {
     /// Runs replicates `0..replicates` and returns the merged accumulator.
     pub fn accumulate(&self, replicates: u64) -> Accumulator {
         let mut total = None;
-        self.extend(&mut total, 0, replicates, &|_| true);
+        self.extend(&Workers::default(), &mut total, 0, replicates, &|_| true);
         total.unwrap_or_else(|| Accumulator::new(0, false))
     }
 
@@ -501,32 +504,40 @@ impl<'a> Simulator<'a> {
     /// replicates; returning `false` stops early (and returns `false`).
     pub fn extend(
         &self,
+        workers: &Workers,
         total: &mut Option<Accumulator>,
         from: u64,
         to: u64,
         chunk_done: &dyn Fn(u64) -> bool,
     ) -> bool {
         debug_assert!(from.is_multiple_of(BLOCK));
-        self.for_each_chunk(from / BLOCK..to.div_ceil(BLOCK), to, chunk_done, |parts| {
-            for part in parts {
-                match total.as_mut() {
-                    None => *total = Some(part),
-                    Some(t) => t.merge(&part),
+        self.for_each_chunk(
+            workers,
+            from / BLOCK..to.div_ceil(BLOCK),
+            to,
+            chunk_done,
+            |parts| {
+                for part in parts {
+                    match total.as_mut() {
+                        None => *total = Some(part),
+                        Some(t) => t.merge(&part),
+                    }
                 }
-            }
-        })
+            },
+        )
     }
 
     /// The accumulators of blocks `blocks` (of a run of `to` replicates), one
     /// per block in order, for a shard; `None` if `chunk_done` stopped the run.
     pub fn block_accumulators(
         &self,
+        workers: &Workers,
         blocks: std::ops::Range<u64>,
         to: u64,
         chunk_done: &dyn Fn(u64) -> bool,
     ) -> Option<Vec<Accumulator>> {
         let mut out = Vec::with_capacity((blocks.end - blocks.start) as usize);
-        self.for_each_chunk(blocks, to, chunk_done, |parts| out.extend(parts))
+        self.for_each_chunk(workers, blocks, to, chunk_done, |parts| out.extend(parts))
             .then_some(out)
     }
 
@@ -534,6 +545,7 @@ impl<'a> Simulator<'a> {
     /// chunk's block accumulators (in block order) to `sink`.
     fn for_each_chunk(
         &self,
+        workers: &Workers,
         blocks: std::ops::Range<u64>,
         to: u64,
         chunk_done: &dyn Fn(u64) -> bool,
@@ -542,22 +554,19 @@ impl<'a> Simulator<'a> {
         let mut start = blocks.start;
         while start < blocks.end {
             let end = (start + CHUNK_BLOCKS).min(blocks.end);
-            let parts: Vec<Accumulator> = (start..end)
-                .into_par_iter()
-                .map(|b| {
-                    let mut scratch = self
-                        .scratch
-                        .lock()
-                        .ok()
-                        .and_then(|mut pool| pool.pop())
-                        .unwrap_or_default();
-                    let acc = self.block(b * BLOCK..((b + 1) * BLOCK).min(to), &mut scratch);
-                    if let Ok(mut pool) = self.scratch.lock() {
-                        pool.push(scratch);
-                    }
-                    acc
-                })
-                .collect();
+            let parts: Vec<Accumulator> = workers.map_blocks(start..end, |b| {
+                let mut scratch = self
+                    .scratch
+                    .lock()
+                    .ok()
+                    .and_then(|mut pool| pool.pop())
+                    .unwrap_or_default();
+                let acc = self.block(b * BLOCK..((b + 1) * BLOCK).min(to), &mut scratch);
+                if let Ok(mut pool) = self.scratch.lock() {
+                    pool.push(scratch);
+                }
+                acc
+            });
             if self.cancelled() {
                 // Blocks cut short are incomplete: fold none of this chunk.
                 return false;
@@ -622,6 +631,21 @@ pub fn run_with_progress(
     opts: &RunOptions,
     progress: Progress,
 ) -> Result<RunResult> {
+    run_on(&Workers::new(opts.threads)?, study, opts, progress)
+}
+
+/// [`run_with_progress`] on the given workers (`opts.threads` is then
+/// unused): [`Workers::Sequential`] runs exactly what a build without the
+/// `parallel` feature runs.
+///
+/// # Errors
+/// As [`run_with_progress`].
+pub fn run_on(
+    workers: &Workers,
+    study: &Study,
+    opts: &RunOptions,
+    progress: Progress,
+) -> Result<RunResult> {
     let seed = opts.seed.unwrap_or(study.seed);
     let mut replicates = opts.replicates.unwrap_or(study.replicates);
     if replicates == 0 {
@@ -641,7 +665,6 @@ pub fn run_with_progress(
         }
         replicates = PRECISION_MIN_REPLICATES;
     }
-    let pool = thread_pool(opts.threads)?;
     let (sims, meta_source) = simulators(study, seed);
     let sims: Vec<Simulator> = sims
         .into_iter()
@@ -654,11 +677,9 @@ pub fn run_with_progress(
     loop {
         let planned = points * replicates;
         for (sim, acc) in sims.iter().zip(accs.iter_mut()) {
-            let completed = pool.install(|| {
-                sim.extend(acc, current, replicates, &|n| {
-                    let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-                    progress(d, planned)
-                })
+            let completed = sim.extend(workers, acc, current, replicates, &|n| {
+                let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+                progress(d, planned)
             });
             if !completed {
                 return Err(Error::Interrupted(format!(
@@ -701,16 +722,6 @@ pub fn run_with_progress(
         replicates,
         opts.precision,
     ))
-}
-
-pub(crate) fn thread_pool(threads: Option<NonZeroUsize>) -> Result<rayon::ThreadPool> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = threads {
-        builder = builder.num_threads(t.get());
-    }
-    builder
-        .build()
-        .map_err(|e| Error::Internal(format!("cannot start worker threads: {e}")))
 }
 
 /// One simulator per design point. A design point whose simulated literature

@@ -7,7 +7,8 @@
 //! block (so its size grows with its share of R), which lets `merge` replay
 //! the unsharded fold bit for bit: `summary.json` is byte-identical.
 
-use crate::engine::{BLOCK, Progress, RunOptions, RunResult, finish_run, simulators, thread_pool};
+use crate::engine::schedule::Workers;
+use crate::engine::{BLOCK, Progress, RunOptions, RunResult, finish_run, simulators};
 use crate::error::{Error, Result};
 use crate::metrics::Accumulator;
 use crate::scenario::Study;
@@ -102,7 +103,7 @@ pub fn run_shard(
     let seed = opts.seed.unwrap_or(study.seed);
     let replicates = opts.replicates.unwrap_or(study.replicates);
     let range = shard.blocks(replicates.div_ceil(BLOCK));
-    let pool = thread_pool(opts.threads)?;
+    let workers = Workers::new(opts.threads)?;
     let (sims, _) = simulators(study, seed);
     let sims: Vec<_> = sims
         .into_iter()
@@ -112,11 +113,9 @@ pub fn run_shard(
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut blocks = Vec::with_capacity(sims.len());
     for sim in &sims {
-        let accs = pool.install(|| {
-            sim.block_accumulators(range.clone(), replicates, &|n| {
-                let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-                progress(d, planned)
-            })
+        let accs = sim.block_accumulators(&workers, range.clone(), replicates, &|n| {
+            let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            progress(d, planned)
         });
         blocks.push(accs.ok_or_else(|| {
             Error::Interrupted(format!(
@@ -136,52 +135,26 @@ pub fn run_shard(
     })
 }
 
-/// Reads every shard file in the given folders (or files).
+/// Parses one shard file's text; `origin` names it in errors.
 ///
 /// # Errors
-/// [`Error::Usage`] naming the file that cannot be read or is not a shard file.
-pub fn read_shards(paths: &[PathBuf]) -> Result<Vec<(PathBuf, ShardFile)>> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| Error::io(path, e))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
-                })
-                .collect();
-            if found.is_empty() {
-                return Err(Error::Usage(format!(
-                    "{}: holds no shard-I-of-N.json files",
-                    path.display()
-                )));
-            }
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
+/// [`Error::Usage`] naming `origin` when the text is not a shard file of
+/// this schema.
+pub fn parse_shard(text: &str, origin: &Path) -> Result<ShardFile> {
+    let shard: ShardFile = serde_json::from_str(text).map_err(|e| {
+        Error::Usage(format!(
+            "{}: not a trialsim shard file: {e}",
+            origin.display()
+        ))
+    })?;
+    if shard.schema != SHARD_SCHEMA {
+        return Err(Error::Usage(format!(
+            "{}: schema {:?}; this trialsim reads {SHARD_SCHEMA}",
+            origin.display(),
+            shard.schema
+        )));
     }
-    files
-        .into_iter()
-        .map(|f| {
-            let text = std::fs::read_to_string(&f).map_err(|e| Error::io(&f, e))?;
-            let shard: ShardFile = serde_json::from_str(&text).map_err(|e| {
-                Error::Usage(format!("{}: not a trialsim shard file: {e}", f.display()))
-            })?;
-            if shard.schema != SHARD_SCHEMA {
-                return Err(Error::Usage(format!(
-                    "{}: schema {:?}; this trialsim reads {SHARD_SCHEMA}",
-                    f.display(),
-                    shard.schema
-                )));
-            }
-            Ok((f, shard))
-        })
-        .collect()
+    Ok(shard)
 }
 
 /// Merges shards into the result of the unsharded run.

@@ -16,28 +16,7 @@
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 
-/// Between-trial variance estimator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Estimator {
-    /// DerSimonian–Laird (method of moments).
-    Dl,
-    /// Paule–Mandel (generalised Q = K − 1).
-    Pm,
-    /// Restricted maximum likelihood.
-    Reml,
-}
-
-impl Estimator {
-    /// The name used on the command line and in outputs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Estimator::Dl => "dl",
-            Estimator::Pm => "pm",
-            Estimator::Reml => "reml",
-        }
-    }
-}
+pub use crate::scenario::Estimator;
 
 /// Critical values for a given K and level, computed once (quantiles are costly).
 #[derive(Debug, Clone, Copy, PartialEq)]

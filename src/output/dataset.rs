@@ -7,7 +7,6 @@ use crate::engine::OneTrial;
 use crate::error::{Error, Result};
 use crate::simulate::CONTROL;
 use serde_json::json;
-use std::path::Path;
 
 /// The long CSV (`patient,arm,month,value`): patients numbered from 1, control
 /// first; month 0 is the baseline; `value` is empty when missing and otherwise
@@ -38,7 +37,7 @@ pub fn dataset_csv(trial: &OneTrial, months: &[f64]) -> Result<String> {
                 w.write_record([
                     patient.as_str(),
                     label,
-                    &crate::output::month_label(m),
+                    &crate::output::format::month_label(m),
                     &cell,
                 ])
                 .map_err(err)?;
@@ -67,20 +66,5 @@ pub fn analysis_json(a: &Analysed) -> serde_json::Value {
         "n_treatment": a.n_treatment,
         "n_control": a.n_control,
         "not_estimable": r.is_none(),
-    })
-}
-
-/// Writes text to `path` through `path.tmp` and a rename, so no half-written file is left.
-pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, text).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
     })
 }

@@ -1,421 +1,89 @@
-//! Output files of `run` (INTERFACE.md): `summary.json`
-//! (`trialsim.summary/1`), `summary.csv`, `scenario.resolved.toml`, written
-//! through a staging folder beside the output folder and moved into place
-//! only when complete. Also the short human summary printed on stdout.
+//! Everything a run writes, rendered from values in memory: `summary.json`
+//! (`trialsim.summary/1`), `summary.csv`, `scenario.resolved.toml`, the
+//! figures and `report.html` (INTERFACE.md), plus `dataset`'s patient table.
+//!
+//! Owns: turning results into text and bytes ([`run_files`], [`summary`],
+//! [`report`], [`plots`], [`dataset`], shared number formatting in
+//! [`mod@format`]), and
+//! the one module that writes files, [`files`]. May not: simulate (the
+//! trials the figures draw come from [`crate::engine::focus_sample`]), read
+//! files back, or touch the terminal.
 
 pub mod dataset;
+pub mod files;
+pub mod format;
 pub mod plots;
 pub mod report;
+pub mod summary;
 
-use crate::engine::{DesignPointResult, RunResult};
-use crate::error::{Error, Result};
-use crate::metrics::{Estimate, Metrics, VisitMetrics};
+pub use summary::{SCHEMA, summary_csv, summary_json, text_summary};
+
+use crate::engine::{FocusSample, RunResult};
+use crate::error::Result;
 use crate::scenario::Study;
-use serde::Serialize;
-use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Schema tag of `summary.json`.
-pub const SCHEMA: &str = "trialsim.summary/1";
-
-#[derive(Serialize)]
-struct SummaryJson<'a> {
-    schema: &'static str,
-    scenario: &'a str,
-    seed: u64,
-    replicates: u64,
-    version: &'static str,
-    design_points: Vec<DesignPointJson<'a>>,
+/// One file of an output folder, rendered in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputFile {
+    /// Its path relative to the output folder, e.g. `plots/estimates.svg`.
+    pub path: PathBuf,
+    /// Its contents.
+    pub bytes: Vec<u8>,
 }
 
-#[derive(Serialize)]
-struct DesignPointJson<'a> {
-    params: BTreeMap<&'a str, &'a toml::Value>,
-    path: &'static str,
-    replicates: u64,
-    truth: TruthJson,
-    metrics: &'a Metrics,
-    by_visit: &'a [VisitMetrics],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    meta: Option<&'a Metrics>,
-    warnings: &'a [String],
-}
-
-#[derive(Serialize)]
-struct TruthJson {
-    month: f64,
-    theta: f64,
-    theta_by_visit: ByMonth,
-}
-
-/// A month as a JSON key or CSV cell: `12` for whole months, `1.5` otherwise.
-pub fn month_label(m: f64) -> String {
-    if m.fract() == 0.0 && m.abs() < 1e15 {
-        format!("{}", m as i64)
-    } else {
-        format!("{m}")
-    }
-}
-
-fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
-    DesignPointJson {
-        params: dp.params.iter().map(|(k, v)| (k.as_str(), v)).collect(),
-        path: dp.path,
-        replicates: dp.replicates,
-        truth: TruthJson {
-            month: dp.month,
-            theta: dp.truth.theta,
-            theta_by_visit: ByMonth(
-                dp.truth
-                    .theta_by_visit
-                    .iter()
-                    .zip(&dp.truth.months)
-                    .map(|(&theta, &m)| (month_label(m), theta))
-                    .collect(),
-            ),
-        },
-        metrics: &dp.metrics,
-        by_visit: &dp.by_visit,
-        meta: dp.meta.as_ref(),
-        warnings: &dp.warnings,
-    }
-}
-
-/// `summary.json` text (pretty-printed, ends with a newline).
-pub fn summary_json(result: &RunResult) -> String {
-    let doc = SummaryJson {
-        schema: SCHEMA,
-        scenario: &result.scenario,
-        seed: result.seed,
-        replicates: result.replicates,
-        version: env!("CARGO_PKG_VERSION"),
-        design_points: result.design_points.iter().map(design_point_json).collect(),
-    };
-    let mut text = serde_json::to_string_pretty(&doc).expect("summary serialises to JSON");
-    text.push('\n');
-    text
-}
-
-/// `(month, theta)` pairs serialised as a JSON object keyed by month, in visit order.
-struct ByMonth(Vec<(String, f64)>);
-
-impl Serialize for ByMonth {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-/// `summary.csv` text: one row per design point, group and metric.
-pub fn summary_csv(result: &RunResult) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let swept: Vec<&str> = result
-        .design_points
-        .first()
-        .map(|dp| dp.params.iter().map(|(k, _)| k.as_str()).collect())
-        .unwrap_or_default();
-    let mut header: Vec<&str> = swept.clone();
-    header.extend(["group", "month", "metric", "estimate", "mc_se", "n"]);
-    let csv_err = |e: csv::Error| Error::Internal(format!("writing summary.csv: {e}"));
-    w.write_record(&header).map_err(csv_err)?;
-    let cell = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-    for dp in &result.design_points {
-        let params: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
-        let mut row = |group: &str, month: f64, name: &str, e: &Estimate| {
-            let mut r = params.clone();
-            r.extend([
-                group.to_string(),
-                month_label(month),
-                name.to_string(),
-                cell(e.estimate),
-                cell(e.mc_se),
-                e.n.to_string(),
-            ]);
-            w.write_record(&r)
-        };
-        for (name, e) in &dp.metrics.0 {
-            row("trial", dp.month, name, e).map_err(csv_err)?;
-        }
-        for v in &dp.by_visit {
-            for (name, e) in &v.metrics.0 {
-                row("by_visit", v.month, name, e).map_err(csv_err)?;
-            }
-        }
-        for (name, e) in dp.meta.iter().flat_map(|m| &m.0) {
-            row("meta", dp.month, name, e).map_err(csv_err)?;
+impl OutputFile {
+    fn new(path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
+        OutputFile {
+            path: path.into(),
+            bytes: bytes.into(),
         }
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::Internal(format!("writing summary.csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("summary.csv: {e}")))
 }
 
-fn toml_cell(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
+/// The power the power curve marks.
+pub const TARGET_POWER: f64 = 0.8;
 
-/// The short human summary printed by `run`: every headline metric for one
-/// design point, or a table with one row per design point for a sweep.
-pub fn text_summary(result: &RunResult) -> String {
-    let fmt = |e: Option<&Estimate>| match e.map(|e| (e.estimate, e.mc_se)) {
-        Some((Some(x), Some(se))) => format!("{x:.3} ± {se:.3}"),
-        Some((Some(x), None)) => format!("{x:.3}"),
-        _ => "undefined".to_string(),
-    };
-    let mut out = String::new();
-    if let [dp] = result.design_points.as_slice() {
-        out.push_str(&format!(
-            "{}: R = {}, seed {}, primary visit month {}, true effect theta = {:.3}\n",
-            result.scenario,
-            group_thousands(dp.replicates),
-            result.seed,
-            month_label(dp.month),
-            dp.truth.theta
-        ));
-        for name in HEADLINE {
-            if let Some(e) = dp.metrics.get(name) {
-                let n = if e.estimate.is_some() {
-                    format!(" (MC SE, n = {})", e.n)
-                } else {
-                    String::new()
-                };
-                out.push_str(&format!("  {name:<18} {}{n}\n", fmt(Some(e))));
-            }
-        }
-        if let Some(meta) = &dp.meta {
-            out.push_str("  meta-analysis of the simulated literature:\n");
-            for name in META_HEADLINE {
-                if let Some(e) = meta.get(name) {
-                    out.push_str(&format!("    {name:<30} {}\n", fmt(Some(e))));
-                }
-            }
-        }
-        return out;
-    }
-    let Some(first) = result.design_points.first() else {
-        return out;
-    };
-    out.push_str(&format!(
-        "{}: R = {} per design point, seed {}, primary visit month {} (± MC SE)\n",
-        result.scenario,
-        group_thousands(result.replicates),
-        result.seed,
-        month_label(first.month),
-    ));
-    let columns = ["power", "type_m", "coverage", "bias", "claim_true"];
-    let mut header: Vec<String> = first.params.iter().map(|(k, _)| k.clone()).collect();
-    header.extend(columns.iter().map(|c| c.to_string()));
-    if first.meta.is_some() {
-        header.push("meta significant".to_string());
-    }
-    let rows: Vec<Vec<String>> = result
-        .design_points
-        .iter()
-        .map(|dp| {
-            let mut row: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
-            row.extend(columns.iter().map(|c| fmt(dp.metrics.get(c))));
-            if let Some(m) = &dp.meta {
-                row.push(fmt(m.get("significant")));
-            }
-            row
-        })
-        .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
-    }
-    out
-}
-
-/// The meta-analysis metrics the one-design-point summary shows.
-const META_HEADLINE: [&str; 8] = [
-    "significant",
-    "coverage",
-    "coverage_hksj",
-    "i2",
-    "significant_pi_includes_zero",
-    "type_m",
-    "egger_detects",
-    "trials_run",
-];
-
-/// The metrics the one-design-point summary shows.
-const HEADLINE: [&str; 10] = [
-    "power",
-    "power_favourable",
-    "type_s",
-    "type_m",
-    "bias",
-    "coverage",
-    "mcid_claim",
-    "claim_true",
-    "replication_same",
-    "not_estimable",
-];
-
-/// `10 000`: digits grouped by thin spaces.
-pub fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Whether the outputs of scenario `scenario` with seed `seed` may go to
-/// `out`: a new or empty folder, one holding the same scenario's and seed's
-/// results, or any folder with `force` — never a file, the current folder or
-/// one that holds it. Checked before a run starts and again when it writes.
+/// Every file of a run's output folder: the summaries, the resolved
+/// scenario, each figure as SVG (and PNG with the `png` feature) under
+/// `plots/`, and `report.html` with the figures inline.
 ///
 /// # Errors
-/// [`Error::Usage`] saying why not and what to do.
-pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Result<()> {
-    if !out.exists() {
-        return Ok(());
-    }
-    if !out.is_dir() {
-        return Err(Error::Usage(format!(
-            "--out {}: exists and is not a folder; choose another output folder",
-            out.display()
-        )));
-    }
-    // The outputs replace the folder as a whole: never the folder the user
-    // works in, or one that holds it (not even with --force).
-    let here = std::env::current_dir().and_then(|d| d.canonicalize());
-    if let (Ok(out_dir), Ok(here)) = (out.canonicalize(), here)
-        && here.starts_with(&out_dir)
-    {
-        return Err(Error::Usage(format!(
-            "--out {}: is the current folder or holds it; choose a folder of its own for the outputs",
-            out.display()
-        )));
-    }
-    if force {
-        return Ok(());
-    }
-    let mut entries = fs::read_dir(out).map_err(|e| Error::io(out, e))?;
-    if entries.next().is_none() {
-        return Ok(());
-    }
-    let summary = out.join("summary.json");
-    let previous = fs::read_to_string(&summary)
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-    let Some(prev) = previous else {
-        return Err(Error::Usage(format!(
-            "--out {}: folder is not empty and holds no trialsim summary.json; use --force to replace it or choose another folder",
-            out.display()
-        )));
-    };
-    let same = prev.get("scenario").and_then(|v| v.as_str()) == Some(scenario)
-        && prev.get("seed").and_then(|v| v.as_u64()) == Some(seed);
-    if same {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "--out {}: holds results of scenario {} with seed {}; use --force to replace them or choose another folder",
-            out.display(),
-            prev.get("scenario").unwrap_or(&serde_json::Value::Null),
-            prev.get("seed").unwrap_or(&serde_json::Value::Null),
-        )))
-    }
-}
-
-/// Writes every output of `run` into `out`, atomically with respect to the folder.
-///
-/// # Errors
-/// [`Error::Usage`] when `out` holds other results (without `force`) or is a
-/// file; [`Error::Io`] when writing fails. The staging folder is removed on error.
-pub fn write_run(out: &Path, study: &Study, result: &RunResult, force: bool) -> Result<()> {
-    write_run_with(out, study, result, force, |staging| {
-        crate::output::report::write_figures_and_report(study, result, staging)
-    })
-}
-
-/// [`write_run`] with the figures and report replaced by `extra`, which writes
-/// any further files into the staging folder.
-///
-/// # Errors
-/// As [`write_run`], and whatever `extra` returns.
-pub fn write_run_with(
-    out: &Path,
+/// [`crate::Error::Internal`] when a summary or a figure cannot be rendered.
+pub fn run_files(
     study: &Study,
     result: &RunResult,
-    force: bool,
-    extra: impl FnOnce(&Path) -> Result<()>,
-) -> Result<()> {
-    check_overwrite(out, &result.scenario, result.seed, force)?;
-    let files = [
-        ("summary.json", summary_json(result)),
-        ("summary.csv", summary_csv(result)?),
-        (
+    sample: &FocusSample,
+) -> Result<Vec<OutputFile>> {
+    let mut files = vec![
+        OutputFile::new("summary.json", summary_json(result)),
+        OutputFile::new("summary.csv", summary_csv(result)?),
+        OutputFile::new(
             "scenario.resolved.toml",
             study.resolved_toml(result.seed, result.replicates),
         ),
     ];
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let base = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".to_string());
-    let pid = std::process::id();
-    let staging = parent.join(format!(".{base}.staging-{pid}"));
-    let old = parent.join(format!(".{base}.old-{pid}"));
-    let attempt = || -> Result<()> {
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-        }
-        fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
-        for (name, text) in &files {
-            let path = staging.join(name);
-            fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
-        }
-        extra(&staging)?;
-        if out.exists() {
-            fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        }
-        fs::rename(&staging, out).map_err(|e| Error::io(out, e))?;
-        if old.exists() {
-            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-        }
-        Ok(())
-    };
-    let outcome = attempt();
-    if outcome.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-        if old.exists() && !out.exists() {
-            let _ = fs::rename(&old, out);
+    let figures = plots::render_all(&plots::FigureInput {
+        study,
+        result,
+        sample,
+        target_power: TARGET_POWER,
+    })?;
+    for f in &figures {
+        files.push(OutputFile::new(
+            format!("plots/{}.svg", f.name),
+            f.svg.as_bytes(),
+        ));
+        if let Some(png) = &f.png {
+            files.push(OutputFile::new(
+                format!("plots/{}.png", f.name),
+                png.clone(),
+            ));
         }
     }
-    outcome
+    files.push(OutputFile::new(
+        "report.html",
+        report::html(study, result, sample.focus, &figures),
+    ));
+    Ok(files)
 }

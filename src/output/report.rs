@@ -10,10 +10,10 @@
 
 use crate::engine::{DesignPointResult, RunResult};
 use crate::metrics::{Estimate, Metrics};
-use crate::output::{group_thousands, month_label};
+use crate::output::format::{group_thousands, month_label};
+use crate::output::plots::Figure;
 use crate::scenario::{Mechanism, Method, Missing, Onset, Scenario, Sided, Study};
 use std::fmt::Write as _;
-use std::path::Path;
 
 /// How a quoted number is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,15 +377,8 @@ fn metric_rows(metrics: &Metrics) -> String {
     rows
 }
 
-/// The whole page. `plots` is the folder with the figures' SVGs and `drawn`
-/// the figure names, in order.
-pub fn html(
-    study: &Study,
-    result: &RunResult,
-    focus: usize,
-    plots: &Path,
-    drawn: &[&str],
-) -> String {
+/// The whole page, with `figures` inline in their order.
+pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure]) -> String {
     let dp = &result.design_points[focus];
     let mut page = String::new();
     let _ = write!(
@@ -422,12 +415,9 @@ pub fn html(
         let _ = writeln!(page, "<li>{f}</li>");
     }
     page.push_str("</ul>\n<h2>Figures</h2>\n");
-    for name in drawn {
-        let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap_or_default();
-        let svg = match svg.find("<svg") {
-            Some(i) => &svg[i..],
-            None => "",
-        };
+    for Figure { name, svg, .. } in figures {
+        // Inline from the root element on (an XML declaration may not).
+        let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
         let _ = writeln!(page, "<figure id=\"fig-{name}\">{svg}</figure>");
     }
     page.push_str("<h2>All metrics</h2>\n");
@@ -470,46 +460,4 @@ pub fn html(
     }
     page.push_str("</body></html>\n");
     page
-}
-
-/// Replicates whose estimates the distribution figure shows.
-pub const ESTIMATE_SAMPLE: u64 = 2000;
-/// Simulated literatures whose trials the funnel plot shows.
-pub const FUNNEL_LITERATURES: u64 = 25;
-
-/// Draws the figures into `dir/plots` and writes `dir/report.html`.
-///
-/// # Errors
-/// [`crate::Error::Internal`] or [`crate::Error::Io`] when a file cannot be written.
-pub fn write_figures_and_report(
-    study: &Study,
-    result: &RunResult,
-    dir: &Path,
-) -> crate::Result<()> {
-    let focus = study
-        .focus_point()
-        .min(result.design_points.len().saturating_sub(1));
-    let sc = &study.points[focus].scenario;
-    let sim = crate::engine::Simulator::new(sc, result.seed);
-    let estimates =
-        sim.estimate_sample(ESTIMATE_SAMPLE.min(result.design_points[focus].replicates));
-    let literature = sim.literature_detail(0);
-    let funnel = (0..FUNNEL_LITERATURES)
-        .filter_map(|r| sim.literature_detail(r))
-        .flat_map(|(trials, _)| trials)
-        .collect();
-    let input = crate::output::plots::FigureInput {
-        study,
-        result,
-        focus,
-        estimates,
-        literature,
-        funnel,
-        target_power: 0.8,
-    };
-    let plots = dir.join("plots");
-    let drawn = crate::output::plots::render_all(&input, &plots)?;
-    let page = html(study, result, focus, &plots, &drawn);
-    let path = dir.join("report.html");
-    std::fs::write(&path, page).map_err(|e| crate::Error::io(&path, e))
 }

@@ -247,8 +247,8 @@ pub struct AnalysisFile {
     pub fast_path: bool,
 }
 
-fn default_estimator() -> crate::meta::Estimator {
-    crate::meta::Estimator::Reml
+fn default_estimator() -> super::Estimator {
+    super::Estimator::Reml
 }
 
 /// `[meta_analysis]`.
@@ -262,7 +262,7 @@ pub struct MetaFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_p95: Option<f64>,
     #[serde(default = "default_estimator")]
-    pub estimator: crate::meta::Estimator,
+    pub estimator: super::Estimator,
     #[serde(default)]
     pub hartung_knapp: bool,
     #[serde(default = "one")]

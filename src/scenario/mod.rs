@@ -419,11 +419,34 @@ pub struct Meta {
     /// Control-arm sizes.
     pub sizes: TrialSizes,
     /// tau² estimator.
-    pub estimator: crate::meta::Estimator,
+    pub estimator: Estimator,
     /// Whether significance uses the Hartung–Knapp–Sidik–Jonkman CI.
     pub hartung_knapp: bool,
     /// Probability that a trial that is not significant and favourable is published.
     pub publish_nonsignificant: f64,
+}
+
+/// Between-trial variance estimator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// DerSimonian–Laird (method of moments).
+    Dl,
+    /// Paule–Mandel (generalised Q = K − 1).
+    Pm,
+    /// Restricted maximum likelihood.
+    Reml,
+}
+
+impl Estimator {
+    /// The name used on the command line and in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Estimator::Dl => "dl",
+            Estimator::Pm => "pm",
+            Estimator::Reml => "reml",
+        }
+    }
 }
 
 /// Most trials a simulated meta-analysis may pool.

@@ -377,6 +377,24 @@ impl TrialData {
     }
 }
 
+/// Sufficient statistics of one arm: the number analysed, the means and the
+/// centred co-moments of baseline `x` and visit value `y`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ArmSums {
+    /// Patients analysed.
+    pub n: usize,
+    /// Mean baseline.
+    pub mean_x: f64,
+    /// Mean visit value.
+    pub mean_y: f64,
+    /// Σ (x − x̄)².
+    pub sxx: f64,
+    /// Σ (y − ȳ)².
+    pub syy: f64,
+    /// Σ (x − x̄)(y − ȳ).
+    pub sxy: f64,
+}
+
 /// Where a trial sits in the random streams and how large it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrialId {

@@ -21,10 +21,9 @@
 //! and BOCF values are not normal). Where any condition fails the
 //! patient-level path is used; `summary.json` reports the path per design point.
 
-use crate::analysis::ArmSums;
 use crate::rng::{Key, Role};
 use crate::scenario::{Mechanism, Missing, Scenario};
-use crate::simulate::{Setting, TrialId};
+use crate::simulate::{ArmSums, Setting, TrialId};
 use rand::RngExt;
 use rand_distr::{Binomial, ChiSquared, Distribution, StandardNormal};
 

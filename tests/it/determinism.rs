@@ -94,3 +94,26 @@ fn value_stability_of_the_first_replicate() {
 
 // Streams of version 0.2.0 (four independent finalisers per patient, rng.rs).
 const PINNED: &str = "baseline 54 visits [41.0, 20.0, 24.0, 46.0, 60.0] estimate -7.371540380303569 se 9.330732021319493 p 0.4379445182639019";
+
+/// The sequential scheduler (the only one without the `parallel` feature,
+/// e.g. in the browser build) folds the same blocks in the same order as the
+/// thread pool: the whole default study, sweep and simulated literature
+/// included, gives the same `summary.json` bytes.
+#[test]
+fn the_sequential_scheduler_gives_the_parallel_summary_bit_for_bit() {
+    use trialsim::engine::{run_on, schedule::Workers};
+    let study = Study::from_toml_str(trialsim::scenario::DEFAULT_SCENARIO, "default").unwrap();
+    let opts = RunOptions {
+        // 2 600 replicates: 10 full blocks and a partial one per design point.
+        replicates: Some(2600),
+        ..Default::default()
+    };
+    let summary_on = |workers: &Workers| {
+        output::summary_json(&run_on(workers, &study, &opts, &|_, _| true).unwrap())
+    };
+    let sequential = summary_on(&Workers::Sequential);
+    let parallel = summary_on(&Workers::new(NonZeroUsize::new(2)).unwrap());
+    assert!(matches!(Workers::new(None).unwrap(), Workers::Pool(_)));
+    assert!(sequential.contains("\"replicates\": 2600") && sequential.contains("\"meta\""));
+    assert_eq!(sequential, parallel);
+}

@@ -7,6 +7,7 @@ mod determinism;
 mod extremes;
 mod fast;
 mod interrupt;
+mod layout;
 mod meta;
 mod properties;
 mod reference;

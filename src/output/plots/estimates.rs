@@ -1,0 +1,124 @@
+use super::FigureInput;
+use super::style::{
+    BLUE, DARK, GREY, ORANGE, caption, err, house_chart, legend, mesh, params_label, value,
+};
+use crate::error::Result;
+use crate::output::format::month_label;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Figure 2: the distribution of estimates, significant ones highlighted.
+pub(super) fn draw<DB: DrawingBackend>(
+    input: &FigureInput,
+    root: &DrawingArea<DB, Shift>,
+) -> Option<Result<()>> {
+    if input.sample.estimates.len() < 20 {
+        return None;
+    }
+    let dp = &input.result.design_points[input.sample.focus];
+    let sc = &input.study.points[input.sample.focus].scenario;
+    let theta = dp.truth.theta;
+    let (lo, hi) = input
+        .sample
+        .estimates
+        .iter()
+        .fold((theta, theta), |(a, b), &(x, _)| (a.min(x), b.max(x)));
+    let bins = 60usize;
+    let width = ((hi - lo) / bins as f64).max(1e-9);
+    let mut counts = vec![(0u32, 0u32); bins + 1];
+    for &(x, sig) in &input.sample.estimates {
+        let i = (((x - lo) / width) as usize).min(bins);
+        if sig {
+            counts[i].1 += 1;
+        } else {
+            counts[i].0 += 1;
+        }
+    }
+    let top = counts.iter().map(|(a, b)| a + b).max().unwrap_or(1) as f64 * 1.15;
+    let type_m = value(dp.metrics.get("type_m"));
+    let power = value(dp.metrics.get("power"));
+    let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        let mut chart = house_chart(
+            root,
+            caption(
+                input,
+                &format!(
+                    "estimates at month {}{}",
+                    month_label(dp.month),
+                    params_label(input)
+                ),
+            ),
+        )
+        .build_cartesian_2d(lo - width..hi + width, 0.0..top)?;
+        mesh(&mut chart, 15)
+            .x_desc(format!(
+                "estimated effect, treatment − control ({}, scale points)",
+                sc.outcome.label
+            ))
+            .y_desc(format!(
+                "trials (of the first {})",
+                input.sample.estimates.len()
+            ))
+            .draw()?;
+        let bar = |i: usize, from: u32, to: u32, c: RGBColor| {
+            let x0 = lo + i as f64 * width;
+            Rectangle::new(
+                [(x0, from as f64), (x0 + width * 0.95, to as f64)],
+                ShapeStyle::from(&c).filled(),
+            )
+        };
+        chart
+            .draw_series(
+                counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(ns, _))| bar(i, 0, ns, GREY)),
+            )?
+            .label("not significant")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], GREY.filled()));
+        chart
+            .draw_series(
+                counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(ns, s))| bar(i, ns, ns + s, ORANGE)),
+            )?
+            .label("significant (p < alpha)")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], ORANGE.filled()));
+        chart
+            .draw_series(LineSeries::new(
+                [(theta, 0.0), (theta, top)],
+                ShapeStyle::from(&BLUE).stroke_width(3),
+            ))?
+            .label(format!("true effect θ = {theta:.2}"))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLUE));
+        if let Some(m) = sc.outcome.mcid {
+            let at = sc.outcome.s * m;
+            chart
+                .draw_series(LineSeries::new(
+                    [(at, 0.0), (at, top)],
+                    ShapeStyle::from(&DARK).stroke_width(2),
+                ))?
+                .label(format!("MCID ({at:+})"))
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], DARK));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
+        let mut note = Vec::new();
+        if let Some((p, se)) = power {
+            note.push(format!("power {:.1}% ± {:.1}%", 100.0 * p, 100.0 * se));
+        }
+        if let Some((m, se)) = type_m {
+            note.push(format!(
+                "significant estimates overstate θ {m:.2}× ± {se:.2} (type M)"
+            ));
+        }
+        root.draw(&Text::new(
+            note.join("   "),
+            (90, 70),
+            ("sans-serif", 17).into_font().color(&DARK),
+        ))?;
+        Ok(())
+    };
+    Some(draw().map_err(err("estimates")))
+}

@@ -1,0 +1,138 @@
+//! The house style every figure shares: colours, the embedded font, the
+//! caption, axis ticks, the mesh and the legend box.
+
+use super::FigureInput;
+use crate::error::{Error, Result};
+use crate::metrics::Estimate;
+use crate::output::format::group_thousands;
+use plotters::chart::MeshStyle;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::prelude::*;
+
+pub(super) const BLUE: RGBColor = RGBColor(31, 119, 180);
+pub(super) const ORANGE: RGBColor = RGBColor(230, 120, 20);
+pub(super) const GREY: RGBColor = RGBColor(150, 150, 150);
+pub(super) const DARK: RGBColor = RGBColor(40, 40, 40);
+pub(super) const RED: RGBColor = RGBColor(200, 40, 40);
+
+/// Registers DejaVu Sans (embedded by the crate `dejavu`) as "sans-serif",
+/// so figures need no system fonts. (In the browser, wasm32, plotters lets
+/// the browser measure and draw text; there is nothing to register.)
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) fn register_fonts() -> Result<()> {
+    static ONCE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *ONCE.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+            .is_ok()
+            && plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold())
+                .is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Internal(
+            "cannot load the embedded DejaVu font".into(),
+        ))
+    }
+}
+
+/// In the browser the browser measures and draws text (see above).
+#[cfg(target_arch = "wasm32")]
+pub(super) fn register_fonts() -> Result<()> {
+    Ok(())
+}
+
+/// Turns a plotters error into the crate's, naming the figure.
+pub(super) fn err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> Error + '_ {
+    move |e| Error::Internal(format!("drawing {what}: {e:?}"))
+}
+
+/// The caption: scenario, what the figure shows, R and the seed.
+pub(super) fn caption(input: &FigureInput, what: &str) -> String {
+    let r = input.result;
+    format!(
+        "{}: {what} (R = {}, seed {})",
+        r.scenario,
+        group_thousands(input.result.design_points[input.sample.focus].replicates),
+        r.seed
+    )
+}
+
+/// ` [design.n_per_arm = 20]`: the focus design point's swept values, if any.
+pub(super) fn params_label(input: &FigureInput) -> String {
+    let dp = &input.result.design_points[input.sample.focus];
+    if dp.params.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", crate::scenario::sweep::describe(&dp.params))
+    }
+}
+
+/// Axis tick text: whole numbers without decimals, others with up to two.
+pub(super) fn tick(x: &f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{x:.0}")
+    } else {
+        let s = format!("{x:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// An estimate and its MC SE (0 when it has none).
+pub(super) fn value(e: Option<&Estimate>) -> Option<(f64, f64)> {
+    e.and_then(|e| Some((e.estimate?, e.mc_se.unwrap_or(0.0))))
+}
+
+/// A chart on `area` with the house caption, margin and label areas (a
+/// figure overrides the label areas its layout needs).
+pub(super) fn house_chart<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: String,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(60);
+    builder
+}
+
+/// The house mesh: light grid lines, [`tick`] labels in `font` points.
+pub(super) fn mesh<'a, 'b, DB, X, Y>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    font: u32,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let mut style = chart.configure_mesh();
+    style
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(RGBColor(240, 240, 240))
+        .label_style(("sans-serif", font));
+    style
+}
+
+/// The house legend box at `position`, labels in `font` points.
+pub(super) fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font: u32,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .label_font(("sans-serif", font))
+        .draw()
+}

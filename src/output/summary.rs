@@ -1,0 +1,255 @@
+//! The run's numbers as text: `summary.json` (`trialsim.summary/1`),
+//! `summary.csv` (INTERFACE.md) and the short human summary printed on stdout.
+
+use crate::engine::{DesignPointResult, RunResult};
+use crate::error::{Error, Result};
+use crate::metrics::{Estimate, Metrics, VisitMetrics};
+use crate::output::format::{group_thousands, month_label, plus_minus};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Schema tag of `summary.json`.
+pub const SCHEMA: &str = "trialsim.summary/1";
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    schema: &'static str,
+    scenario: &'a str,
+    seed: u64,
+    replicates: u64,
+    version: &'static str,
+    design_points: Vec<DesignPointJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct DesignPointJson<'a> {
+    params: BTreeMap<&'a str, &'a toml::Value>,
+    path: &'static str,
+    replicates: u64,
+    truth: TruthJson,
+    metrics: &'a Metrics,
+    by_visit: &'a [VisitMetrics],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<&'a Metrics>,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct TruthJson {
+    month: f64,
+    theta: f64,
+    theta_by_visit: ByMonth,
+}
+
+fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
+    DesignPointJson {
+        params: dp.params.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        path: dp.path,
+        replicates: dp.replicates,
+        truth: TruthJson {
+            month: dp.month,
+            theta: dp.truth.theta,
+            theta_by_visit: ByMonth(
+                dp.truth
+                    .theta_by_visit
+                    .iter()
+                    .zip(&dp.truth.months)
+                    .map(|(&theta, &m)| (month_label(m), theta))
+                    .collect(),
+            ),
+        },
+        metrics: &dp.metrics,
+        by_visit: &dp.by_visit,
+        meta: dp.meta.as_ref(),
+        warnings: &dp.warnings,
+    }
+}
+
+/// `summary.json` text (pretty-printed, ends with a newline).
+pub fn summary_json(result: &RunResult) -> String {
+    let doc = SummaryJson {
+        schema: SCHEMA,
+        scenario: &result.scenario,
+        seed: result.seed,
+        replicates: result.replicates,
+        version: env!("CARGO_PKG_VERSION"),
+        design_points: result.design_points.iter().map(design_point_json).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).expect("summary serialises to JSON");
+    text.push('\n');
+    text
+}
+
+/// `(month, theta)` pairs serialised as a JSON object keyed by month, in visit order.
+struct ByMonth(Vec<(String, f64)>);
+
+impl Serialize for ByMonth {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// `summary.csv` text: one row per design point, group and metric.
+pub fn summary_csv(result: &RunResult) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let swept: Vec<&str> = result
+        .design_points
+        .first()
+        .map(|dp| dp.params.iter().map(|(k, _)| k.as_str()).collect())
+        .unwrap_or_default();
+    let mut header: Vec<&str> = swept.clone();
+    header.extend(["group", "month", "metric", "estimate", "mc_se", "n"]);
+    let csv_err = |e: csv::Error| Error::Internal(format!("writing summary.csv: {e}"));
+    w.write_record(&header).map_err(csv_err)?;
+    let cell = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for dp in &result.design_points {
+        let params: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
+        let mut row = |group: &str, month: f64, name: &str, e: &Estimate| {
+            let mut r = params.clone();
+            r.extend([
+                group.to_string(),
+                month_label(month),
+                name.to_string(),
+                cell(e.estimate),
+                cell(e.mc_se),
+                e.n.to_string(),
+            ]);
+            w.write_record(&r)
+        };
+        for (name, e) in &dp.metrics.0 {
+            row("trial", dp.month, name, e).map_err(csv_err)?;
+        }
+        for v in &dp.by_visit {
+            for (name, e) in &v.metrics.0 {
+                row("by_visit", v.month, name, e).map_err(csv_err)?;
+            }
+        }
+        for (name, e) in dp.meta.iter().flat_map(|m| &m.0) {
+            row("meta", dp.month, name, e).map_err(csv_err)?;
+        }
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("writing summary.csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("summary.csv: {e}")))
+}
+
+fn toml_cell(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The short human summary printed by `run`: every headline metric for one
+/// design point, or a table with one row per design point for a sweep.
+pub fn text_summary(result: &RunResult) -> String {
+    let fmt = |e: Option<&Estimate>| plus_minus(e, 3);
+    let mut out = String::new();
+    if let [dp] = result.design_points.as_slice() {
+        out.push_str(&format!(
+            "{}: R = {}, seed {}, primary visit month {}, true effect theta = {:.3}\n",
+            result.scenario,
+            group_thousands(dp.replicates),
+            result.seed,
+            month_label(dp.month),
+            dp.truth.theta
+        ));
+        for name in HEADLINE {
+            if let Some(e) = dp.metrics.get(name) {
+                let n = if e.estimate.is_some() {
+                    format!(" (MC SE, n = {})", e.n)
+                } else {
+                    String::new()
+                };
+                out.push_str(&format!("  {name:<18} {}{n}\n", fmt(Some(e))));
+            }
+        }
+        if let Some(meta) = &dp.meta {
+            out.push_str("  meta-analysis of the simulated literature:\n");
+            for name in META_HEADLINE {
+                if let Some(e) = meta.get(name) {
+                    out.push_str(&format!("    {name:<30} {}\n", fmt(Some(e))));
+                }
+            }
+        }
+        return out;
+    }
+    let Some(first) = result.design_points.first() else {
+        return out;
+    };
+    out.push_str(&format!(
+        "{}: R = {} per design point, seed {}, primary visit month {} (± MC SE)\n",
+        result.scenario,
+        group_thousands(result.replicates),
+        result.seed,
+        month_label(first.month),
+    ));
+    let columns = ["power", "type_m", "coverage", "bias", "claim_true"];
+    let mut header: Vec<String> = first.params.iter().map(|(k, _)| k.clone()).collect();
+    header.extend(columns.iter().map(|c| c.to_string()));
+    if first.meta.is_some() {
+        header.push("meta significant".to_string());
+    }
+    let rows: Vec<Vec<String>> = result
+        .design_points
+        .iter()
+        .map(|dp| {
+            let mut row: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
+            row.extend(columns.iter().map(|c| fmt(dp.metrics.get(c))));
+            if let Some(m) = &dp.meta {
+                row.push(fmt(m.get("significant")));
+            }
+            row
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(&format!("  {}\n", cells.join("  ").trim_end()));
+    }
+    out
+}
+
+/// The meta-analysis metrics the one-design-point summary shows.
+const META_HEADLINE: [&str; 8] = [
+    "significant",
+    "coverage",
+    "coverage_hksj",
+    "i2",
+    "significant_pi_includes_zero",
+    "type_m",
+    "egger_detects",
+    "trials_run",
+];
+
+/// The metrics the one-design-point summary shows.
+const HEADLINE: [&str; 10] = [
+    "power",
+    "power_favourable",
+    "type_s",
+    "type_m",
+    "bias",
+    "coverage",
+    "mcid_claim",
+    "claim_true",
+    "replication_same",
+    "not_estimable",
+];
