@@ -293,11 +293,24 @@ fn reml_search(y: &[f64], v: &[f64]) -> Option<f64> {
     Some(if loglik(0.0) >= loglik(t) { 0.0 } else { t })
 }
 
-/// Egger's regression test: the t statistic of the intercept of `y/se ~ 1/se` (K ≥ 3).
-pub fn egger_t(y: &[f64], v: &[f64]) -> f64 {
+/// Egger's regression of the standardised effect `y/√v` on the precision
+/// `1/√v` (ordinary least squares): the funnel's asymmetry line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EggerLine {
+    /// Intercept: 0 for a symmetric funnel.
+    pub intercept: f64,
+    /// Slope: the effect the line implies at infinite precision.
+    pub slope: f64,
+    /// Standard error of the intercept (residual variance on k − 2 df).
+    pub se_intercept: f64,
+}
+
+/// Fits [`EggerLine`]; `None` with fewer than 3 studies or precisions that
+/// do not vary.
+pub fn egger_line(y: &[f64], v: &[f64]) -> Option<EggerLine> {
     let k = y.len();
     if k < 3 {
-        return f64::NAN;
+        return None;
     }
     let n = k as f64;
     let (mut sx, mut sy) = (0.0, 0.0);
@@ -316,14 +329,21 @@ pub fn egger_t(y: &[f64], v: &[f64]) -> f64 {
         syy += dy * dy;
     }
     if sxx.is_nan() || sxx <= 0.0 {
-        return f64::NAN;
+        return None;
     }
     let slope = sxy / sxx;
     let rss = (syy - slope * sxy).max(0.0);
     let sigma2 = rss / (n - 2.0);
-    let intercept = my - slope * mx;
-    let se_int = (sigma2 * (1.0 / n + mx * mx / sxx)).sqrt();
-    intercept / se_int
+    Some(EggerLine {
+        intercept: my - slope * mx,
+        slope,
+        se_intercept: (sigma2 * (1.0 / n + mx * mx / sxx)).sqrt(),
+    })
+}
+
+/// Egger's regression test: the t statistic of the intercept of `y/se ~ 1/se` (K ≥ 3).
+pub fn egger_t(y: &[f64], v: &[f64]) -> f64 {
+    egger_line(y, v).map_or(f64::NAN, |e| e.intercept / e.se_intercept)
 }
 
 /// Pools `(y, v)` with the given estimator; `crit` must be for `y.len()` studies.

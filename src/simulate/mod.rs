@@ -24,7 +24,10 @@
 //! the first visit before which each patient leaves. The result is bit for
 //! bit that of the plain, one-visit-at-a-time model (a test checks it).
 
+pub mod dropout;
 pub mod sufficient;
+
+use dropout::logistic;
 
 use crate::rng::{Key, Role, Stream};
 use crate::scenario::{Instrument, Mechanism, Scenario};
@@ -181,12 +184,6 @@ const CELLS: usize = 1 << CELL_BITS;
 /// Widening of the table's logits (see [`Logistic`]).
 const MARGIN: f64 = 1e-9;
 
-/// `1 / (1 + exp(−x))`.
-#[inline]
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// The exact decision, out of line: a call in the hot loop's body would
 /// make the compiler keep the loop's values in memory.
 #[cold]
@@ -246,26 +243,8 @@ impl Plan {
             let p = sc.outcome.rho.powf(dt);
             phi.push(p);
             innovation_sd.push(sc.outcome.residual_sd * (1.0 - p * p).max(0.0).sqrt());
-            let q = 1.0 - (1.0 - sc.dropout.monthly_rate).powf(dt);
-            let active = sc.dropout.mechanism != Mechanism::None && q > 0.0;
             for (arm, logits) in dropout_logit.iter_mut().enumerate() {
-                logits.push(if active {
-                    let arm_term = if arm == CONTROL {
-                        sc.dropout.arm_odds_ratio.ln()
-                    } else {
-                        0.0
-                    };
-                    // + beta · w(Z) with w(Z) = −s (Z − mu0): the constant part here.
-                    let centre = if matches!(sc.dropout.mechanism, Mechanism::Mar | Mechanism::Mnar)
-                    {
-                        sc.dropout.beta * sc.outcome.s * sc.outcome.mu0
-                    } else {
-                        0.0
-                    };
-                    (q / (1.0 - q)).ln() + arm_term + centre
-                } else {
-                    f64::NEG_INFINITY
-                });
+                logits.push(dropout::visit_logit(sc, arm, dt));
             }
             prev = t;
         }

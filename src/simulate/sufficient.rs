@@ -23,7 +23,7 @@
 
 use crate::rng::{Key, Role};
 use crate::scenario::{Mechanism, Missing, Scenario};
-use crate::simulate::{ArmSums, Setting, TrialId};
+use crate::simulate::{ArmSums, Setting, TrialId, dropout};
 use rand::RngExt;
 use rand_distr::{Binomial, ChiSquared, Distribution, StandardNormal};
 
@@ -75,20 +75,10 @@ impl FastPlan {
         let cov = o.subject_sd.powi(2) + o.residual_sd.powi(2) * o.rho.powf(t);
         // Chance of staying to t*: the product over visits up to t* of 1 − p_k.
         let observed = |arm: usize| {
-            if sc.dropout.mechanism == Mechanism::None || sc.dropout.monthly_rate == 0.0 {
-                return 1.0;
-            }
             let mut prev = 0.0;
             let mut stay = 1.0;
             for &m in &sc.visits.months[..=sc.visits.primary] {
-                let q = 1.0 - (1.0 - sc.dropout.monthly_rate).powf(m - prev);
-                let odds = q / (1.0 - q)
-                    * if arm == 0 {
-                        sc.dropout.arm_odds_ratio
-                    } else {
-                        1.0
-                    };
-                stay *= 1.0 - odds / (1.0 + odds);
+                stay *= 1.0 - dropout::visit_probability(sc, arm, m - prev);
                 prev = m;
             }
             stay

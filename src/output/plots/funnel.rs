@@ -2,6 +2,7 @@ use super::FigureInput;
 use super::style::{BLUE, GREY, RED, caption, err, house_chart, legend, mesh};
 use crate::engine::LiteratureTrial;
 use crate::error::Result;
+use crate::meta::pooling::egger_line;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -28,25 +29,10 @@ pub(super) fn draw<DB: DrawingBackend>(
         .fold((0.0f64, 0.0f64), |(a, b), t| {
             (a.min(t.estimate), b.max(t.estimate))
         });
-    // Egger's regression of z = y/se on precision 1/se over the published trials,
-    // drawn in funnel coordinates as y = slope + intercept · se.
-    let egger = {
-        let n = pubd.len() as f64;
-        let (mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0);
-        for t in &pubd {
-            let (x, y) = (1.0 / t.se, t.estimate / t.se);
-            sx += x;
-            sy += y;
-            sxx += x * x;
-            sxy += x * y;
-        }
-        let den = n * sxx - sx * sx;
-        (n >= 3.0 && den > 0.0).then(|| {
-            let slope = (n * sxy - sx * sy) / den;
-            let intercept = (sy - slope * sx) / n;
-            (intercept, slope)
-        })
-    };
+    // Egger's regression of z = y/se on precision 1/se over the published
+    // trials, drawn in funnel coordinates as y = slope + intercept · se.
+    let (y, v): (Vec<f64>, Vec<f64>) = pubd.iter().map(|t| (t.estimate, t.se * t.se)).unzip();
+    let egger = egger_line(&y, &v).map(|e| (e.intercept, e.slope));
     let centre = pubd.iter().map(|t| t.estimate / (t.se * t.se)).sum::<f64>()
         / pubd.iter().map(|t| 1.0 / (t.se * t.se)).sum::<f64>();
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
