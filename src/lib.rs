@@ -1,17 +1,26 @@
 //! trialsim: a fast, honest Monte Carlo engine for small randomized clinical trials.
 //!
-//! The pipeline, one way:
+//! The pipeline, one way (ARCHITECTURE.md has the map and its rules):
 //!
-//! 1. [`scenario`]: a TOML scenario becomes a validated [`Scenario`] per design
-//!    point of its `[sweep]` (a [`scenario::Study`]; MODEL.md §1–§3).
-//! 2. [`simulate`]: one trial's patients, from random streams that are a pure
-//!    function of (seed, replicate, trial, role, arm, patient) ([`rng`]).
+//! 1. [`scenario`]: a TOML scenario's text becomes a validated [`Scenario`]
+//!    per design point of its `[sweep]` (a [`scenario::Study`]; MODEL.md §1–§3).
+//! 2. [`simulate`]: one trial's patients (or, on the exact fast path, its
+//!    sufficient statistics), from random streams that are a pure function
+//!    of (seed, replicate, trial, role, arm, patient) ([`rng`]).
 //! 3. [`analysis`]: Welch on change or ANCOVA, with complete-case, LOCF or BOCF.
-//! 4. [`metrics`]: power, Type S/M, coverage, bias, generalisation metrics, each
-//!    with its Monte Carlo SE, folded by [`engine`] in a fixed order.
-//! 5. [`output`]: `summary.json`, `summary.csv`, `scenario.resolved.toml`.
+//! 4. [`meta`]: pooling of (estimate, variance) pairs, Egger, retrospective design.
+//! 5. [`metrics`]: power, Type S/M, coverage, bias, generalisation and
+//!    meta-analysis metrics, each with its Monte Carlo SE.
+//! 6. [`engine`]: blocks of replicates folded in a fixed order (on a thread
+//!    pool with the `parallel` feature, else one after another: the same
+//!    bits), precision targets, shards, `size`'s search.
+//! 7. [`output`]: `summary.json`, `summary.csv`, `scenario.resolved.toml`,
+//!    figures and `report.html`, rendered in memory and written by
+//!    [`output::files`] alone.
 //!
-//! [`engine::sizing`] searches a parameter for a target power by re-running the engine.
+//! Features (all on by default): `cli` (the binary), `parallel` (rayon),
+//! `png` (PNG copies of the figures). Without them the library builds for
+//! `wasm32-unknown-unknown`.
 //!
 //! # Examples
 //!

@@ -35,8 +35,9 @@ pub enum Role {
     Protocol = 1,
     /// One patient's values: responder draw, `b_i`, residual innovations, screening.
     Patient = 2,
-    /// One patient's dropout draws.
-    Dropout = 3,
+    // 3 was a separate dropout role, never drawn from: a patient's dropout
+    // draws come from its `Patient` stream. Kept free so that no other
+    // role's tag, and so no stream, moves.
     /// A meta-analysed trial's size and publication draws.
     Meta = 4,
     /// One arm's sufficient statistics on the exact fast path.
@@ -143,7 +144,7 @@ mod tests {
             stream(1, 3, 0, Role::Patient, 1, 7),
             stream(2, 2, 0, Role::Patient, 1, 7),
             stream(1, 2, 1, Role::Patient, 1, 7),
-            stream(1, 2, 0, Role::Dropout, 1, 7),
+            stream(1, 2, 0, Role::Meta, 1, 7),
         ]
         .into_iter()
         .map(|mut s| s.next_u64())

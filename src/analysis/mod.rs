@@ -1,5 +1,8 @@
 //! Analysis of one trial at one visit (MODEL.md §2).
 //!
+//! Owns: turning one trial's data into a test result. May not: simulate,
+//! accumulate metrics or know about replicates and threads.
+//!
 //! - `welch_change`: Welch's t-test on change from baseline, treatment minus
 //!   control, with Welch–Satterthwaite degrees of freedom (Welch 1947).
 //! - `ancova`: OLS of the visit value on arm and baseline; the arm

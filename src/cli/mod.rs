@@ -1,4 +1,8 @@
 //! Command-line interface (clap derive). Binary only: the library has no CLI types.
+//!
+//! Owns: flags, per-command glue, the progress bar, `bench`. The only code
+//! besides `output::files` that touches files, and the only code that
+//! touches the terminal.
 
 pub mod bench;
 pub mod progress;
@@ -162,8 +166,10 @@ pub struct CommonArgs {
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long)]
     pub threads: Option<NonZeroUsize>,
-    /// Add replicates until the MC SE of power at every design point is at most this.
-    #[arg(long)]
+    /// Add replicates until the MC SE of power at every design point is at
+    /// most this (it chooses R itself, from 2000 up to --max-replicates, so
+    /// it cannot be combined with --replicates).
+    #[arg(long, conflicts_with = "replicates")]
     pub precision: Option<f64>,
     /// Ceiling on replicates per design point with --precision.
     #[arg(long, default_value_t = 1_000_000)]

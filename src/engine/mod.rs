@@ -1,5 +1,10 @@
 //! The runner: replicates in parallel, folded in a fixed order.
 //!
+//! Owns: running a study (blocks, scheduling, precision, shards, sizing,
+//! the focus sample the figures draw). May not: write files, touch the
+//! terminal (progress is a callback), or know threads outside
+//! [`schedule`].
+//!
 //! Replicates are grouped in blocks of [`BLOCK`] (a constant, never derived
 //! from the thread count). Each block folds its replicates in index order
 //! into one [`Accumulator`]; blocks are merged in block order. Blocks are
@@ -93,8 +98,6 @@ pub struct RunResult {
     pub seed: u64,
     /// Replicates simulated per design point.
     pub replicates: u64,
-    /// Visit months.
-    pub months: Vec<f64>,
     /// One entry per design point.
     pub design_points: Vec<DesignPointResult>,
 }
@@ -510,7 +513,11 @@ impl<'a> Simulator<'a> {
         to: u64,
         chunk_done: &dyn Fn(u64) -> bool,
     ) -> bool {
-        debug_assert!(from.is_multiple_of(BLOCK));
+        // A start inside a block would fold that block's first replicates twice.
+        assert!(
+            from.is_multiple_of(BLOCK),
+            "extend must start at a block boundary (a multiple of {BLOCK}), not {from}"
+        );
         self.for_each_chunk(
             workers,
             from / BLOCK..to.div_ceil(BLOCK),
@@ -730,10 +737,12 @@ pub fn run_on(
 /// meta results: with common random numbers they would come out bit-identical
 /// anyway. Returns the simulators and, per point, the point it takes meta from.
 pub(crate) fn simulators(study: &Study, seed: u64) -> (Vec<Simulator<'_>>, Vec<Option<usize>>) {
-    let meta_source: Vec<Option<usize>> = (0..study.points.len())
+    // Each point's key once (a scenario clone each), then compared pairwise.
+    let keys: Vec<Option<Scenario>> = study.points.iter().map(|p| meta_key(&p.scenario)).collect();
+    let meta_source: Vec<Option<usize>> = (0..keys.len())
         .map(|j| {
-            let key = meta_key(&study.points[j].scenario)?;
-            (0..j).find(|&i| meta_key(&study.points[i].scenario).as_ref() == Some(&key))
+            let key = keys[j].as_ref()?;
+            (0..j).find(|&i| keys[i].as_ref() == Some(key))
         })
         .collect();
     let sims = study
@@ -799,7 +808,6 @@ pub(crate) fn finish_run(
         scenario: study.name.clone(),
         seed,
         replicates,
-        months: study.points[0].scenario.visits.months.clone(),
         design_points,
     }
 }

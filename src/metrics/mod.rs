@@ -1,5 +1,9 @@
 //! Metrics over R replicates with their Monte Carlo standard errors (MODEL.md §3).
 //!
+//! Owns: accumulators (add / merge / finish), the truth they judge
+//! against, metric names and warnings. May not: simulate, schedule, or
+//! format for output.
+//!
 //! Accumulators are exact counts and Welford moments merged with Chan et al.'s
 //! formula; the engine always merges them in replicate order, so results are
 //! bit-identical however the work is split. Monte Carlo SEs follow Morris,

@@ -260,6 +260,16 @@ pub fn describe(study: &Study, focus: usize) -> String {
     w
 }
 
+/// "20 patients per arm", or "20 control and 40 treated patients" when the
+/// allocation is unequal.
+fn arm_sizes(control: usize, treatment: usize) -> String {
+    if control == treatment {
+        format!("{control} patients per arm")
+    } else {
+        format!("{control} control and {treatment} treated patients")
+    }
+}
+
 /// Plain-language findings for the focus design point (and the sweep).
 pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> {
     let dp: &DesignPointResult = &result.design_points[focus];
@@ -269,8 +279,8 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
     let mut out = Vec::new();
     if let Some(power) = q("power", Format::Percent) {
         out.push(format!(
-            "With {} patients per arm, {power} of trials reach significance at month {} (alpha {}).",
-            sc.design.n_control,
+            "With {}, {power} of trials reach significance at month {} (alpha {}).",
+            arm_sizes(sc.design.n_control, sc.design.n_treatment),
             month_label(dp.month),
             sc.analysis.alpha
         ));
@@ -460,4 +470,15 @@ pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure])
     }
     page.push_str("</body></html>\n");
     page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arm_sizes;
+
+    #[test]
+    fn unequal_arms_are_both_named() {
+        assert_eq!(arm_sizes(20, 20), "20 patients per arm");
+        assert_eq!(arm_sizes(20, 40), "20 control and 40 treated patients");
+    }
 }

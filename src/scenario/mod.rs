@@ -1,5 +1,9 @@
 //! Scenario files: TOML text → a validated [`Scenario`].
 //!
+//! Owns: the scenario format, its validation and sweeps (`file.rs`,
+//! `sweep.rs`). May not: use any module downstream (simulate, analysis,
+//! meta, metrics, engine, output), read files (it takes text) or print.
+//!
 //! Two layers: `file.rs` mirrors the TOML with serde (defaults filled in),
 //! and this module checks every value once and builds the plain types the
 //! engine uses, so the hot loop never sees a `Result`. Every error names the

@@ -45,7 +45,10 @@ pub struct Study {
 
 impl From<Scenario> for Study {
     fn from(scenario: Scenario) -> Self {
-        let base = toml::Table::try_from(&scenario.resolved).unwrap_or_default();
+        // The resolved scenario is a serde struct of tables and values: it
+        // always serialises to a table (tested by every `size` test).
+        let base = toml::Table::try_from(&scenario.resolved)
+            .expect("a resolved scenario serialises to a TOML table");
         Study {
             name: scenario.name.clone(),
             seed: scenario.seed,

@@ -1,5 +1,10 @@
 //! One simulated trial, exactly as MODEL.md §1 writes it.
 //!
+//! Owns: one trial's data (`TrialData`, `ArmSums`), its setting, the
+//! dropout model (`dropout.rs`) and the exact fast path (`sufficient.rs`).
+//! May not: analyse, judge or accumulate; draw from anything but `rng`
+//! streams; know threads.
+//!
 //! ```text
 //! Y_i0 = mu0 + u_i + e_i0
 //! Y_it = mu0 + u_i + P_j(t) + a_i (R_i (D_j + b_i) g(t) + B_j) + e_it

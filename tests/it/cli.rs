@@ -579,3 +579,27 @@ fn bad_run_and_size_flags_name_the_flag() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), want);
     }
 }
+
+/// `--precision` chooses R itself: a `--replicates` beside it was silently
+/// ignored; now the combination is refused.
+#[test]
+fn precision_with_replicates_is_refused() {
+    let out = assert_cmd::Command::cargo_bin("trialsim")
+        .unwrap()
+        .args([
+            "run",
+            "--precision",
+            "0.01",
+            "--replicates",
+            "500",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--precision") && stderr.contains("--replicates"),
+        "{stderr}"
+    );
+}
