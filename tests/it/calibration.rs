@@ -300,19 +300,77 @@ method = "ancova"
     );
 }
 
+/// Exact mean and SD of the enrolled baseline of an outcome measured on a
+/// grid: the screening value Y ~ N(mu0, sigma²), sigma² = subject_sd² +
+/// residual_sd², is rounded to the resolution r and clamped to the scale, then
+/// admitted when it is at least `inclusion` (lower is better).
+/// Grid value v from `inclusion` to `max` has weight
+///   w(v)   = Φ((v + r/2 − mu0)/sigma) − Φ((v − r/2 − mu0)/sigma)   for v < max,
+///   w(max) = 1 − Φ((max − r/2 − mu0)/sigma)                          (the clamped ceiling),
+/// and the moments are those of the weights normalised by their sum.
+fn enrolled_baseline_moments(o: &trialsim::scenario::Outcome) -> (f64, f64) {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let (r, cut, max) = (o.resolution, o.inclusion.unwrap(), o.max.unwrap());
+    // The shape the formula assumes (the default scenario's).
+    assert!(o.s < 0.0 && r > 0.0, "lower is better, rounded");
+    assert!(
+        o.min.is_none_or(|min| min <= cut),
+        "the floor is below the cut"
+    );
+    let steps = ((max - cut) / r).round();
+    assert_eq!(cut + steps * r, max, "cut and ceiling on one grid");
+    let y = Normal::new(o.mu0, o.subject_sd.hypot(o.residual_sd)).unwrap();
+    let grid: Vec<(f64, f64)> = (0..=steps as u64)
+        .map(|i| {
+            let v = cut + i as f64 * r;
+            let w = if v < max {
+                y.cdf(v + r / 2.0) - y.cdf(v - r / 2.0)
+            } else {
+                y.sf(max - r / 2.0)
+            };
+            (v, w)
+        })
+        .collect();
+    let total: f64 = grid.iter().map(|(_, w)| w).sum();
+    let moment = |f: &dyn Fn(f64) -> f64| grid.iter().map(|&(v, w)| f(v) * w).sum::<f64>() / total;
+    let mean = moment(&|v| v);
+    (mean, moment(&|v| (v - mean).powi(2)).sqrt())
+}
+
 #[test]
 fn default_scenario_enrolled_baseline() {
-    // calibration.md §6/§12: enrolled baseline mean about 60–65 and SD about 15;
-    // mu0 = 50 before the entry cut (truncated normal: mean 62.76, SD 15.95 by
-    // scipy.stats.truncnorm, before clamping and rounding). Few values on the bounds.
+    // calibration.md §6/§12: enrolled baseline mean about 60–65 and SD about 15.
+    // The entry criterion judges the *measured* screening value (rounded, then
+    // clamped), so the exact enrolled distribution is the discrete one of
+    // `enrolled_baseline_moments`: mean 62.2993, SD 15.4773 for the default (the
+    // same sum in Python's math.erfc agrees). The continuous truncated normal
+    // (mean 62.76, SD 15.95 by scipy.stats.truncnorm) is not what is simulated:
+    // rounding moves the cut to 39.5, and 2.5% of the enrolled read 100 (clamped).
+    // The reference is computed here, unrounded, so no rounding allowance.
     let mut sc = Scenario::default_scenario();
     sc.design.n_control = 100_000;
     sc.design.n_treatment = 100_000;
+    let (mean, sd) = enrolled_baseline_moments(&sc.outcome);
+    // The default's parameters meet calibration.md's target (exact values, no MC error).
+    assert!((60.0..=65.0).contains(&mean), "exact enrolled mean {mean}");
+    assert!((13.0..=17.0).contains(&sd), "exact enrolled SD {sd}");
+
     let trial = Simulator::new(&sc, sc.seed).one_trial(0);
     let base = &trial.data.baseline;
-    let (m, sd) = mean_sd(base);
-    assert!((60.0..=65.0).contains(&m), "enrolled baseline mean {m}");
-    assert!((13.0..=17.0).contains(&sd), "enrolled baseline SD {sd}");
+    // Patients are independent, with N = 200 000 baselines:
+    // SE(mean) = s/sqrt(N); SE(SD) = sqrt((m4 − s⁴)/N) / (2s) (delta method
+    // on Var(s²) ≈ (m4 − s⁴)/N), with s and m4 the sample SD and fourth
+    // central moment of the simulated baselines.
+    let n = base.len() as f64;
+    let (m, s) = mean_sd(base);
+    let m4 = base.iter().map(|y| (y - m).powi(4)).sum::<f64>() / n;
+    within_4se("enrolled baseline mean", m, mean, s / n.sqrt());
+    within_4se(
+        "enrolled baseline SD",
+        s,
+        sd,
+        ((m4 - s.powi(4)) / n).sqrt() / (2.0 * s),
+    );
     let on_bounds = base.iter().filter(|&&y| y <= 0.0 || y >= 100.0).count() as f64;
     assert!(
         on_bounds / base.len() as f64 <= 0.03,
