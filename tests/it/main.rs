@@ -3,6 +3,7 @@
 
 mod calibration;
 mod cli;
+mod configs;
 mod determinism;
 mod extremes;
 mod fast;
