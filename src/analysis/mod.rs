@@ -308,8 +308,7 @@ pub fn analyse_sums(
     } else {
         match settings.method {
             Method::WelchChange => welch(c, t),
-            // Mmrm is rejected at validation; ANCOVA is the only other method.
-            Method::Ancova | Method::Mmrm => ancova(c, t),
+            Method::Ancova => ancova(c, t),
         }
         // Anything non-finite (values near the limits of f64) is not estimable.
         .filter(|&(estimate, se, df)| {

@@ -207,7 +207,7 @@ pub fn describe(study: &Study, focus: usize) -> String {
         "Each trial is analysed by {} with {} at {} alpha = {}.</p>",
         match a.method {
             Method::WelchChange => "a Welch t-test on change from baseline",
-            _ => "ANCOVA on the baseline",
+            Method::Ancova => "ANCOVA on the baseline",
         },
         match a.missing {
             Missing::CompleteCase => "complete cases",

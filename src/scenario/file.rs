@@ -193,10 +193,11 @@ pub struct DesignFile {
     pub allocation: f64,
 }
 
-/// Analysis method (MODEL.md §2).
+/// `analysis.method` as written: the validated [`super::Method`] has no
+/// reserved values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Method {
+pub enum MethodFile {
     /// Welch t-test on change from baseline.
     WelchChange,
     /// OLS of the follow-up value on arm and baseline.
@@ -232,7 +233,7 @@ pub enum Sided {
 /// `[analysis]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisFile {
-    pub method: Method,
+    pub method: MethodFile,
     #[serde(default)]
     pub missing: Missing,
     #[serde(default = "default_alpha")]

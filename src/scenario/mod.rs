@@ -13,8 +13,9 @@ pub mod file;
 pub mod sweep;
 
 use crate::error::{Error, Result};
+use file::MethodFile;
 use file::{FactorFile, ScenarioFile};
-pub use file::{Mechanism, Method, Missing, Onset, Sided};
+pub use file::{Mechanism, Missing, Onset, Sided};
 use statrs::distribution::{ContinuousCDF, Normal};
 pub use sweep::{DesignPoint, Study};
 
@@ -380,6 +381,16 @@ pub struct Design {
     pub n_treatment: usize,
     /// Treatment:control ratio.
     pub allocation: f64,
+}
+
+/// Analysis method (MODEL.md §2): only the methods trialsim runs (a
+/// reserved value of the file is rejected at validation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Welch t-test on change from baseline.
+    WelchChange,
+    /// OLS of the follow-up value on arm and baseline.
+    Ancova,
 }
 
 /// Analysis settings.
@@ -787,11 +798,15 @@ impl Scenario {
         };
 
         let a = &f.analysis;
-        if a.method == Method::Mmrm {
-            return Err(Error::NotSupported {
-                field: "analysis.method = \"mmrm\"".to_string(),
-            });
-        }
+        let method = match a.method {
+            MethodFile::WelchChange => Method::WelchChange,
+            MethodFile::Ancova => Method::Ancova,
+            MethodFile::Mmrm => {
+                return Err(Error::NotSupported {
+                    field: "analysis.method = \"mmrm\"".to_string(),
+                });
+            }
+        };
         if !(a.alpha > 0.0 && a.alpha < 0.5) {
             return Err(Error::invalid(
                 "analysis.alpha",
@@ -800,7 +815,7 @@ impl Scenario {
             ));
         }
         let analysis = Analysis {
-            method: a.method,
+            method,
             missing: a.missing,
             alpha: a.alpha,
             sided: a.sided,
