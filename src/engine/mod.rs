@@ -811,3 +811,20 @@ pub(crate) fn finish_run(
         design_points,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A start inside a block would fold that block's first replicates twice:
+    /// refused in release builds too.
+    #[test]
+    #[should_panic(expected = "block boundary")]
+    fn extending_from_inside_a_block_is_refused() {
+        let mut sc = Scenario::default_scenario();
+        sc.replicates = 10;
+        let sim = Simulator::new(&sc, 1);
+        let mut total = None;
+        sim.extend(&Workers::Sequential, &mut total, 1, 2, &|_| true);
+    }
+}

@@ -253,11 +253,9 @@ fn passes(dp: &DesignPointResult, opts: &SizeOptions) -> bool {
 }
 
 fn show(e: &Estimate) -> String {
-    match (e.estimate, e.mc_se) {
-        (Some(p), Some(se)) => format!("{p:.4} ± {se:.4} (MC SE)"),
-        (Some(p), None) => format!("{p:.4}"),
-        _ => "undefined".to_string(),
-    }
+    let with_se = if e.mc_se.is_some() { " (MC SE)" } else { "" };
+    e.plus_minus(4)
+        .map_or_else(|| "undefined".to_string(), |s| s + with_se)
 }
 
 /// The readable answer `size` prints without `--json`.

@@ -27,6 +27,17 @@ pub struct Estimate {
 }
 
 impl Estimate {
+    /// `0.262 ± 0.004` with `decimals` digits, `0.262` without an MC SE;
+    /// `None` when undefined (each output words that its own way). The one
+    /// "estimate ± MC SE" format of every output and message.
+    pub fn plus_minus(&self, decimals: usize) -> Option<String> {
+        match (self.estimate, self.mc_se) {
+            (Some(x), Some(se)) => Some(format!("{x:.decimals$} ± {se:.decimals$}")),
+            (Some(x), None) => Some(format!("{x:.decimals$}")),
+            _ => None,
+        }
+    }
+
     /// The undefined metric.
     pub const UNDEFINED: Estimate = Estimate {
         estimate: None,
@@ -718,6 +729,21 @@ pub struct VisitMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn estimates_read_with_their_mc_se() {
+        let e = |estimate, mc_se| Estimate {
+            estimate,
+            mc_se,
+            n: 10,
+        };
+        assert_eq!(
+            e(Some(0.26249), Some(0.0041)).plus_minus(3).as_deref(),
+            Some("0.262 ± 0.004")
+        );
+        assert_eq!(e(Some(1.5), None).plus_minus(2).as_deref(), Some("1.50"));
+        assert_eq!(Estimate::UNDEFINED.plus_minus(3), None);
+    }
 
     #[test]
     fn moments_merge_matches_sequential() {

@@ -1,7 +1,6 @@
-//! Shared formatting of numbers for every output: month labels, grouped
-//! thousands and "estimate ± MC SE".
-
-use crate::metrics::Estimate;
+//! Shared formatting of numbers for every output: month labels and grouped
+//! thousands ("estimate ± MC SE" is [`crate::metrics::Estimate::plus_minus`],
+//! which the engine's messages use too).
 
 /// A month as a JSON key or CSV cell: `12` for whole months, `1.5` otherwise.
 pub fn month_label(m: f64) -> String {
@@ -25,12 +24,17 @@ pub fn group_thousands(n: u64) -> String {
     out
 }
 
-/// `0.262 ± 0.004` with `decimals` digits, `0.262` without an MC SE, and
-/// `undefined` for a metric without an estimate.
-pub fn plus_minus(e: Option<&Estimate>, decimals: usize) -> String {
-    match e.map(|e| (e.estimate, e.mc_se)) {
-        Some((Some(x), Some(se))) => format!("{x:.decimals$} ± {se:.decimals$}"),
-        Some((Some(x), None)) => format!("{x:.decimals$}"),
-        _ => "undefined".to_string(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_thousands() {
+        assert_eq!(month_label(12.0), "12");
+        assert_eq!(month_label(1.5), "1.5");
+        let grouped = group_thousands(1_234_567);
+        let groups: Vec<&str> = grouped.split(|c: char| !c.is_ascii_digit()).collect();
+        assert_eq!(groups, ["1", "234", "567"]);
+        assert_eq!(group_thousands(999), "999");
     }
 }

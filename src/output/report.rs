@@ -457,11 +457,11 @@ pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure])
                 escape(&crate::scenario::sweep::describe(&d.params))
             );
             for h in ["power", "type_m", "coverage", "bias", "claim_true"] {
-                let cell = match d.metrics.get(h).map(|e| (e.estimate, e.mc_se)) {
-                    Some((Some(x), Some(se))) => format!("{x:.3} ± {se:.3}"),
-                    Some((Some(x), None)) => format!("{x:.3}"),
-                    _ => "—".into(),
-                };
+                let cell = d
+                    .metrics
+                    .get(h)
+                    .and_then(|e| e.plus_minus(3))
+                    .unwrap_or_else(|| "—".into());
                 let _ = write!(page, "<td>{cell}</td>");
             }
             page.push_str("</tr>\n");

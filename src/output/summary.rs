@@ -4,7 +4,7 @@
 use crate::engine::{DesignPointResult, RunResult};
 use crate::error::{Error, Result};
 use crate::metrics::{Estimate, Metrics, VisitMetrics};
-use crate::output::format::{group_thousands, month_label, plus_minus};
+use crate::output::format::{group_thousands, month_label};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -149,7 +149,10 @@ fn toml_cell(v: &toml::Value) -> String {
 /// The short human summary printed by `run`: every headline metric for one
 /// design point, or a table with one row per design point for a sweep.
 pub fn text_summary(result: &RunResult) -> String {
-    let fmt = |e: Option<&Estimate>| plus_minus(e, 3);
+    let fmt = |e: Option<&Estimate>| {
+        e.and_then(|e| e.plus_minus(3))
+            .unwrap_or_else(|| "undefined".into())
+    };
     let mut out = String::new();
     if let [dp] = result.design_points.as_slice() {
         out.push_str(&format!(

@@ -603,3 +603,25 @@ fn precision_with_replicates_is_refused() {
         "{stderr}"
     );
 }
+
+/// An output that cannot be written is not the user's input: exit 1 (not
+/// 2), naming the path, and nothing left behind.
+#[test]
+fn an_output_that_cannot_be_written_exits_1() {
+    // `/dev/null` is a file, so no folder can be made inside it.
+    let out = assert_cmd::Command::cargo_bin("trialsim")
+        .unwrap()
+        .args([
+            "run",
+            "--replicates",
+            "250",
+            "--quiet",
+            "--out",
+            "/dev/null/out",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: /dev/null"), "{stderr}");
+}
