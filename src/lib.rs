@@ -25,11 +25,11 @@
 //! # Examples
 //!
 //! ```
-//! use trialsim::{engine, scenario::Study, Scenario};
+//! use trialsim::{engine, metrics::Metric, scenario::Study, Scenario};
 //! let mut sc = Scenario::default_scenario();
 //! sc.replicates = 200;
 //! let result = engine::run(&Study::from(sc), &engine::RunOptions::default()).unwrap();
-//! let power = result.design_points[0].metrics.get("power").unwrap();
+//! let power = result.design_points[0].metrics.get(Metric::Power).unwrap();
 //! assert!(power.estimate.unwrap() >= 0.0 && power.n == 200);
 //! ```
 

@@ -21,7 +21,7 @@ use crate::analysis::{Analysed, CritCache, analyse_cached, analyse_sums};
 use crate::error::{Error, Result};
 use crate::meta::{Criticals, pool};
 use crate::metrics::{
-    Accumulator, MetaRecord, MetaTruth, Metrics, PrimaryRecord, Truth, VisitMetrics, judge,
+    Accumulator, Group, MetaRecord, MetaTruth, Metrics, PrimaryRecord, Truth, VisitMetrics, judge,
 };
 use crate::rng::{Key, Role};
 use crate::scenario::{MAX_ARM, Meta, Scenario, Study, TrialSizes};

@@ -11,7 +11,7 @@
 
 use crate::engine::{DesignPointResult, Progress, RunOptions, RunResult, run_with_progress};
 use crate::error::{Error, Result};
-use crate::metrics::Estimate;
+use crate::metrics::{Estimate, Metric};
 use crate::scenario::Study;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -234,7 +234,9 @@ pub fn size(
 const MAX_INVALID_SKIPPED: usize = 100_000;
 
 fn power_of(dp: &DesignPointResult) -> Estimate {
-    *dp.metrics.get("power").expect("power is always reported")
+    *dp.metrics
+        .get(Metric::Power)
+        .expect("power is always reported")
 }
 
 fn passes(dp: &DesignPointResult, opts: &SizeOptions) -> bool {
@@ -245,7 +247,7 @@ fn passes(dp: &DesignPointResult, opts: &SizeOptions) -> bool {
         None => true,
         Some(m) => dp
             .metrics
-            .get("type_m")
+            .get(Metric::TypeM)
             .and_then(|e| e.estimate)
             .is_none_or(|t| t <= m),
     };

@@ -9,9 +9,10 @@
 //! words say what the numbers say.
 
 use crate::engine::{DesignPointResult, RunResult};
-use crate::metrics::{Estimate, Metrics};
+use crate::metrics::{Estimate, Metric, Metrics};
 use crate::output::format::{group_thousands, month_label};
 use crate::output::plots::Figure;
+use crate::output::summary::SWEEP_COLUMNS;
 use crate::scenario::{Mechanism, Method, Missing, Onset, Scenario, Sided, Study};
 use std::fmt::Write as _;
 
@@ -48,7 +49,7 @@ fn escape(s: &str) -> String {
 }
 
 /// A quoted metric: value and MC SE, each in its own span.
-fn quote(dp: usize, group: &str, metrics: &Metrics, name: &str, f: Format) -> Option<String> {
+fn quote(dp: usize, group: &str, metrics: &Metrics, name: Metric, f: Format) -> Option<String> {
     let e = metrics.get(name)?;
     let x = e.estimate?;
     let se = e
@@ -275,9 +276,9 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
     let dp: &DesignPointResult = &result.design_points[focus];
     let sc = &study.points[focus].scenario;
     let m = &dp.metrics;
-    let q = |name: &str, f: Format| quote(focus, "trial", m, name, f);
+    let q = |name: Metric, f: Format| quote(focus, "trial", m, name, f);
     let mut out = Vec::new();
-    if let Some(power) = q("power", Format::Percent) {
+    if let Some(power) = q(Metric::Power, Format::Percent) {
         out.push(format!(
             "With {}, {power} of trials reach significance at month {} (alpha {}).",
             arm_sizes(sc.design.n_control, sc.design.n_treatment),
@@ -285,46 +286,49 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
             sc.analysis.alpha
         ));
     }
-    if let (Some(tm), Some(ts)) = (q("type_m", Format::Decimal), q("type_s", Format::Percent)) {
+    if let (Some(tm), Some(ts)) = (
+        q(Metric::TypeM, Format::Decimal),
+        q(Metric::TypeS, Format::Percent),
+    ) {
         out.push(format!(
             "Those that do overstate the true average effect {tm}-fold (the exaggeration ratio), and {ts} of them point the wrong way."
         ));
     }
     if let (Some(ct), Some(tmcid)) = (
-        q("claim_true", Format::Percent),
-        q("true_mcid", Format::Percent),
+        q(Metric::ClaimTrue, Format::Percent),
+        q(Metric::TrueMcid, Format::Percent),
     ) {
         out.push(format!(
             "Of the trials that claim a clinically important benefit, only {ct} come from settings that really have one; {tmcid} of all settings do."
         ));
     }
-    if let Some(d) = q("durable", Format::Percent) {
+    if let Some(d) = q(Metric::Durable, Format::Percent) {
         out.push(format!(
             "Of the significant favourable trials, {d} still have a clinically important true effect at month {}.",
             month_label(*sc.visits.months.last().unwrap_or(&0.0))
         ));
     }
     if let (Some(same), Some(new)) = (
-        q("replication_same", Format::Percent),
-        q("replication_new", Format::Percent),
+        q(Metric::ReplicationSame, Format::Percent),
+        q(Metric::ReplicationNew, Format::Percent),
     ) {
         out.push(format!(
             "A replication in the same setting is significant and favourable {same} of the time after a significant favourable first trial; in a new setting, {new}."
         ));
     }
     if let (Some(c), Some(ct)) = (
-        q("coverage", Format::Percent),
-        q("coverage_trial", Format::Percent),
+        q(Metric::Coverage, Format::Percent),
+        q(Metric::CoverageTrial, Format::Percent),
     ) {
         out.push(format!(
             "The trials' confidence intervals contain the population-average effect {c} of the time, and their own setting's effect {ct}."
         ));
     }
     if let Some(meta) = &dp.meta {
-        let mq = |name: &str, f: Format| quote(focus, "meta", meta, name, f);
+        let mq = |name: Metric, f: Format| quote(focus, "meta", meta, name, f);
         if let (Some(sig), Some(pi0)) = (
-            mq("significant", Format::Percent),
-            mq("significant_pi_includes_zero", Format::Percent),
+            mq(Metric::Significant, Format::Percent),
+            mq(Metric::SignificantPiIncludesZero, Format::Percent),
         ) {
             out.push(format!(
                 "A meta-analysis of the published trials is significant {sig} of the time; {pi0} of the time it is significant while its 95% prediction interval still includes no effect — significant, yet not shown to generalise."
@@ -332,12 +336,14 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
         }
         // The interval the meta-analysis reports: HKSJ when it is used.
         let (coverage, interval) = match &sc.meta {
-            Some(m) if m.hartung_knapp => ("coverage_hksj", "Hartung–Knapp confidence interval"),
-            _ => ("coverage", "confidence interval"),
+            Some(m) if m.hartung_knapp => {
+                (Metric::CoverageHksj, "Hartung–Knapp confidence interval")
+            }
+            _ => (Metric::Coverage, "confidence interval"),
         };
         if let (Some(cov), Some(eg)) = (
             mq(coverage, Format::Percent),
-            mq("egger_detects", Format::Percent),
+            mq(Metric::EggerDetects, Format::Percent),
         ) {
             out.push(format!(
                 "Its {interval} covers the true average effect {cov} of the time, and Egger's test flags funnel asymmetry in {eg}."
@@ -349,13 +355,13 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
         let key = &study.sweep[0].0;
         let hit = result.design_points.iter().enumerate().find(|(_, d)| {
             d.metrics
-                .get("power")
+                .get(Metric::Power)
                 .and_then(|e| e.estimate)
                 .is_some_and(|p| p >= 0.8)
         });
         match hit {
             Some((j, d)) => {
-                if let Some(p) = quote(j, "trial", &d.metrics, "power", Format::Percent) {
+                if let Some(p) = quote(j, "trial", &d.metrics, Metric::Power, Format::Percent) {
                     out.push(format!(
                         "Across the sweep, the first value of <code>{}</code> reaching 80% power is {} (power {p}).",
                         escape(key),
@@ -446,7 +452,7 @@ pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure])
     }
     if result.design_points.len() > 1 {
         page.push_str("<h3>Every design point</h3><table><tr><th>design point</th>");
-        for h in ["power", "type_m", "coverage", "bias", "claim_true"] {
+        for h in SWEEP_COLUMNS {
             let _ = write!(page, "<th>{h}</th>");
         }
         page.push_str("</tr>\n");
@@ -456,7 +462,7 @@ pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure])
                 "<tr><td>{}</td>",
                 escape(&crate::scenario::sweep::describe(&d.params))
             );
-            for h in ["power", "type_m", "coverage", "bias", "claim_true"] {
+            for h in SWEEP_COLUMNS {
                 let cell = d
                     .metrics
                     .get(h)

@@ -3,7 +3,7 @@
 
 use crate::engine::{DesignPointResult, RunResult};
 use crate::error::{Error, Result};
-use crate::metrics::{Estimate, Metrics, VisitMetrics};
+use crate::metrics::{Estimate, Metric, Metrics, VisitMetrics};
 use crate::output::format::{group_thousands, month_label};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -109,7 +109,7 @@ pub fn summary_csv(result: &RunResult) -> Result<String> {
     let cell = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     for dp in &result.design_points {
         let params: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
-        let mut row = |group: &str, month: f64, name: &str, e: &Estimate| {
+        let mut row = |group: &str, month: f64, name: &Metric, e: &Estimate| {
             let mut r = params.clone();
             r.extend([
                 group.to_string(),
@@ -193,7 +193,7 @@ pub fn text_summary(result: &RunResult) -> String {
         result.seed,
         month_label(first.month),
     ));
-    let columns = ["power", "type_m", "coverage", "bias", "claim_true"];
+    let columns = SWEEP_COLUMNS;
     let mut header: Vec<String> = first.params.iter().map(|(k, _)| k.clone()).collect();
     header.extend(columns.iter().map(|c| c.to_string()));
     if first.meta.is_some() {
@@ -204,9 +204,9 @@ pub fn text_summary(result: &RunResult) -> String {
         .iter()
         .map(|dp| {
             let mut row: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
-            row.extend(columns.iter().map(|c| fmt(dp.metrics.get(c))));
+            row.extend(columns.iter().map(|c| fmt(dp.metrics.get(*c))));
             if let Some(m) = &dp.meta {
-                row.push(fmt(m.get("significant")));
+                row.push(fmt(m.get(Metric::Significant)));
             }
             row
         })
@@ -231,28 +231,37 @@ pub fn text_summary(result: &RunResult) -> String {
     out
 }
 
+/// The metrics a sweep's table shows per design point (terminal and report).
+pub(crate) const SWEEP_COLUMNS: [Metric; 5] = [
+    Metric::Power,
+    Metric::TypeM,
+    Metric::Coverage,
+    Metric::Bias,
+    Metric::ClaimTrue,
+];
+
 /// The meta-analysis metrics the one-design-point summary shows.
-const META_HEADLINE: [&str; 8] = [
-    "significant",
-    "coverage",
-    "coverage_hksj",
-    "i2",
-    "significant_pi_includes_zero",
-    "type_m",
-    "egger_detects",
-    "trials_run",
+const META_HEADLINE: [Metric; 8] = [
+    Metric::Significant,
+    Metric::Coverage,
+    Metric::CoverageHksj,
+    Metric::I2,
+    Metric::SignificantPiIncludesZero,
+    Metric::TypeM,
+    Metric::EggerDetects,
+    Metric::TrialsRun,
 ];
 
 /// The metrics the one-design-point summary shows.
-const HEADLINE: [&str; 10] = [
-    "power",
-    "power_favourable",
-    "type_s",
-    "type_m",
-    "bias",
-    "coverage",
-    "mcid_claim",
-    "claim_true",
-    "replication_same",
-    "not_estimable",
+const HEADLINE: [Metric; 10] = [
+    Metric::Power,
+    Metric::PowerFavourable,
+    Metric::TypeS,
+    Metric::TypeM,
+    Metric::Bias,
+    Metric::Coverage,
+    Metric::McidClaim,
+    Metric::ClaimTrue,
+    Metric::ReplicationSame,
+    Metric::NotEstimable,
 ];

@@ -2,10 +2,11 @@
 //! analytic values, each within 4 Monte Carlo standard errors, the SE written
 //! out (Morris, White & Crowther 2019).
 
+use trialsim::Scenario;
 use trialsim::engine::{RunOptions, Simulator, run};
+use trialsim::metrics::{Estimate, Metric};
 use trialsim::scenario::Study;
 use trialsim::simulate::{CONTROL, TREATMENT, TrialData};
-use trialsim::{Scenario, metrics::Estimate};
 
 fn scenario(text: &str) -> Scenario {
     Scenario::from_toml_str(text, "test").unwrap_or_else(|e| panic!("{e}"))
@@ -13,7 +14,10 @@ fn scenario(text: &str) -> Scenario {
 
 fn metric(sc: &Scenario, name: &str) -> Estimate {
     let result = run(&Study::from(sc.clone()), &RunOptions::default()).unwrap();
-    *result.design_points[0].metrics.get(name).unwrap()
+    *result.design_points[0]
+        .metrics
+        .get(Metric::from_name(name).expect("a metric name"))
+        .unwrap()
 }
 
 /// Asserts |estimate − truth| ≤ 4·se and says so in the message.
@@ -158,9 +162,9 @@ fn unbiased_and_covering_without_dropout_or_clamping() {
     let sc = power_scenario(30);
     let result = run(&Study::from(sc), &RunOptions::default()).unwrap();
     let m = &result.design_points[0].metrics;
-    let bias = m.get("bias").unwrap();
+    let bias = m.get(Metric::Bias).unwrap();
     within_4se("bias", bias.estimate.unwrap(), 0.0, bias.mc_se.unwrap());
-    let cov = m.get("coverage").unwrap();
+    let cov = m.get(Metric::Coverage).unwrap();
     let se = (0.95f64 * 0.05 / 20000.0).sqrt();
     within_4se("coverage", cov.estimate.unwrap(), 0.95, se);
 }
@@ -401,7 +405,7 @@ fn bench_scenario_agrees_with_an_independent_implementation() {
         ("completers_control", 22.2, 0.05),
         ("completers_treatment", 25.4, 0.05),
     ] {
-        let e = m.get(name).unwrap();
+        let e = m.get(Metric::from_name(name).unwrap()).unwrap();
         let (got, se) = (e.estimate.unwrap(), e.mc_se.unwrap());
         assert!(
             (got - want).abs() <= 4.0 * se + half_digit,

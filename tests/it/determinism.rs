@@ -3,6 +3,7 @@
 
 use std::num::NonZeroUsize;
 use trialsim::engine::{RunOptions, run};
+use trialsim::metrics::Metric;
 use trialsim::scenario::Study;
 use trialsim::{Scenario, output};
 
@@ -64,7 +65,7 @@ fn first_replicates_do_not_depend_on_r() {
     )
     .unwrap();
     let dp = &r.design_points[0];
-    let bias = dp.metrics.get("bias").unwrap().estimate.unwrap();
+    let bias = dp.metrics.get(Metric::Bias).unwrap().estimate.unwrap();
     assert_eq!(
         (bias + dp.truth.theta).to_bits(),
         (est - dp.truth.theta + dp.truth.theta).to_bits()

@@ -2,6 +2,7 @@
 //! estimated is counted as `not_estimable`, never a panic or a NaN.
 
 use trialsim::engine::{RunOptions, run};
+use trialsim::metrics::Metric;
 use trialsim::scenario::Study;
 
 fn run_text(text: &str, replicates: u64) -> trialsim::engine::RunResult {
@@ -40,7 +41,7 @@ fn all_finite(r: &trialsim::engine::RunResult) {
 fn metric(r: &trialsim::engine::RunResult, name: &str) -> f64 {
     r.design_points[0]
         .metrics
-        .get(name)
+        .get(Metric::from_name(name).expect("a metric name"))
         .unwrap()
         .estimate
         .unwrap()
@@ -78,7 +79,7 @@ fn nearly_everyone_drops_out() {
     assert!(
         r.design_points[0]
             .metrics
-            .get("bias")
+            .get(Metric::Bias)
             .unwrap()
             .estimate
             .is_none()
@@ -154,7 +155,7 @@ fn r_nan_meta_bias_from_a_degenerate_clamped_trial() {
         .meta
         .as_ref()
         .unwrap()
-        .get("bias")
+        .get(Metric::Bias)
         .unwrap();
     assert!(bias.estimate.is_some_and(f64::is_finite), "{bias:?}");
 }
@@ -199,7 +200,9 @@ fn type_s_trial_is_undefined_when_no_setting_has_an_effect() {
         let m = &r.design_points[0].metrics;
         assert!(metric(&r, "power") > 0.0, "some false positives to judge");
         for name in ["type_s", "type_s_trial", "type_m", "type_m_trial"] {
-            let e = m.get(name).unwrap();
+            let e = m
+                .get(Metric::from_name(name).expect("a metric name"))
+                .unwrap();
             assert_eq!(
                 (e.estimate, e.mc_se, e.n),
                 (None, None, 0),
@@ -223,8 +226,8 @@ fn r_type_s_trial_counts_settings_without_an_effect() {
         2000,
     );
     let m = &r.design_points[0].metrics;
-    let s = m.get("type_s_trial").unwrap();
-    assert_eq!(s.n, m.get("type_m_trial").unwrap().n);
+    let s = m.get(Metric::TypeSTrial).unwrap();
+    assert_eq!(s.n, m.get(Metric::TypeMTrial).unwrap().n);
     assert!(
         s.estimate.unwrap() > 0.02,
         "false positives from null settings: {s:?}"

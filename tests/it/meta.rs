@@ -389,7 +389,12 @@ by_visit = false
 }
 
 fn meta_metric(r: &trialsim::engine::RunResult, name: &str) -> (f64, f64) {
-    let e = r.design_points[0].meta.as_ref().unwrap().get(name).unwrap();
+    let e = r.design_points[0]
+        .meta
+        .as_ref()
+        .unwrap()
+        .get(trialsim::metrics::Metric::from_name(name).expect("a metric name"))
+        .unwrap();
     (e.estimate.unwrap(), e.mc_se.unwrap())
 }
 

@@ -176,7 +176,10 @@ prop_compose! {
     }
 }
 
-fn check_metric(name: &str, e: &trialsim::metrics::Estimate) -> Result<(), TestCaseError> {
+fn check_metric(
+    name: &trialsim::metrics::Metric,
+    e: &trialsim::metrics::Estimate,
+) -> Result<(), TestCaseError> {
     match (e.estimate, e.mc_se) {
         (None, None) => prop_assert_eq!(e.n, 0, "{} undefined but n = {}", name, e.n),
         (Some(x), se) => {
@@ -184,7 +187,7 @@ fn check_metric(name: &str, e: &trialsim::metrics::Estimate) -> Result<(), TestC
             if let Some(se) = se {
                 prop_assert!(se.is_finite() && se >= 0.0, "{} mc_se = {}", name, se);
             }
-            if PROPORTIONS.contains(&name) {
+            if PROPORTIONS.contains(&name.name()) {
                 prop_assert!((0.0..=1.0).contains(&x), "{} = {} outside [0, 1]", name, x);
             }
         }

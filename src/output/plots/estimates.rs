@@ -3,6 +3,7 @@ use super::style::{
     BLUE, DARK, GREY, ORANGE, caption, err, house_chart, legend, mesh, params_label, value,
 };
 use crate::error::Result;
+use crate::metrics::Metric;
 use crate::output::format::month_label;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -35,8 +36,8 @@ pub(super) fn draw<DB: DrawingBackend>(
         }
     }
     let top = counts.iter().map(|(a, b)| a + b).max().unwrap_or(1) as f64 * 1.15;
-    let type_m = value(dp.metrics.get("type_m"));
-    let power = value(dp.metrics.get("power"));
+    let type_m = value(dp.metrics.get(Metric::TypeM));
+    let power = value(dp.metrics.get(Metric::Power));
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         root.fill(&WHITE)?;
         let mut chart = house_chart(

@@ -1,6 +1,7 @@
 use super::FigureInput;
 use super::style::{BLUE, DARK, GREY, ORANGE, RED, caption, err, house_chart, legend, mesh, value};
 use crate::error::Result;
+use crate::metrics::Metric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -27,7 +28,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let mut groups: Vec<Group> = Vec::new();
     for dp in &r.design_points {
         let label = crate::scenario::sweep::describe(&dp.params[1..]);
-        let (p, se) = value(dp.metrics.get("power")).unwrap_or((0.0, 0.0));
+        let (p, se) = value(dp.metrics.get(Metric::Power)).unwrap_or((0.0, 0.0));
         let x = x_of(dp).unwrap_or(0.0);
         match groups.iter_mut().find(|(l, _)| *l == label) {
             Some((_, pts)) => pts.push((x, p, se)),

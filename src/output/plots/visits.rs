@@ -3,6 +3,7 @@ use super::style::{
 };
 use super::{FigureInput, SIZE};
 use crate::error::Result;
+use crate::metrics::Metric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -28,7 +29,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .by_visit
         .iter()
         .filter_map(|v| {
-            let e = v.metrics.get("mean_estimate")?;
+            let e = v.metrics.get(Metric::MeanEstimate)?;
             let sd = e.mc_se.unwrap_or(0.0) * (e.n as f64).sqrt();
             Some((v.month, e.estimate?, sd))
         })
@@ -36,7 +37,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let power: Vec<(f64, f64, f64)> = dp
         .by_visit
         .iter()
-        .filter_map(|v| value(v.metrics.get("power")).map(|(p, se)| (v.month, p, se)))
+        .filter_map(|v| value(v.metrics.get(Metric::Power)).map(|(p, se)| (v.month, p, se)))
         .collect();
     let ys = curve
         .iter()

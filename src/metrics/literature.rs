@@ -1,0 +1,160 @@
+//! The literature group: metrics of the simulated meta-analyses (MODEL.md
+//! §4), one record per meta-replicate.
+
+use super::online::{Count, Moments};
+use super::{Estimate, Group, Metric, Metrics};
+use serde::{Deserialize, Serialize};
+
+/// What meta-analysis metrics are judged against (MODEL.md §4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetaTruth {
+    /// Direction `s`.
+    pub s: f64,
+    /// Population truth `theta(t*)`.
+    pub theta: f64,
+    /// True between-trial variance `Var(theta_j(t*))` (bias `B_j` excluded).
+    pub tau2: f64,
+    /// MCID, if any.
+    pub mcid: Option<f64>,
+    /// Whether significance uses the HKSJ CI.
+    pub hartung_knapp: bool,
+    /// Critical values for K trials at level `1 − alpha`.
+    pub crit: crate::meta::Criticals,
+}
+
+/// What one meta-replicate contributes.
+#[derive(Debug, Clone, Copy)]
+pub struct MetaRecord {
+    /// The pooled result, `None` when K trials could not be published.
+    pub pooled: Option<crate::meta::Pooled>,
+    /// Trials simulated to get K published.
+    pub trials_run: usize,
+}
+
+/// Running meta-analysis metrics of one design point.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetaAccumulator {
+    significant: Count,
+    coverage: Count,
+    coverage_hksj: Count,
+    error: Moments,
+    i2: Moments,
+    i2_tau: Moments,
+    tau2: Moments,
+    tau2_error: Moments,
+    pi_excludes_zero: Count,
+    significant_pi_includes_zero: Count,
+    beyond_mcid: Count,
+    type_s: Count,
+    type_m: Moments,
+    egger_detects: Count,
+    trials_run: Moments,
+    nonconverged: Count,
+    not_estimable: Count,
+}
+
+impl Group for MetaAccumulator {
+    type Record = MetaRecord;
+    type Truth = MetaTruth;
+    type Output = Metrics;
+
+    fn add(&mut self, rec: &MetaRecord, truth: &MetaTruth) {
+        self.trials_run.add(rec.trials_run as f64);
+        self.not_estimable.add(rec.pooled.is_none());
+        let Some(p) = rec.pooled else {
+            self.significant.add(false);
+            return;
+        };
+        let (lo, hi) = if truth.hartung_knapp {
+            (p.ci_low_hksj, p.ci_high_hksj)
+        } else {
+            (p.ci_low, p.ci_high)
+        };
+        let sig = lo > 0.0 || hi < 0.0;
+        self.significant.add(sig);
+        self.coverage
+            .add(p.ci_low <= truth.theta && truth.theta <= p.ci_high);
+        self.coverage_hksj
+            .add(p.ci_low_hksj <= truth.theta && truth.theta <= p.ci_high_hksj);
+        self.error.add(p.mu - truth.theta);
+        self.i2.add(p.i2);
+        self.i2_tau.add(p.i2_tau);
+        self.tau2.add(p.tau2);
+        self.tau2_error.add(p.tau2 - truth.tau2);
+        self.nonconverged.add(!p.converged);
+        if p.k >= 3 {
+            let excludes = p.pi_low > 0.0 || p.pi_high < 0.0;
+            self.pi_excludes_zero.add(excludes);
+            self.significant_pi_includes_zero.add(sig && !excludes);
+            if p.egger_t.is_finite() {
+                self.egger_detects.add(p.egger_t.abs() > truth.crit.t_egger);
+            }
+        }
+        if let Some(m) = truth.mcid {
+            self.beyond_mcid.add(truth.s * p.mu >= m);
+        }
+        if sig && truth.theta != 0.0 {
+            self.type_s.add(p.mu * truth.theta <= 0.0);
+            self.type_m.add(p.mu.abs());
+        }
+    }
+
+    fn merge(&mut self, o: &MetaAccumulator) {
+        self.significant.merge(&o.significant);
+        self.coverage.merge(&o.coverage);
+        self.coverage_hksj.merge(&o.coverage_hksj);
+        self.error.merge(&o.error);
+        self.i2.merge(&o.i2);
+        self.i2_tau.merge(&o.i2_tau);
+        self.tau2.merge(&o.tau2);
+        self.tau2_error.merge(&o.tau2_error);
+        self.pi_excludes_zero.merge(&o.pi_excludes_zero);
+        self.significant_pi_includes_zero
+            .merge(&o.significant_pi_includes_zero);
+        self.beyond_mcid.merge(&o.beyond_mcid);
+        self.type_s.merge(&o.type_s);
+        self.type_m.merge(&o.type_m);
+        self.egger_detects.merge(&o.egger_detects);
+        self.trials_run.merge(&o.trials_run);
+        self.nonconverged.merge(&o.nonconverged);
+        self.not_estimable.merge(&o.not_estimable);
+    }
+
+    /// The meta metrics of MODEL.md §4, in a fixed order.
+    fn finish(&self, truth: &MetaTruth) -> Metrics {
+        let defined = |ok: bool, e: Estimate| if ok { e } else { Estimate::UNDEFINED };
+        let nonzero = truth.theta != 0.0;
+        Metrics(vec![
+            (Metric::Significant, self.significant.estimate()),
+            (Metric::Coverage, self.coverage.estimate()),
+            (Metric::CoverageHksj, self.coverage_hksj.estimate()),
+            (Metric::Bias, self.error.mean_estimate(0.0, 1.0)),
+            (Metric::I2, self.i2.mean_estimate(0.0, 1.0)),
+            (Metric::I2Tau, self.i2_tau.mean_estimate(0.0, 1.0)),
+            (Metric::Tau2, self.tau2.mean_estimate(0.0, 1.0)),
+            (Metric::Tau2Bias, self.tau2_error.mean_estimate(0.0, 1.0)),
+            (Metric::PiExcludesZero, self.pi_excludes_zero.estimate()),
+            (
+                Metric::SignificantPiIncludesZero,
+                self.significant_pi_includes_zero.estimate(),
+            ),
+            (
+                Metric::BeyondMcid,
+                defined(truth.mcid.is_some(), self.beyond_mcid.estimate()),
+            ),
+            (Metric::TypeS, defined(nonzero, self.type_s.estimate())),
+            (
+                Metric::TypeM,
+                defined(
+                    nonzero,
+                    self.type_m
+                        .mean_estimate(0.0, 1.0 / truth.theta.abs().max(f64::MIN_POSITIVE)),
+                ),
+            ),
+            (Metric::EggerDetects, self.egger_detects.estimate()),
+            (Metric::TrialsRun, self.trials_run.mean_estimate(0.0, 1.0)),
+            (Metric::Nonconverged, self.nonconverged.estimate()),
+            (Metric::NotEstimable, self.not_estimable.estimate()),
+        ])
+    }
+}

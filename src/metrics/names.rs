@@ -1,0 +1,132 @@
+//! Every metric's name, typed: a misspelt name is a compile error, never a
+//! finding silently missing from the report or a column from the CSV. The
+//! text of each name is the key users script against (INTERFACE.md).
+
+/// Declares [`Metric`] with each variant's output name.
+macro_rules! metric_names {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// A metric of MODEL.md §3 (trials, per visit) or §4 (meta-analysis).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Metric {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Metric {
+            /// Every metric, in declaration order.
+            pub const ALL: &[Metric] = &[$(Metric::$variant,)*];
+
+            /// Its key in `summary.json`, `summary.csv` and the report.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Metric::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+metric_names! {
+    /// P(significant).
+    Power = "power",
+    /// P(significant with the estimate in the favourable direction).
+    PowerFavourable = "power_favourable",
+    /// P(wrong sign | significant), against the population truth.
+    TypeS = "type_s",
+    /// Exaggeration ratio given significance, against the population truth.
+    TypeM = "type_m",
+    /// Type S against each trial's own setting's truth.
+    TypeSTrial = "type_s_trial",
+    /// Exaggeration ratio against each trial's own setting's truth.
+    TypeMTrial = "type_m_trial",
+    /// Mean estimate minus the truth.
+    Bias = "bias",
+    /// Root mean squared error.
+    Rmse = "rmse",
+    /// P(CI contains the population truth).
+    Coverage = "coverage",
+    /// P(CI contains the trial's own setting's truth).
+    CoverageTrial = "coverage_trial",
+    /// P(significant favourable estimate beyond the MCID).
+    McidClaim = "mcid_claim",
+    /// P(the trial's setting truly reaches the MCID).
+    TrueMcid = "true_mcid",
+    /// P(the setting truly reaches the MCID | an MCID claim).
+    ClaimTrue = "claim_true",
+    /// P(still beyond the MCID at the last visit | significant favourable).
+    Durable = "durable",
+    /// P(a same-setting replication is significant favourable | significant favourable).
+    ReplicationSame = "replication_same",
+    /// P(a new-setting replication is significant favourable).
+    ReplicationNew = "replication_new",
+    /// Mean completers at the primary visit, control arm.
+    CompletersControl = "completers_control",
+    /// Mean completers at the primary visit, treatment arm.
+    CompletersTreatment = "completers_treatment",
+    /// Mean share dropped out by the primary visit, control arm.
+    DropoutControl = "dropout_control",
+    /// Mean share dropped out by the primary visit, treatment arm.
+    DropoutTreatment = "dropout_treatment",
+    /// P(the analysis is not estimable).
+    NotEstimable = "not_estimable",
+    /// Mean estimate at a visit.
+    MeanEstimate = "mean_estimate",
+    /// P(pooled result significant).
+    Significant = "significant",
+    /// P(HKSJ CI contains the truth).
+    CoverageHksj = "coverage_hksj",
+    /// Mean I² (Q-based).
+    I2 = "i2",
+    /// Mean tau²-based I².
+    I2Tau = "i2_tau",
+    /// Mean estimated tau².
+    Tau2 = "tau2",
+    /// Bias of the estimated tau².
+    Tau2Bias = "tau2_bias",
+    /// P(prediction interval excludes 0).
+    PiExcludesZero = "pi_excludes_zero",
+    /// P(pooled significant, yet the prediction interval includes 0).
+    SignificantPiIncludesZero = "significant_pi_includes_zero",
+    /// P(pooled estimate reaches the MCID).
+    BeyondMcid = "beyond_mcid",
+    /// P(Egger's test p < 0.10).
+    EggerDetects = "egger_detects",
+    /// Mean trials run per K published.
+    TrialsRun = "trials_run",
+    /// Share of meta-replicates whose tau² estimator did not converge.
+    Nonconverged = "nonconverged",
+}
+
+impl Metric {
+    /// The metric whose output name is `name`.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.iter().copied().find(|m| m.name() == name)
+    }
+}
+
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_distinct_snake_case_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for &m in Metric::ALL {
+            assert!(seen.insert(m.name()), "{} twice", m.name());
+            assert!(
+                m.name()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{}",
+                m.name()
+            );
+            assert_eq!(Metric::from_name(m.name()), Some(m));
+        }
+        assert_eq!(Metric::from_name("powr"), None);
+    }
+}
