@@ -8,7 +8,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use rand::{RngExt, SeedableRng, rngs::Xoshiro256PlusPlus};
 use rand_distr::StandardNormal;
 use std::hint::black_box;
-use trialsim::analysis::{CritCache, analyse, analyse_cached};
+use trialsim::analysis::{Workspace, analyse, analyse_trial};
 use trialsim::engine::{RunOptions, Simulator, run};
 use trialsim::simulate::TrialData;
 use trialsim::{Scenario, scenario::Method};
@@ -29,13 +29,13 @@ fn one_trial(c: &mut Criterion) {
         let sc = scenario(n);
         let sim = Simulator::new(&sc, 1);
         let mut data = TrialData::default();
-        let mut crit = CritCache::default();
+        let mut ws = Workspace::default();
         let mut r = 0u64;
         group.throughput(Throughput::Elements(1));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
                 r += 1;
-                black_box(sim.trial_into(r, &mut data, &mut crit))
+                black_box(sim.trial_into(r, &mut data, &mut ws))
             })
         });
     }
@@ -51,9 +51,11 @@ fn analyses(c: &mut Criterion) {
         sc.analysis.method = method;
         let trial = Simulator::new(&sc, 1).one_trial(0);
         let (k, s) = (sc.visits.primary, sc.outcome.s);
-        let mut crit = CritCache::default();
+        let mut ws = Workspace::default();
         group.bench_function(format!("{method:?}"), |b| {
-            b.iter(|| black_box(analyse_cached(&trial.data, k, &sc.analysis, s, &mut crit)))
+            b.iter(|| {
+                black_box(analyse_trial(&trial.data, k, false, &sc.analysis, s, &mut ws).primary)
+            })
         });
         group.bench_function(format!("{method:?}_cold"), |b| {
             b.iter(|| black_box(analyse(&trial.data, k, &sc.analysis, s)))

@@ -275,14 +275,87 @@ fn sums(
     }
 }
 
-/// Analyses visit `k` (0-based index into the visit months) of a trial.
-/// `s` is the direction of MODEL.md §0.
-pub fn analyse(data: &TrialData, k: usize, settings: &Analysis, s: f64) -> Analysed {
-    analyse_cached(data, k, settings, s, &mut CritCache::default())
+/// What analysis keeps from one trial to the next: the cached critical
+/// values and the per-visit results of the last trial analysed. The engine
+/// carries one per worker; nothing in it changes a result.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    crit: CritCache,
+    visits: Vec<Analysed>,
 }
 
-/// [`analyse`] with a cache of critical values, for the engine's hot loop.
-pub fn analyse_cached(
+/// How a trial's fit went. Welch and ANCOVA are closed forms (one pass,
+/// nothing to converge); an iterative method, such as a mixed model, reports
+/// its own iterations and whether it converged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FitDiagnostics {
+    /// Iterations the fit took (0 for a closed form).
+    pub iterations: u32,
+    /// Whether the fit converged (always for a closed form).
+    pub converged: bool,
+}
+
+impl FitDiagnostics {
+    /// A closed-form fit.
+    pub const CLOSED_FORM: FitDiagnostics = FitDiagnostics {
+        iterations: 0,
+        converged: true,
+    };
+}
+
+/// One trial's analysis: the primary visit's result, every visit's (when
+/// asked for) and how the fit went.
+#[derive(Debug, Clone, Copy)]
+pub struct TrialAnalysis<'w> {
+    /// The result at the primary visit.
+    pub primary: Analysed,
+    /// The result at every visit, in visit order (the primary one included);
+    /// empty unless every visit was asked for.
+    pub visits: &'w [Analysed],
+    /// How the fit went.
+    pub diagnostics: FitDiagnostics,
+}
+
+/// Analyses a whole simulated trial: the primary visit `primary` and, with
+/// `every_visit`, every visit. One entry point for every method, so a
+/// method that fits all visits at once (a mixed model) fits once per trial.
+/// `s` is the direction of MODEL.md §0.
+pub fn analyse_trial<'w>(
+    data: &TrialData,
+    primary: usize,
+    every_visit: bool,
+    settings: &Analysis,
+    s: f64,
+    ws: &'w mut Workspace,
+) -> TrialAnalysis<'w> {
+    let at_primary = visit(data, primary, settings, s, &mut ws.crit);
+    ws.visits.clear();
+    if every_visit {
+        for k in 0..data.visits {
+            let a = if k == primary {
+                at_primary
+            } else {
+                visit(data, k, settings, s, &mut ws.crit)
+            };
+            ws.visits.push(a);
+        }
+    }
+    TrialAnalysis {
+        primary: at_primary,
+        visits: &ws.visits,
+        diagnostics: FitDiagnostics::CLOSED_FORM,
+    }
+}
+
+/// Analyses visit `k` (0-based index into the visit months) of a trial on
+/// its own, without a workspace (for tests and one-off analyses).
+/// `s` is the direction of MODEL.md §0.
+pub fn analyse(data: &TrialData, k: usize, settings: &Analysis, s: f64) -> Analysed {
+    visit(data, k, settings, s, &mut CritCache::default())
+}
+
+/// Visit `k` of a trial, with cached critical values.
+fn visit(
     data: &TrialData,
     k: usize,
     settings: &Analysis,
@@ -291,12 +364,24 @@ pub fn analyse_cached(
 ) -> Analysed {
     let c = arm_sums(data, CONTROL, k, settings.missing);
     let t = arm_sums(data, TREATMENT, k, settings.missing);
-    analyse_sums(&c, &t, settings, s, cache)
+    from_sums(&c, &t, settings, s, cache)
 }
 
-/// The analysis from each arm's sufficient statistics (shared by the
-/// patient-level path and the exact sufficient-statistics path).
+/// The analysis at the primary visit from each arm's sufficient statistics:
+/// the exact fast path's entry point (the patient path reaches the same
+/// arithmetic through [`analyse_trial`]).
 pub fn analyse_sums(
+    c: &ArmSums,
+    t: &ArmSums,
+    settings: &Analysis,
+    s: f64,
+    ws: &mut Workspace,
+) -> Analysed {
+    from_sums(c, t, settings, s, &mut ws.crit)
+}
+
+/// The analysis from each arm's sufficient statistics (shared by both paths).
+fn from_sums(
     c: &ArmSums,
     t: &ArmSums,
     settings: &Analysis,
@@ -408,6 +493,41 @@ fn test(
 mod tests {
     use super::*;
     use crate::simulate::TrialData;
+
+    /// The whole-trial entry point gives, at every visit, exactly what
+    /// analysing that visit alone gives (with a cold quantile cache), and
+    /// only the primary visit unless every visit is asked for.
+    #[test]
+    fn a_whole_trial_is_each_visit_analysed_alone() {
+        use crate::rng::Key;
+        use crate::scenario::Scenario;
+        use crate::simulate::{Plan, Setting, TrialId, simulate_trial};
+        let sc = Scenario::default_scenario();
+        let (plan, key, s) = (Plan::new(&sc), Key::new(3), sc.outcome.s);
+        let (primary, visits) = (sc.visits.primary, sc.visits.months.len());
+        assert!(visits > 2 && primary > 0);
+        let mut data = TrialData::default();
+        let mut ws = Workspace::default();
+        for replicate in 0..30 {
+            let setting = Setting::draw(&sc, key, replicate, 0);
+            let id = TrialId {
+                replicate,
+                trial: 0,
+                n: [sc.design.n_control, sc.design.n_treatment],
+            };
+            simulate_trial(&sc, &plan, key, id, &setting, &mut data);
+            let alone: Vec<Analysed> = (0..visits)
+                .map(|k| analyse(&data, k, &sc.analysis, s))
+                .collect();
+            let all = analyse_trial(&data, primary, true, &sc.analysis, s, &mut ws);
+            assert_eq!(all.visits, alone.as_slice());
+            assert_eq!(all.primary, alone[primary]);
+            assert_eq!(all.diagnostics, FitDiagnostics::CLOSED_FORM);
+            let one = analyse_trial(&data, primary, false, &sc.analysis, s, &mut ws);
+            assert!(one.visits.is_empty());
+            assert_eq!(one.primary, alone[primary]);
+        }
+    }
 
     #[test]
     fn t_quantiles_match_scipy() {

@@ -17,7 +17,7 @@ pub mod schedule;
 pub mod shard;
 pub mod sizing;
 
-use crate::analysis::{Analysed, CritCache, analyse_cached, analyse_sums};
+use crate::analysis::{self, Analysed, TrialAnalysis, Workspace, analyse_sums};
 use crate::error::{Error, Result};
 use crate::meta::{Criticals, pool};
 use crate::metrics::{
@@ -141,7 +141,7 @@ struct Scratch {
     data: TrialData,
     y: Vec<f64>,
     v: Vec<f64>,
-    crit: CritCache,
+    analysis: Workspace,
 }
 
 /// Trial index of the first trial of a simulated literature (0 is the trial
@@ -215,7 +215,7 @@ impl<'a> Simulator<'a> {
         let mut scratch = Scratch::default();
         (0..n)
             .filter_map(|r| {
-                let (_, a) = self.trial_into(r, &mut scratch.data, &mut scratch.crit);
+                let (_, a) = self.trial_into(r, &mut scratch.data, &mut scratch.analysis);
                 a.result.map(|t| (t.estimate, t.significant))
             })
             .collect()
@@ -287,13 +287,15 @@ impl<'a> Simulator<'a> {
                 n: [n_control, n_treatment],
             };
             simulate_trial(sc, &self.plan, self.key, id, &setting, &mut scratch.data);
-            let analysed = analyse_cached(
+            let analysed = analysis::analyse_trial(
                 &scratch.data,
                 sc.visits.primary,
+                false,
                 &sc.analysis,
                 sc.outcome.s,
-                &mut scratch.crit,
-            );
+                &mut scratch.analysis,
+            )
+            .primary;
             runs += 1;
             if let Some(r) = analysed.result {
                 let (sig, fav) = judge(&analysed.result, &self.truth);
@@ -346,32 +348,48 @@ impl<'a> Simulator<'a> {
         (0..n)
             .map(|r| {
                 let setting = Setting::draw(self.sc, self.key, r, 0);
-                self.analyse_trial(r, 0, &setting, &mut scratch).0
+                self.analyse_trial(r, 0, &setting, &mut scratch, false)
+                    .0
+                    .primary
             })
             .collect()
     }
 
-    /// Simulates and analyses trial `trial` of a replicate at the primary
-    /// visit by the scenario's path; returns the analysis and the completers
+    /// Simulates and analyses trial `trial` of a replicate by the
+    /// scenario's path, at the primary visit and, with `every_visit` (patient
+    /// path only), at every visit; returns the analysis and the completers
     /// per arm. On the patient path `scratch.data` then holds the patients.
-    fn analyse_trial(
+    fn analyse_trial<'s>(
         &self,
         replicate: u64,
         trial: u64,
         setting: &Setting,
-        scratch: &mut Scratch,
-    ) -> (Analysed, [usize; 2]) {
+        scratch: &'s mut Scratch,
+        every_visit: bool,
+    ) -> (TrialAnalysis<'s>, [usize; 2]) {
         let sc = self.sc;
         let id = self.id(replicate, trial);
         if let Some(fast) = &self.fast {
             let [c, t] = fast.draw(sc, self.key, id, setting);
-            let a = analyse_sums(&c, &t, &sc.analysis, sc.outcome.s, &mut scratch.crit);
+            let primary = analyse_sums(&c, &t, &sc.analysis, sc.outcome.s, &mut scratch.analysis);
+            let a = TrialAnalysis {
+                primary,
+                visits: &[],
+                diagnostics: analysis::FitDiagnostics::CLOSED_FORM,
+            };
             return (a, [c.n, t.n]);
         }
-        let Scratch { data, crit, .. } = scratch;
+        let Scratch { data, analysis, .. } = scratch;
         simulate_trial(sc, &self.plan, self.key, id, setting, data);
         let primary = sc.visits.primary;
-        let a = analyse_cached(data, primary, &sc.analysis, sc.outcome.s, crit);
+        let a = analysis::analyse_trial(
+            data,
+            primary,
+            every_visit,
+            &sc.analysis,
+            sc.outcome.s,
+            analysis,
+        );
         let mut completers = [0usize; 2];
         for (arm, c) in completers.iter_mut().enumerate() {
             *c = data
@@ -385,7 +403,7 @@ impl<'a> Simulator<'a> {
     /// Simulates and analyses replicate `replicate`'s first trial, as `run` does.
     pub fn one_trial(&self, replicate: u64) -> OneTrial {
         let mut data = TrialData::default();
-        let (setting, analysed) = self.trial_into(replicate, &mut data, &mut CritCache::default());
+        let (setting, analysed) = self.trial_into(replicate, &mut data, &mut Workspace::default());
         OneTrial {
             data,
             setting,
@@ -394,13 +412,13 @@ impl<'a> Simulator<'a> {
     }
 
     /// Like [`Simulator::one_trial`], reusing `data`'s buffers and the
-    /// critical values in `crit` (no allocation and no quantile once warm),
-    /// as the engine's own loop does.
+    /// analysis workspace `ws` (no allocation and no quantile once warm), as
+    /// the engine's own loop does.
     pub fn trial_into(
         &self,
         replicate: u64,
         data: &mut TrialData,
-        crit: &mut CritCache,
+        ws: &mut Workspace,
     ) -> (Setting, Analysed) {
         let setting = Setting::draw(self.sc, self.key, replicate, 0);
         simulate_trial(
@@ -411,13 +429,15 @@ impl<'a> Simulator<'a> {
             &setting,
             data,
         );
-        let analysed = analyse_cached(
+        let analysed = analysis::analyse_trial(
             data,
             self.sc.visits.primary,
+            false,
             &self.sc.analysis,
             self.sc.outcome.s,
-            crit,
-        );
+            ws,
+        )
+        .primary;
         (setting, analysed)
     }
 
@@ -433,8 +453,6 @@ impl<'a> Simulator<'a> {
     /// Simulates replicate `replicate` and folds it into `acc`.
     fn replicate(&self, replicate: u64, scratch: &mut Scratch, acc: &mut Accumulator) {
         let sc = self.sc;
-        let primary = sc.visits.primary;
-        let s = sc.outcome.s;
         if let (Some(meta), Some(meta_acc), Some(_)) =
             (&sc.meta, acc.meta.as_mut(), &self.meta_truth)
         {
@@ -442,21 +460,15 @@ impl<'a> Simulator<'a> {
             meta_acc.add(&record, self.meta_truth.as_ref().expect("with meta"));
         }
         let setting = Setting::draw(sc, self.key, replicate, 0);
-        let (analysed, completers) = self.analyse_trial(replicate, 0, &setting, scratch);
-        if sc.analysis.by_visit && self.fast.is_none() {
-            let Scratch { data, crit, .. } = &mut *scratch;
-            for k in 0..sc.visits.months.len() {
-                let a = if k == primary {
-                    analysed
-                } else {
-                    analyse_cached(data, k, &sc.analysis, s, crit)
-                };
-                acc.add_visit(k, &a, &self.truth);
-            }
+        let (trial, completers) =
+            self.analyse_trial(replicate, 0, &setting, scratch, sc.analysis.by_visit);
+        let analysed = trial.primary;
+        for (k, a) in trial.visits.iter().enumerate() {
+            acc.add_visit(k, a, &self.truth);
         }
         let replication = sc.analysis.replication.then(|| {
-            let (again, _) = self.analyse_trial(replicate, 1, &setting, scratch);
-            let (sig, fav) = judge(&again.result, &self.truth);
+            let (again, _) = self.analyse_trial(replicate, 1, &setting, scratch, false);
+            let (sig, fav) = judge(&again.primary.result, &self.truth);
             sig && fav
         });
         let last = *sc
