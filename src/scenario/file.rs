@@ -353,3 +353,161 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
         _ => &[],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// A file that sets every key `known_keys` lists (values of the right
+    /// type; it need not pass validation).
+    const EVERY_KEY: &str = r#"
+name = "all"
+seed = 1
+replicates = 10
+[outcome]
+label = "x"
+lower_is_better = true
+mu0 = 50.0
+subject_sd = 10.0
+residual_sd = 10.0
+rho = 0.5
+min = 0.0
+max = 100.0
+resolution = 1.0
+inclusion = 40.0
+mcid = 10.0
+[visits]
+months = [3.0, 6.0]
+primary = 6.0
+[placebo]
+peak = -5.0
+onset = "linear"
+onset_months = 1.0
+plateau_until = 3.0
+half_life_months = 12.0
+tau = 1.0
+[effect]
+peak = -5.0
+onset = "exponential"
+onset_months = 1.0
+plateau_until = 3.0
+half_life_months = 12.0
+patient_sd = 1.0
+responder_fraction = 0.5
+[heterogeneity]
+tau = 1.0
+[heterogeneity.small_study]
+below = 30
+bias = -2.0
+[[heterogeneity.factors]]
+name = "cell_source"
+[[heterogeneity.factors.levels]]
+name = "adipose"
+weight = 1.0
+shift = -1.0
+bias = 0.5
+[dropout]
+mechanism = "mar"
+monthly_rate = 0.02
+arm_odds_ratio = 2.0
+beta = 0.1
+[design]
+n_per_arm = 20
+allocation = 1.0
+[analysis]
+method = "ancova"
+missing = "locf"
+alpha = 0.05
+sided = "two"
+by_visit = true
+replication = true
+fast_path = false
+[meta_analysis]
+trials = 8
+sizes = [10, 20]
+size_median = 15.0
+size_p95 = 40.0
+estimator = "reml"
+hartung_knapp = true
+publish_nonsignificant = 0.5
+[sweep]
+"design.n_per_arm" = [10, 20]
+"#;
+
+    /// Every key of `table` as `parent.key` paths (index-free), with the
+    /// parent each key sits under.
+    fn keys(table: &toml::Table, parent: &str, out: &mut BTreeSet<(String, String)>) {
+        for (key, value) in table {
+            out.insert((parent.to_string(), key.clone()));
+            let path = if parent.is_empty() {
+                key.clone()
+            } else {
+                format!("{parent}.{key}")
+            };
+            match value {
+                toml::Value::Table(t) if path != "sweep" => keys(t, &path, out),
+                toml::Value::Array(items) => {
+                    for item in items {
+                        if let toml::Value::Table(t) = item {
+                            keys(t, &path, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Every `(parent, key)` that `known_keys` lists, from the root down.
+    fn known(parent: &str, out: &mut BTreeSet<(String, String)>) {
+        for key in known_keys(parent) {
+            out.insert((parent.to_string(), key.to_string()));
+            let path = if parent.is_empty() {
+                key.to_string()
+            } else {
+                format!("{parent}.{key}")
+            };
+            known(&path, out);
+        }
+    }
+
+    /// The "did you mean" list, the serde structs and a file that uses every
+    /// key agree: a key added to a struct but not to the list (or the other
+    /// way round) fails here.
+    #[test]
+    fn the_known_keys_are_the_serde_structs_keys() {
+        let mut table: toml::Table = toml::from_str(EVERY_KEY).unwrap();
+        let mut written = BTreeSet::new();
+        keys(&table, "", &mut written);
+        let mut listed = BTreeSet::new();
+        known("", &mut listed);
+        let differ: Vec<_> = written.symmetric_difference(&listed).collect();
+        assert!(
+            differ.is_empty(),
+            "EVERY_KEY and known_keys differ: {differ:?}"
+        );
+        // `[sweep]` is read by the study, not by the scenario's structs.
+        table.remove("sweep");
+        let mut ignored = Vec::new();
+        let file: ScenarioFile =
+            serde_ignored::deserialize(toml::Value::Table(table), |p| ignored.push(p.to_string()))
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            ignored.is_empty(),
+            "listed but not in the structs: {ignored:?}"
+        );
+        // Every field of the structs, serialised back, is listed.
+        let back: toml::Table = toml::Table::try_from(&file).unwrap();
+        let mut fields = BTreeSet::new();
+        keys(&back, "", &mut fields);
+        let unlisted: Vec<_> = fields.difference(&listed).collect();
+        assert!(
+            unlisted.is_empty(),
+            "in the structs but not listed: {unlisted:?}"
+        );
+        let lost: Vec<_> = listed.difference(&fields).collect();
+        let sweep = (String::new(), "sweep".to_string());
+        assert_eq!(lost, [&sweep], "every listed key but [sweep] round-trips");
+    }
+}
