@@ -31,11 +31,13 @@
 //! next, and more on all threads. Each of the three is therefore measured
 //! [`ROUNDS`] times, interleaved, and the median is reported.
 
+use super::common::{load, print};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::num::NonZeroUsize;
+use std::path::Path;
 use std::time::Instant;
 use trialsim::engine::{BLOCK, RunOptions, run};
 use trialsim::error::{Error, Result};
@@ -293,6 +295,26 @@ pub fn report(study: &Study, measurements: &[Measurement]) -> String {
         ));
     }
     out
+}
+
+/// `trialsim bench`: the engine against the cost of its random draws, on
+/// 1 thread and on all threads.
+pub fn command(scenario: Option<&Path>, replicates: Option<u64>) -> Result<()> {
+    let study = match scenario {
+        Some(path) => load(path)?,
+        None => Study::from_toml_str(trialsim::scenario::BENCH_SCENARIO, "configs/bench.toml")?,
+    };
+    let r = replicates.unwrap_or(study.replicates);
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut threads = vec![1];
+    if all > 1 {
+        threads.push(all);
+    }
+    let mut measured = Vec::new();
+    for t in threads {
+        measured.push(measure(&study, r, t)?);
+    }
+    print(&report(&study, &measured))
 }
 
 #[cfg(test)]

@@ -5,7 +5,15 @@
 //! touches the terminal.
 
 pub mod bench;
+pub mod common;
+pub mod dataset;
+pub mod merge;
+pub mod pool;
 pub mod progress;
+pub mod retro;
+pub mod run;
+pub mod size;
+pub mod validate;
 
 use clap::{Args, Parser, Subcommand};
 use std::num::NonZeroUsize;

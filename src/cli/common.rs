@@ -1,0 +1,125 @@
+//! What every command shares: printing, reading the user's files, the
+//! Ctrl-C flag, run options from flags, writing a run's folder, warnings.
+
+use super::CommonArgs;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use trialsim::engine;
+use trialsim::output;
+use trialsim::scenario::Study;
+use trialsim::{Error, Result};
+
+/// Prints to stdout; a closed pipe (`trialsim … | head`) counts as success.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Internal(format!("writing to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Reads a UTF-8 text file, with clear errors for folders and other encodings.
+pub fn read_text(path: &Path) -> Result<String> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: is a folder; give a file",
+            path.display()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Usage(format!(
+            "{}: not valid UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))
+}
+
+pub fn load(path: &Path) -> Result<Study> {
+    let text = read_text(path)?;
+    Study::from_toml_str(&text, &path.display().to_string())
+}
+
+/// The Ctrl-C flag: set by the SIGINT handler, read by the engine's workers.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let set = flag.clone();
+        // If a handler cannot be installed, Ctrl-C keeps its default effect
+        // (the process ends; the staging folder is all it can leave behind).
+        let _ = ctrlc::set_handler(move || set.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
+pub fn run_options(c: &CommonArgs) -> engine::RunOptions {
+    engine::RunOptions {
+        replicates: c.replicates,
+        seed: c.seed,
+        threads: c.threads,
+        precision: c.precision,
+        max_replicates: Some(c.max_replicates),
+        cancel: Some(interrupt_flag()),
+    }
+}
+
+/// Writes a run's outputs through the staging folder; a Ctrl-C before the
+/// folder is moved into place leaves the output folder as it was.
+pub fn write_outputs(
+    out: &Path,
+    study: &Study,
+    result: &engine::RunResult,
+    force: bool,
+) -> Result<()> {
+    let flag = interrupt_flag();
+    let stopped = || {
+        flag.load(Ordering::SeqCst)
+            .then(|| Error::Interrupted("before the outputs were written".to_string()))
+    };
+    if let Some(e) = stopped() {
+        return Err(e);
+    }
+    let sample = engine::focus_sample(study, result);
+    let files = output::run_files(study, result, &sample)?;
+    output::files::write_folder(out, &files, (&result.scenario, result.seed), force, || {
+        stopped().map_or(Ok(()), Err)
+    })
+}
+
+/// Prints each design point's warnings to stderr.
+pub fn warn(result: &engine::RunResult, quiet: bool) {
+    if quiet {
+        return;
+    }
+    for (j, dp) in result.design_points.iter().enumerate() {
+        for w in &dp.warnings {
+            let at = if result.design_points.len() > 1 {
+                format!(" (design point {j})")
+            } else {
+                String::new()
+            };
+            eprintln!("warning{at}: {w}");
+        }
+    }
+}
+
+/// Rejects flags reserved for a later version (INTERFACE.md).
+pub fn reserved_flags(c: &CommonArgs) -> Result<()> {
+    match c.preset {
+        Some(_) => Err(Error::NotSupported {
+            field: "--preset".into(),
+        }),
+        None => Ok(()),
+    }
+}

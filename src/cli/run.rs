@@ -1,0 +1,79 @@
+//! `trialsim run`: every design point of a scenario, or one shard of it.
+
+use super::RunArgs;
+use super::common::{load, print, reserved_flags, run_options, warn, write_outputs};
+use super::progress;
+use std::path::PathBuf;
+use trialsim::engine;
+use trialsim::output;
+use trialsim::scenario::Study;
+use trialsim::{Error, Result};
+
+/// Runs the command.
+pub fn run(args: RunArgs) -> Result<()> {
+    reserved_flags(&args.common)?;
+    let study = match &args.scenario {
+        Some(path) => load(path)?,
+        None => Study::default_study(),
+    };
+    let c = &args.common;
+    if let Some(shard) = args.shard {
+        let out = c
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("outputs").join(format!("{}-shards", study.name)));
+        if out.exists() && !out.is_dir() {
+            return Err(Error::Usage(format!(
+                "--out {}: exists and is not a folder; choose another output folder",
+                out.display()
+            )));
+        }
+        let bar = progress::Bar::new(c.quiet);
+        let file = engine::shard::run_shard(&study, &run_options(c), shard, &|d, t| {
+            bar.update(d, t);
+            true
+        });
+        bar.finish();
+        let file = file?;
+        std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
+        let path = out.join(shard.file_name());
+        let compact = serde_json::to_string(&file).map_err(|e| Error::Internal(e.to_string()))?;
+        output::files::write_atomic(&path, &compact)?;
+        if !c.quiet {
+            print(&format!("wrote shard {shard} to {}\n", path.display()))?;
+        }
+        return Ok(());
+    }
+    let out = c
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("outputs").join(&study.name));
+    // Before the run, so that a long run does not end in a refusal.
+    output::files::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
+    let bar = progress::Bar::new(c.quiet);
+    let started = std::time::Instant::now();
+    let result = engine::run_with_progress(&study, &run_options(c), &|done, total| {
+        bar.update(done, total);
+        true
+    });
+    bar.finish();
+    let result = result?;
+    let seconds = started.elapsed().as_secs_f64();
+    write_outputs(&out, &study, &result, c.force)?;
+    warn(&result, c.quiet);
+    if !c.quiet {
+        let trials = result
+            .design_points
+            .iter()
+            .map(|d| d.replicates as f64)
+            .sum::<f64>();
+        print(&format!(
+            "{}\nwrote {}  ({:.2} s, {:.0} trials/s)\n",
+            output::text_summary(&result).trim_end(),
+            out.display(),
+            seconds,
+            trials / seconds.max(1e-9)
+        ))?;
+    }
+    Ok(())
+}
