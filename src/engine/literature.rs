@@ -1,0 +1,132 @@
+//! A design point's simulated literature (MODEL.md §4): trials one after
+//! another, each with its own protocol draw, size and small-study bias,
+//! until K are published, then pooled.
+
+use super::point::{Scratch, Simulator};
+use crate::analysis;
+use crate::meta::pool;
+use crate::metrics::{MetaRecord, judge};
+use crate::rng::Role;
+use crate::scenario::{MAX_ARM, Meta, TrialSizes};
+use crate::simulate::{Setting, TrialId, simulate_trial};
+use rand::RngExt;
+use rand_distr::StandardNormal;
+
+/// One estimable trial of a simulated literature.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiteratureTrial {
+    /// Its estimate at the primary visit.
+    pub estimate: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// Its CI.
+    pub ci_low: f64,
+    /// Its CI.
+    pub ci_high: f64,
+    /// Control-arm size.
+    pub n_control: usize,
+    /// Whether it was published (pooled).
+    pub published: bool,
+}
+
+/// Trial index of the first trial of a simulated literature (0 is the trial
+/// analysed, 1 its same-setting replication).
+pub const META_FIRST_TRIAL: u64 = 2;
+/// A meta-replicate gives up after this many trials per published trial.
+pub const META_MAX_RUNS_PER_TRIAL: usize = 1000;
+
+impl Simulator<'_> {
+    /// The trials of meta-replicate `replicate`'s literature, published or not,
+    /// and the pooled result (for the forest and funnel figures).
+    pub fn literature_detail(&self, replicate: u64) -> Option<(Vec<LiteratureTrial>, MetaRecord)> {
+        let meta = self.sc.meta.as_ref()?;
+        self.meta_truth.as_ref()?;
+        let mut scratch = Scratch::default();
+        let mut trials = Vec::new();
+        let record = self.literature(meta, replicate, &mut scratch, Some(&mut trials));
+        Some((trials, record))
+    }
+
+    /// Simulates the literature of meta-replicate `replicate`: trials one after
+    /// another, each with its own setting and size, until K are published
+    /// (MODEL.md §4), then pools them. `y`/`v` receive the published results.
+    pub(super) fn literature(
+        &self,
+        meta: &Meta,
+        replicate: u64,
+        scratch: &mut Scratch,
+        mut detail: Option<&mut Vec<LiteratureTrial>>,
+    ) -> MetaRecord {
+        let sc = self.sc;
+        let truth = self
+            .meta_truth
+            .as_ref()
+            .expect("meta truth exists with meta");
+        scratch.y.clear();
+        scratch.v.clear();
+        let limit = META_MAX_RUNS_PER_TRIAL * meta.trials;
+        let mut runs = 0;
+        while scratch.y.len() < meta.trials && runs < limit {
+            let trial = META_FIRST_TRIAL + runs as u64;
+            let mut rng = self
+                .key
+                .prefix(replicate, trial, Role::Meta, 0)
+                .lanes()
+                .stream(0);
+            let size_z: f64 = rng.sample(StandardNormal);
+            let publish_u: f64 = rng.random();
+            let n_control = match &meta.sizes {
+                TrialSizes::List(list) => list[runs % list.len()],
+                TrialSizes::Lognormal { mu, sigma } => {
+                    ((mu + sigma * size_z).exp().round() as usize).clamp(2, MAX_ARM as usize)
+                }
+            };
+            let n_treatment = ((sc.design.allocation * n_control as f64).round() as usize)
+                .clamp(2, MAX_ARM as usize);
+            let setting = Setting::draw(sc, self.key, replicate, trial);
+            let id = TrialId {
+                replicate,
+                trial,
+                n: [n_control, n_treatment],
+            };
+            simulate_trial(sc, &self.plan, self.key, id, &setting, &mut scratch.data);
+            let analysed = analysis::analyse_trial(
+                &scratch.data,
+                sc.visits.primary,
+                false,
+                &sc.analysis,
+                sc.outcome.s,
+                &mut scratch.analysis,
+            )
+            .primary;
+            runs += 1;
+            if let Some(r) = analysed.result {
+                let (sig, fav) = judge(&analysed.result, &self.truth);
+                let published = (sig && fav) || publish_u < meta.publish_nonsignificant;
+                if published {
+                    scratch.y.push(r.estimate);
+                    scratch.v.push(r.se * r.se);
+                }
+                if let Some(d) = detail.as_mut() {
+                    d.push(LiteratureTrial {
+                        estimate: r.estimate,
+                        se: r.se,
+                        ci_low: r.ci_low,
+                        ci_high: r.ci_high,
+                        n_control,
+                        published,
+                    });
+                }
+            }
+        }
+        // A pooled result that is not finite (e.g. a weight that overflows)
+        // counts as not estimable rather than poisoning the metrics with NaN.
+        let pooled = (scratch.y.len() == meta.trials)
+            .then(|| pool(&scratch.y, &scratch.v, meta.estimator, &truth.crit))
+            .filter(|p| p.mu.is_finite() && p.se.is_finite() && p.tau2.is_finite());
+        MetaRecord {
+            pooled,
+            trials_run: runs,
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! One design point's simulator: everything a replicate needs, computed
+//! once; a replicate (its trial, same-setting replication, visits and
+//! literature) folded into the accumulator; blocks of replicates handed to
+//! the scheduler.
+
+use super::schedule::Workers;
+use super::{BLOCK, CHUNK_BLOCKS};
+use crate::analysis::{self, Analysed, TrialAnalysis, Workspace, analyse_sums};
+use crate::meta::Criticals;
+use crate::metrics::{Accumulator, Group, MetaTruth, PrimaryRecord, Truth, judge};
+use crate::rng::Key;
+use crate::scenario::Scenario;
+use crate::simulate::{Plan, Setting, TrialData, TrialId, simulate_trial};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Everything a replicate needs, computed once per design point.
+#[derive(Debug)]
+pub struct Simulator<'a> {
+    pub(super) sc: &'a Scenario,
+    pub(super) plan: Plan,
+    pub(super) key: Key,
+    pub(super) truth: Truth,
+    pub(super) meta_truth: Option<MetaTruth>,
+    pub(super) cancel: Option<Arc<AtomicBool>>,
+    /// The exact sufficient-statistics path, when requested and allowed.
+    pub(super) fast: Option<crate::simulate::sufficient::FastPlan>,
+    /// Scratch buffers (and their cached t quantiles) handed from block to
+    /// block, so that quantiles are computed once per run rather than per block.
+    pub(super) scratch: std::sync::Mutex<Vec<Scratch>>,
+}
+
+/// Buffers one worker reuses across the replicates of a block.
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    pub(super) data: TrialData,
+    pub(super) y: Vec<f64>,
+    pub(super) v: Vec<f64>,
+    pub(super) analysis: Workspace,
+}
+
+/// One replicate's first trial and its analysis at the primary visit.
+#[derive(Debug, Clone)]
+pub struct OneTrial {
+    /// The patient-level data.
+    pub data: TrialData,
+    /// The trial's setting.
+    pub setting: Setting,
+    /// Its analysis at the primary visit.
+    pub analysed: Analysed,
+}
+
+impl<'a> Simulator<'a> {
+    /// Prepares the simulation of a scenario with a seed.
+    pub fn new(sc: &'a Scenario, seed: u64) -> Self {
+        let months = &sc.visits.months;
+        // theta_j(t*) = D_j · responder_fraction · g(t*).
+        let t = sc.visits.primary_month();
+        let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
+        Simulator {
+            sc,
+            plan: Plan::new(sc),
+            key: Key::new(seed),
+            truth: Truth {
+                s: sc.outcome.s,
+                alpha: sc.analysis.alpha,
+                theta: sc.theta(t),
+                theta_varies: scale != 0.0 && sc.heterogeneity.effect_varies(),
+                months: months.clone(),
+                theta_by_visit: months.iter().map(|&t| sc.theta(t)).collect(),
+                mcid: sc.outcome.mcid,
+                replication: sc.analysis.replication,
+                n_arm: [sc.design.n_control, sc.design.n_treatment],
+            },
+            meta_truth: sc.meta.as_ref().map(|m| MetaTruth {
+                s: sc.outcome.s,
+                theta: sc.theta(t),
+                tau2: sc.heterogeneity.effect_variance() * scale * scale,
+                mcid: sc.outcome.mcid,
+                hartung_knapp: m.hartung_knapp,
+                crit: Criticals::new(m.trials, 1.0 - sc.analysis.alpha),
+            }),
+            cancel: None,
+            fast: crate::simulate::sufficient::FastPlan::new(sc),
+            scratch: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The same simulator, stopping early once `flag` is set.
+    pub fn with_cancel(mut self, flag: Option<Arc<AtomicBool>>) -> Self {
+        self.cancel = flag;
+        self
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// The primary-visit estimates of the first `n` replicates' trials, with
+    /// whether each was significant (for the distribution-of-estimates figure).
+    pub fn estimate_sample(&self, n: u64) -> Vec<(f64, bool)> {
+        let mut scratch = Scratch::default();
+        (0..n)
+            .filter_map(|r| {
+                let (_, a) = self.trial_into(r, &mut scratch.data, &mut scratch.analysis);
+                a.result.map(|t| (t.estimate, t.significant))
+            })
+            .collect()
+    }
+
+    /// The same simulator without the simulated literature (its results are
+    /// taken from another design point).
+    pub(super) fn without_meta(mut self) -> Self {
+        self.meta_truth = None;
+        self
+    }
+
+    /// What the meta-analysis metrics are judged against, if the scenario has one.
+    pub fn meta_truth(&self) -> Option<&MetaTruth> {
+        self.meta_truth.as_ref()
+    }
+
+    /// The truth metrics are judged against.
+    pub fn truth(&self) -> &Truth {
+        &self.truth
+    }
+
+    /// `"sufficient"` when the exact fast path is used, else `"patients"`.
+    pub fn path(&self) -> &'static str {
+        if self.fast.is_some() {
+            "sufficient"
+        } else {
+            "patients"
+        }
+    }
+
+    /// The primary analysis of the first `n` replicates' trials, by the path
+    /// `run` uses (for comparing the paths).
+    pub fn primary_results(&self, n: u64) -> Vec<Analysed> {
+        let mut scratch = Scratch::default();
+        (0..n)
+            .map(|r| {
+                let setting = Setting::draw(self.sc, self.key, r, 0);
+                self.analyse_trial(r, 0, &setting, &mut scratch, false)
+                    .0
+                    .primary
+            })
+            .collect()
+    }
+
+    /// Simulates and analyses trial `trial` of a replicate by the
+    /// scenario's path, at the primary visit and, with `every_visit` (patient
+    /// path only), at every visit; returns the analysis and the completers
+    /// per arm. On the patient path `scratch.data` then holds the patients.
+    fn analyse_trial<'s>(
+        &self,
+        replicate: u64,
+        trial: u64,
+        setting: &Setting,
+        scratch: &'s mut Scratch,
+        every_visit: bool,
+    ) -> (TrialAnalysis<'s>, [usize; 2]) {
+        let sc = self.sc;
+        let id = self.id(replicate, trial);
+        if let Some(fast) = &self.fast {
+            let [c, t] = fast.draw(sc, self.key, id, setting);
+            let primary = analyse_sums(&c, &t, &sc.analysis, sc.outcome.s, &mut scratch.analysis);
+            let a = TrialAnalysis {
+                primary,
+                visits: &[],
+                diagnostics: analysis::FitDiagnostics::CLOSED_FORM,
+            };
+            return (a, [c.n, t.n]);
+        }
+        let Scratch { data, analysis, .. } = scratch;
+        simulate_trial(sc, &self.plan, self.key, id, setting, data);
+        let primary = sc.visits.primary;
+        let a = analysis::analyse_trial(
+            data,
+            primary,
+            every_visit,
+            &sc.analysis,
+            sc.outcome.s,
+            analysis,
+        );
+        let mut completers = [0usize; 2];
+        for (arm, c) in completers.iter_mut().enumerate() {
+            *c = data
+                .arm(arm)
+                .filter(|&i| data.observed[i] > primary)
+                .count();
+        }
+        (a, completers)
+    }
+
+    /// Simulates and analyses replicate `replicate`'s first trial, as `run` does.
+    pub fn one_trial(&self, replicate: u64) -> OneTrial {
+        let mut data = TrialData::default();
+        let (setting, analysed) = self.trial_into(replicate, &mut data, &mut Workspace::default());
+        OneTrial {
+            data,
+            setting,
+            analysed,
+        }
+    }
+
+    /// Like [`Simulator::one_trial`], reusing `data`'s buffers and the
+    /// analysis workspace `ws` (no allocation and no quantile once warm), as
+    /// the engine's own loop does.
+    pub fn trial_into(
+        &self,
+        replicate: u64,
+        data: &mut TrialData,
+        ws: &mut Workspace,
+    ) -> (Setting, Analysed) {
+        let setting = Setting::draw(self.sc, self.key, replicate, 0);
+        simulate_trial(
+            self.sc,
+            &self.plan,
+            self.key,
+            self.id(replicate, 0),
+            &setting,
+            data,
+        );
+        let analysed = analysis::analyse_trial(
+            data,
+            self.sc.visits.primary,
+            false,
+            &self.sc.analysis,
+            self.sc.outcome.s,
+            ws,
+        )
+        .primary;
+        (setting, analysed)
+    }
+
+    /// Trial `trial` of a replicate at the design's arm sizes.
+    fn id(&self, replicate: u64, trial: u64) -> TrialId {
+        TrialId {
+            replicate,
+            trial,
+            n: [self.sc.design.n_control, self.sc.design.n_treatment],
+        }
+    }
+
+    /// Simulates replicate `replicate` and folds it into `acc`.
+    fn replicate(&self, replicate: u64, scratch: &mut Scratch, acc: &mut Accumulator) {
+        let sc = self.sc;
+        if let (Some(meta), Some(meta_acc), Some(_)) =
+            (&sc.meta, acc.meta.as_mut(), &self.meta_truth)
+        {
+            let record = self.literature(meta, replicate, scratch, None);
+            meta_acc.add(&record, self.meta_truth.as_ref().expect("with meta"));
+        }
+        let setting = Setting::draw(sc, self.key, replicate, 0);
+        let (trial, completers) =
+            self.analyse_trial(replicate, 0, &setting, scratch, sc.analysis.by_visit);
+        let analysed = trial.primary;
+        for (k, a) in trial.visits.iter().enumerate() {
+            acc.add_visit(k, a, &self.truth);
+        }
+        let replication = sc.analysis.replication.then(|| {
+            let (again, _) = self.analyse_trial(replicate, 1, &setting, scratch, false);
+            let (sig, fav) = judge(&again.primary.result, &self.truth);
+            sig && fav
+        });
+        let last = *sc
+            .visits
+            .months
+            .last()
+            .expect("validated: at least one visit");
+        acc.add_primary(
+            &PrimaryRecord {
+                analysed,
+                theta_trial: setting.theta(sc, sc.visits.primary_month()),
+                theta_trial_last: setting.theta(sc, last),
+                completers,
+                replication,
+            },
+            &self.truth,
+        );
+    }
+
+    /// Folds replicates `range` in index order (the scratch only holds buffers
+    /// and cached quantiles: results do not depend on it).
+    fn block(&self, range: std::ops::Range<u64>, scratch: &mut Scratch) -> Accumulator {
+        let by_visit = if self.sc.analysis.by_visit {
+            self.sc.visits.months.len()
+        } else {
+            0
+        };
+        let mut acc = Accumulator::new(by_visit, self.meta_truth.is_some());
+        for r in range {
+            if self.cancelled() {
+                break;
+            }
+            self.replicate(r, scratch, &mut acc);
+        }
+        acc
+    }
+
+    /// Runs replicates `0..replicates` and returns the merged accumulator.
+    pub fn accumulate(&self, replicates: u64) -> Accumulator {
+        let mut total = None;
+        self.extend(&Workers::default(), &mut total, 0, replicates, &|_| true);
+        total.unwrap_or_else(|| Accumulator::new(0, false))
+    }
+
+    /// Folds replicates `from..to` into `total` (`from` a multiple of [`BLOCK`]),
+    /// block by block in index order, so extending a run gives the same bits as
+    /// running it whole. `chunk_done(n)` is told after each chunk of `n`
+    /// replicates; returning `false` stops early (and returns `false`).
+    pub fn extend(
+        &self,
+        workers: &Workers,
+        total: &mut Option<Accumulator>,
+        from: u64,
+        to: u64,
+        chunk_done: &dyn Fn(u64) -> bool,
+    ) -> bool {
+        // A start inside a block would fold that block's first replicates twice.
+        assert!(
+            from.is_multiple_of(BLOCK),
+            "extend must start at a block boundary (a multiple of {BLOCK}), not {from}"
+        );
+        self.for_each_chunk(
+            workers,
+            from / BLOCK..to.div_ceil(BLOCK),
+            to,
+            chunk_done,
+            |parts| {
+                for part in parts {
+                    match total.as_mut() {
+                        None => *total = Some(part),
+                        Some(t) => t.merge(&part),
+                    }
+                }
+            },
+        )
+    }
+
+    /// The accumulators of blocks `blocks` (of a run of `to` replicates), one
+    /// per block in order, for a shard; `None` if `chunk_done` stopped the run.
+    pub fn block_accumulators(
+        &self,
+        workers: &Workers,
+        blocks: std::ops::Range<u64>,
+        to: u64,
+        chunk_done: &dyn Fn(u64) -> bool,
+    ) -> Option<Vec<Accumulator>> {
+        let mut out = Vec::with_capacity((blocks.end - blocks.start) as usize);
+        self.for_each_chunk(workers, blocks, to, chunk_done, |parts| out.extend(parts))
+            .then_some(out)
+    }
+
+    /// Simulates `blocks` in parallel, [`CHUNK_BLOCKS`] at a time, handing each
+    /// chunk's block accumulators (in block order) to `sink`.
+    fn for_each_chunk(
+        &self,
+        workers: &Workers,
+        blocks: std::ops::Range<u64>,
+        to: u64,
+        chunk_done: &dyn Fn(u64) -> bool,
+        mut sink: impl FnMut(Vec<Accumulator>),
+    ) -> bool {
+        let mut start = blocks.start;
+        while start < blocks.end {
+            let end = (start + CHUNK_BLOCKS).min(blocks.end);
+            let parts: Vec<Accumulator> = workers.map_blocks(start..end, |b| {
+                let mut scratch = self
+                    .scratch
+                    .lock()
+                    .ok()
+                    .and_then(|mut pool| pool.pop())
+                    .unwrap_or_default();
+                let acc = self.block(b * BLOCK..((b + 1) * BLOCK).min(to), &mut scratch);
+                if let Ok(mut pool) = self.scratch.lock() {
+                    pool.push(scratch);
+                }
+                acc
+            });
+            if self.cancelled() {
+                // Blocks cut short are incomplete: fold none of this chunk.
+                return false;
+            }
+            sink(parts);
+            let done = (end * BLOCK).min(to) - (start * BLOCK);
+            start = end;
+            if !chunk_done(done) {
+                return false;
+            }
+        }
+        true
+    }
+}
