@@ -1,0 +1,549 @@
+//! Validation, one function per section: each checks its keys (naming the
+//! dotted path, the value and what is allowed) and builds the section's
+//! validated type. Called in file order by `Scenario::from_file`, so the
+//! first error in the file is the one reported.
+
+use super::file::{
+    AnalysisFile, DesignFile, DropoutFile, EffectFile, FactorFile, HeterogeneityFile, MethodFile,
+    OutcomeFile, PlaceboFile, ScenarioFile, VisitsFile,
+};
+use super::*;
+
+/// The top-level keys: `name` and `replicates`.
+pub(super) fn top(f: &ScenarioFile) -> Result<()> {
+    if f.name.is_empty()
+        || !f
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(Error::invalid(
+            "name",
+            format!("{:?}", f.name),
+            "must be non-empty and use only letters, digits, - and _",
+        ));
+    }
+    if f.replicates == 0 {
+        return Err(Error::invalid("replicates", 0, "must be at least 1"));
+    }
+    Ok(())
+}
+
+/// `[outcome]`: the scale, its bounds, the entry criterion and the MCID.
+pub(super) fn outcome(o: &OutcomeFile) -> Result<Outcome> {
+    finite("outcome.mu0", o.mu0)?;
+    non_negative("outcome.subject_sd", o.subject_sd)?;
+    non_negative("outcome.residual_sd", o.residual_sd)?;
+    if !(0.0..1.0).contains(&o.rho) {
+        return Err(Error::invalid("outcome.rho", o.rho, "must be in [0, 1)"));
+    }
+    if let Some(lo) = o.min {
+        finite("outcome.min", lo)?;
+        if lo > o.mu0 {
+            return Err(Error::invalid(
+                "outcome.min",
+                lo,
+                format!("must not exceed outcome.mu0 = {}", o.mu0),
+            ));
+        }
+    }
+    if let Some(hi) = o.max {
+        finite("outcome.max", hi)?;
+        if hi < o.mu0 {
+            return Err(Error::invalid(
+                "outcome.max",
+                hi,
+                format!("must not be below outcome.mu0 = {}", o.mu0),
+            ));
+        }
+        if let Some(lo) = o.min
+            && hi <= lo
+        {
+            return Err(Error::invalid(
+                "outcome.max",
+                hi,
+                format!("must be greater than outcome.min = {lo}"),
+            ));
+        }
+    }
+    non_negative("outcome.resolution", o.resolution)?;
+    if let Some(m) = o.mcid {
+        finite("outcome.mcid", m)?;
+        if m <= 0.0 {
+            return Err(Error::invalid(
+                "outcome.mcid",
+                m,
+                "must be positive (a magnitude in scale points; the direction comes from lower_is_better)",
+            ));
+        }
+    }
+    let s = if o.lower_is_better { -1.0 } else { 1.0 };
+    let outcome = Outcome {
+        label: o.label.clone(),
+        s,
+        mu0: o.mu0,
+        subject_sd: o.subject_sd,
+        residual_sd: o.residual_sd,
+        rho: o.rho,
+        min: o.min,
+        max: o.max,
+        resolution: o.resolution,
+        inclusion: o.inclusion,
+        mcid: o.mcid,
+    };
+    if let Some(c) = o.inclusion {
+        finite("outcome.inclusion", c)?;
+        // Measured values never pass a bound: a criterion beyond the bound
+        // on the "worse" side admits nobody.
+        let beyond = if o.lower_is_better {
+            o.max.is_some_and(|hi| c > hi)
+        } else {
+            o.min.is_some_and(|lo| c < lo)
+        };
+        if beyond {
+            return Err(Error::invalid(
+                "outcome.inclusion",
+                c,
+                "lies beyond the scale's bound on the worse side, so it admits nobody; it must be within [min, max]",
+            ));
+        }
+        let share = admitted_share(&outcome, c);
+        if share < 0.01 {
+            return Err(Error::invalid(
+                "outcome.inclusion",
+                c,
+                format!(
+                    "admits {:.3}% of the screened population; must admit at least 1%",
+                    100.0 * share
+                ),
+            ));
+        }
+    }
+    Ok(outcome)
+}
+
+/// `[visits]`: strictly increasing months after baseline, and the primary one.
+pub(super) fn visits(v: &VisitsFile) -> Result<Visits> {
+    if v.months.is_empty() {
+        return Err(Error::invalid(
+            "visits.months",
+            "[]",
+            "must list at least one visit month",
+        ));
+    }
+    for (i, &m) in v.months.iter().enumerate() {
+        let field = format!("visits.months[{i}]");
+        finite(&field, m)?;
+        if m <= 0.0 {
+            return Err(Error::invalid(
+                field,
+                m,
+                "must be > 0 (month 0 is the baseline)",
+            ));
+        }
+        if i > 0 && m <= v.months[i - 1] {
+            return Err(Error::invalid(
+                field,
+                m,
+                format!(
+                    "visit months must be strictly increasing (previous is {})",
+                    v.months[i - 1]
+                ),
+            ));
+        }
+    }
+    let primary = v
+        .months
+        .iter()
+        .position(|&m| m == v.primary)
+        .ok_or_else(|| {
+            Error::invalid(
+                "visits.primary",
+                v.primary,
+                format!("must be one of visits.months = {:?}", v.months),
+            )
+        })?;
+    let visits = Visits {
+        months: v.months.clone(),
+        primary,
+    };
+    Ok(visits)
+}
+
+/// `[placebo]` (a zero curve when omitted).
+pub(super) fn placebo(placebo: Option<&PlaceboFile>) -> Result<Placebo> {
+    let placebo = match placebo {
+        None => Placebo {
+            peak: 0.0,
+            profile: Profile {
+                onset: Onset::Linear,
+                onset_months: 0.0,
+                plateau_until: 0.0,
+                half_life_months: None,
+            },
+            tau: 0.0,
+        },
+        Some(p) => {
+            finite("placebo.peak", p.peak)?;
+            non_negative("placebo.tau", p.tau)?;
+            Placebo {
+                peak: p.peak,
+                profile: profile(
+                    "placebo",
+                    p.onset,
+                    p.onset_months,
+                    p.plateau_until,
+                    p.half_life_months,
+                )?,
+                tau: p.tau,
+            }
+        }
+    };
+    Ok(placebo)
+}
+
+/// `[effect]`: the treatment effect and its time course.
+pub(super) fn effect(e: &EffectFile) -> Result<Effect> {
+    finite("effect.peak", e.peak)?;
+    non_negative("effect.patient_sd", e.patient_sd)?;
+    probability("effect.responder_fraction", e.responder_fraction)?;
+    let effect = Effect {
+        peak: e.peak,
+        profile: profile(
+            "effect",
+            e.onset,
+            e.onset_months,
+            e.plateau_until,
+            e.half_life_months,
+        )?,
+        patient_sd: e.patient_sd,
+        responder_fraction: e.responder_fraction,
+    };
+    Ok(effect)
+}
+
+/// `[heterogeneity]`: between-trial variation, small-study bias and protocol factors.
+pub(super) fn heterogeneity(heterogeneity: Option<&HeterogeneityFile>) -> Result<Heterogeneity> {
+    let heterogeneity = match heterogeneity {
+        None => Heterogeneity {
+            tau: 0.0,
+            small_study: None,
+            factors: Vec::new(),
+        },
+        Some(h) => {
+            non_negative("heterogeneity.tau", h.tau)?;
+            let small_study = match &h.small_study {
+                None => None,
+                Some(ss) => {
+                    finite("heterogeneity.small_study.bias", ss.bias)?;
+                    Some(SmallStudy {
+                        below: ss.below,
+                        bias: ss.bias,
+                    })
+                }
+            };
+            Heterogeneity {
+                tau: h.tau,
+                small_study,
+                factors: factors(&h.factors)?,
+            }
+        }
+    };
+    Ok(heterogeneity)
+}
+
+/// `[dropout]` (nobody drops out when omitted).
+pub(super) fn dropout(dropout: Option<&DropoutFile>) -> Result<Dropout> {
+    let dropout = match dropout {
+        None => Dropout {
+            mechanism: Mechanism::None,
+            monthly_rate: 0.0,
+            arm_odds_ratio: 1.0,
+            beta: 0.0,
+        },
+        Some(d) => {
+            if !(0.0..1.0).contains(&d.monthly_rate) {
+                return Err(Error::invalid(
+                    "dropout.monthly_rate",
+                    d.monthly_rate,
+                    "must be in [0, 1)",
+                ));
+            }
+            if !(d.arm_odds_ratio.is_finite() && d.arm_odds_ratio > 0.0) {
+                return Err(Error::invalid(
+                    "dropout.arm_odds_ratio",
+                    d.arm_odds_ratio,
+                    "must be a finite number > 0",
+                ));
+            }
+            finite("dropout.beta", d.beta)?;
+            Dropout {
+                mechanism: d.mechanism,
+                monthly_rate: d.monthly_rate,
+                arm_odds_ratio: d.arm_odds_ratio,
+                beta: d.beta,
+            }
+        }
+    };
+    Ok(dropout)
+}
+
+/// `[design]`: arm sizes.
+pub(super) fn design(dz: &DesignFile) -> Result<Design> {
+    if dz.n_per_arm < 2 || dz.n_per_arm > MAX_ARM {
+        return Err(Error::invalid(
+            "design.n_per_arm",
+            dz.n_per_arm,
+            format!("must be an integer in [2, {MAX_ARM}]"),
+        ));
+    }
+    if !(dz.allocation.is_finite() && dz.allocation > 0.0) {
+        return Err(Error::invalid(
+            "design.allocation",
+            dz.allocation,
+            "must be a finite ratio > 0 (treatment:control)",
+        ));
+    }
+    let n_treatment = (dz.allocation * dz.n_per_arm as f64).round();
+    if !(2.0..=MAX_ARM as f64).contains(&n_treatment) {
+        return Err(Error::invalid(
+            "design.allocation",
+            dz.allocation,
+            format!(
+                "gives a treatment arm of {n_treatment} patients with n_per_arm = {}; it must have 2 to {MAX_ARM}",
+                dz.n_per_arm
+            ),
+        ));
+    }
+    let design = Design {
+        n_control: dz.n_per_arm as usize,
+        n_treatment: n_treatment as usize,
+        allocation: dz.allocation,
+    };
+    Ok(design)
+}
+
+/// `[analysis]`: the method and how each trial is judged.
+pub(super) fn analysis(a: &AnalysisFile) -> Result<Analysis> {
+    let method = match a.method {
+        MethodFile::WelchChange => Method::WelchChange,
+        MethodFile::Ancova => Method::Ancova,
+        MethodFile::Mmrm => {
+            return Err(Error::NotSupported {
+                field: "analysis.method = \"mmrm\"".to_string(),
+            });
+        }
+    };
+    if !(a.alpha > 0.0 && a.alpha < 0.5) {
+        return Err(Error::invalid(
+            "analysis.alpha",
+            a.alpha,
+            "must be in (0, 0.5)",
+        ));
+    }
+    let analysis = Analysis {
+        method,
+        missing: a.missing,
+        alpha: a.alpha,
+        sided: a.sided,
+        by_visit: a.by_visit,
+        replication: a.replication,
+        fast_path: a.fast_path,
+    };
+    Ok(analysis)
+}
+
+/// The share of the screened population admitted by an entry criterion `c`.
+fn admitted_share(o: &Outcome, c: f64) -> f64 {
+    let sd = (o.subject_sd.powi(2) + o.residual_sd.powi(2)).sqrt();
+    if sd == 0.0 {
+        return if o.admits(o.mu0) { 1.0 } else { 0.0 };
+    }
+    let z = Normal::new(o.mu0, sd).expect("finite mean and positive sd");
+    if o.s < 0.0 { z.sf(c) } else { z.cdf(c) }
+}
+
+fn finite(field: &str, x: f64) -> Result<()> {
+    if x.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, x, "must be a finite number"))
+    }
+}
+
+fn non_negative(field: &str, x: f64) -> Result<()> {
+    if x.is_finite() && x >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, x, "must be a finite number >= 0"))
+    }
+}
+
+fn probability(field: &str, x: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&x) {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, x, "must be in [0, 1]"))
+    }
+}
+
+fn profile(
+    section: &str,
+    onset: Onset,
+    onset_months: f64,
+    plateau_until: f64,
+    half_life: Option<f64>,
+) -> Result<Profile> {
+    non_negative(&format!("{section}.onset_months"), onset_months)?;
+    non_negative(&format!("{section}.plateau_until"), plateau_until)?;
+    let half_life_months = match half_life {
+        Some(h) if h == f64::INFINITY => None,
+        Some(h) if !(h > 0.0 && h.is_finite()) => {
+            return Err(Error::invalid(
+                format!("{section}.half_life_months"),
+                h,
+                "must be > 0 (omit it, or write inf, for no decay)",
+            ));
+        }
+        other => other,
+    };
+    Ok(Profile {
+        onset,
+        onset_months,
+        plateau_until,
+        half_life_months,
+    })
+}
+
+pub(super) fn meta(m: &file::MetaFile) -> Result<Meta> {
+    if !(2..=MAX_META_TRIALS).contains(&m.trials) {
+        return Err(Error::invalid(
+            "meta_analysis.trials",
+            m.trials,
+            format!("must be an integer in [2, {MAX_META_TRIALS}]"),
+        ));
+    }
+    probability(
+        "meta_analysis.publish_nonsignificant",
+        m.publish_nonsignificant,
+    )?;
+    let sizes = match (&m.sizes, m.size_median, m.size_p95) {
+        (Some(list), None, None) => {
+            if list.is_empty() {
+                return Err(Error::invalid(
+                    "meta_analysis.sizes",
+                    "[]",
+                    "must list at least one control-arm size",
+                ));
+            }
+            for (i, &n) in list.iter().enumerate() {
+                if !(2..=MAX_ARM).contains(&n) {
+                    return Err(Error::invalid(
+                        format!("meta_analysis.sizes[{i}]"),
+                        n,
+                        format!("must be an integer in [2, {MAX_ARM}]"),
+                    ));
+                }
+            }
+            TrialSizes::List(list.iter().map(|&n| n as usize).collect())
+        }
+        (None, Some(median), Some(p95)) => {
+            if !(median.is_finite() && (2.0..=MAX_ARM as f64).contains(&median)) {
+                return Err(Error::invalid(
+                    "meta_analysis.size_median",
+                    median,
+                    format!("must be a number in [2, {MAX_ARM}]"),
+                ));
+            }
+            if !(p95.is_finite() && p95 >= median && p95 <= MAX_ARM as f64) {
+                return Err(Error::invalid(
+                    "meta_analysis.size_p95",
+                    p95,
+                    format!("must be a number in [size_median = {median}, {MAX_ARM}]"),
+                ));
+            }
+            TrialSizes::Lognormal {
+                mu: median.ln(),
+                sigma: (p95.ln() - median.ln()) / 1.644_853_626_951_472_2,
+            }
+        }
+        _ => {
+            return Err(Error::invalid(
+                "meta_analysis.sizes",
+                "(none or both forms)",
+                "give either sizes = [control-arm sizes] or both size_median and size_p95",
+            ));
+        }
+    };
+    Ok(Meta {
+        trials: m.trials as usize,
+        sizes,
+        estimator: m.estimator,
+        hartung_knapp: m.hartung_knapp,
+        publish_nonsignificant: m.publish_nonsignificant,
+    })
+}
+
+fn factors(files: &[FactorFile]) -> Result<Vec<Factor>> {
+    let mut out: Vec<Factor> = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        let at = format!("heterogeneity.factors[{i}]");
+        if f.name.is_empty() {
+            return Err(Error::invalid(
+                format!("{at}.name"),
+                "\"\"",
+                "must be non-empty",
+            ));
+        }
+        if out.iter().any(|o| o.name == f.name) {
+            return Err(Error::invalid(
+                format!("{at}.name"),
+                format!("{:?}", f.name),
+                "factor names must be unique",
+            ));
+        }
+        if f.levels.is_empty() {
+            return Err(Error::invalid(
+                format!("{at}.levels"),
+                "[]",
+                "must list at least one level",
+            ));
+        }
+        let mut total = 0.0;
+        for (k, l) in f.levels.iter().enumerate() {
+            let lat = format!("{at}.levels[{k}]");
+            non_negative(&format!("{lat}.weight"), l.weight)?;
+            finite(&format!("{lat}.shift"), l.shift)?;
+            finite(&format!("{lat}.bias"), l.bias)?;
+            if f.levels[..k].iter().any(|o| o.name == l.name) {
+                return Err(Error::invalid(
+                    format!("{lat}.name"),
+                    format!("{:?}", l.name),
+                    "level names must be unique within a factor",
+                ));
+            }
+            total += l.weight;
+        }
+        if !(total > 0.0 && total.is_finite()) {
+            return Err(Error::invalid(
+                format!("{at}.levels"),
+                format!("weights summing to {total}"),
+                "at least one weight must be > 0 (weights are normalised to probabilities)",
+            ));
+        }
+        out.push(Factor {
+            name: f.name.clone(),
+            levels: f
+                .levels
+                .iter()
+                .map(|l| Level {
+                    name: l.name.clone(),
+                    probability: l.weight / total,
+                    shift: l.shift,
+                    bias: l.bias,
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
