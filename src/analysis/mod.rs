@@ -16,11 +16,20 @@
 //! A trial is not estimable when an arm has fewer than 2 analysable patients
 //! or the variance is zero.
 
-use crate::scenario::{Analysis, Method, Missing, Sided};
+mod ancova;
+mod quantile;
+mod sums;
+mod welch;
+
+pub use quantile::CritCache;
+
+use crate::scenario::{Analysis, Method, Sided};
 use crate::simulate::{ArmSums, CONTROL, TREATMENT, TrialData};
+use ancova::ancova;
 use serde::Serialize;
-use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
-use std::hint::select_unpredictable;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use sums::arm_sums;
+use welch::welch;
 
 /// The result of testing the treatment effect in one trial.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -61,132 +70,6 @@ impl TestResult {
     }
 }
 
-/// Critical values of t by integer degrees of freedom, computed once each:
-/// an inverse t CDF costs about 1.3 µs, more than half of a small trial.
-/// Non-integer df (Welch) start from the cached values at the integers
-/// around them and take one Halley step (see `CritCache::get`).
-#[derive(Debug, Clone, Default)]
-pub struct CritCache {
-    level: f64,
-    values: Vec<f64>,
-}
-
-/// Largest integer df cached; beyond it the quantile is computed each time.
-const MAX_CACHED_DF: usize = 100_000;
-
-/// Smallest non-integer df refined from the cache; below it the quantile's
-/// curvature in df is too strong for one step, and [`quantile`] computes it.
-const MIN_REFINED_DF: f64 = 20.0;
-
-/// Tail probability below which a non-integer df gets the full [`quantile`]
-/// rather than one step from the cache (alpha below about 2e-6).
-const MIN_REFINED_TAIL: f64 = 1e-6;
-
-impl CritCache {
-    /// The quantile `t_{df}^{-1}(level)`.
-    ///
-    /// Integer df: [`quantile`], once per df. Other df in
-    /// [`MIN_REFINED_DF`, `MAX_CACHED_DF`) with a tail of at least
-    /// [`MIN_REFINED_TAIL`]: interpolate the cached quantiles at the
-    /// neighbouring integers linearly in 1/df, then one Halley step, whose
-    /// error is of the order of the cube of the starting error: within 1e-9
-    /// relative of the full inversion (tested), for one tail probability and
-    /// one density instead of an iterative inversion — Welch's df are never
-    /// integers, so this is paid per trial.
-    fn get(&mut self, df: f64, level: f64) -> f64 {
-        if self.level != level {
-            self.level = level;
-            self.values.clear();
-        }
-        let whole = df.fract() == 0.0 && df >= 1.0 && df <= MAX_CACHED_DF as f64;
-        if whole {
-            return self.cached(df as usize, level);
-        }
-        let refined = (MIN_REFINED_DF..MAX_CACHED_DF as f64).contains(&df)
-            && level.min(1.0 - level) >= MIN_REFINED_TAIL;
-        if !refined {
-            return quantile(df, level);
-        }
-        let (lo, hi) = (df.floor(), df.ceil());
-        let (t_lo, t_hi) = (
-            self.cached(lo as usize, level),
-            self.cached(hi as usize, level),
-        );
-        let w = (1.0 / df - 1.0 / hi) / (1.0 / lo - 1.0 / hi);
-        halley(t_hi + w * (t_lo - t_hi), df, level).0
-    }
-
-    fn cached(&mut self, df: usize, level: f64) -> f64 {
-        if self.values.len() <= df {
-            self.values.resize(df + 1, f64::NAN);
-        }
-        if self.values[df].is_nan() {
-            self.values[df] = quantile(df as f64, level);
-        }
-        self.values[df]
-    }
-}
-
-/// One Halley step from `t` towards `t_{df}^{-1}(level)`, and the step
-/// taken. It solves on the smaller tail — `S(t) = 1 − level` above the
-/// median, `F(t) = level` below — so that a level near 1 loses no digits to
-/// `F(t) − level`.
-fn halley(t: f64, df: f64, level: f64) -> (f64, f64) {
-    let dist = StudentsT::new(0.0, 1.0, df).expect("df > 0 and finite");
-    let density = dist.pdf(t);
-    // g(t) = S(t) − (1 − level), decreasing; or F(t) − level, increasing.
-    let (g, sign) = if level > 0.5 {
-        (dist.sf(t) - (1.0 - level), -1.0)
-    } else {
-        (dist.cdf(t) - level, 1.0)
-    };
-    let d1 = sign * density;
-    // The density's derivative is −(df + 1) t / (df + t²) times the density.
-    let d2 = -d1 * (df + 1.0) * t / (df + t * t);
-    let step = 2.0 * g * d1 / (2.0 * d1 * d1 - g * d2);
-    (t - step, step)
-}
-
-/// `t_{df}^{-1}(level)` to about 1e-10 relative or better (tested against
-/// scipy). Up to 10⁵ df: statrs's inverse CDF, then Halley steps on statrs's
-/// tail probability until they stop mattering (at most 10) — statrs's
-/// inversion drifts above about 10⁴ df (4e-6 relative at 10⁵ against scipy)
-/// and does not return from about 1.5·10⁷ df, while its tail probability
-/// stays accurate to that range. Above 10⁵ df: the Cornish–Fisher expansion
-/// in 1/df around the normal quantile (Abramowitz & Stegun 26.7.5), whose
-/// first omitted term is below 1e-20 there.
-fn quantile(df: f64, level: f64) -> f64 {
-    if df > MAX_CACHED_DF as f64 {
-        return cornish_fisher(df, level);
-    }
-    let mut t = StudentsT::new(0.0, 1.0, df)
-        .expect("df > 0 and finite")
-        .inverse_cdf(level);
-    for _ in 0..10 {
-        let (next, step) = halley(t, df, level);
-        if !next.is_finite() {
-            break;
-        }
-        t = next;
-        if step.abs() <= 4.0 * f64::EPSILON * t.abs() {
-            break;
-        }
-    }
-    t
-}
-
-/// The Cornish–Fisher expansion of Student's t quantile in powers of 1/df
-/// (Abramowitz & Stegun 26.7.5, four terms).
-fn cornish_fisher(df: f64, level: f64) -> f64 {
-    let z = statrs::distribution::Normal::standard().inverse_cdf(level);
-    let z2 = z * z;
-    let g1 = z * (z2 + 1.0) / 4.0;
-    let g2 = z * ((5.0 * z2 + 16.0) * z2 + 3.0) / 96.0;
-    let g3 = z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / 384.0;
-    let g4 = z * ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) / 92160.0;
-    z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
-}
-
 /// One trial's analysis: the analysable counts and, if estimable, the test.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Analysed {
@@ -196,83 +79,6 @@ pub struct Analysed {
     pub n_treatment: usize,
     /// `None` when the trial is not estimable.
     pub result: Option<TestResult>,
-}
-
-/// The (baseline, value) pair at visit `k` of a patient with baseline `x`,
-/// `seen` visits observed and values `row`, under the missing-data method,
-/// and whether the patient is analysed (the pair is meaningless when not).
-#[inline(always)]
-fn analysed_pair(x: f64, seen: usize, row: &[f64], k: usize, missing: Missing) -> (f64, f64, bool) {
-    let value = row[k];
-    let observed = k < seen;
-    match missing {
-        Missing::CompleteCase => (x, value, observed),
-        Missing::Bocf => (x, if observed { value } else { x }, true),
-        Missing::Locf => {
-            let carried = if seen == 0 { x } else { row[seen - 1] };
-            (x, if observed { value } else { carried }, true)
-        }
-    }
-}
-
-fn arm_sums(data: &TrialData, arm: usize, k: usize, missing: Missing) -> ArmSums {
-    // One copy of the loops per method, so `missing` is not re-decided per patient.
-    match missing {
-        Missing::CompleteCase => sums(data, arm, |x, seen, row| {
-            analysed_pair(x, seen, row, k, Missing::CompleteCase)
-        }),
-        Missing::Bocf => sums(data, arm, |x, seen, row| {
-            analysed_pair(x, seen, row, k, Missing::Bocf)
-        }),
-        Missing::Locf => sums(data, arm, |x, seen, row| {
-            analysed_pair(x, seen, row, k, Missing::Locf)
-        }),
-    }
-}
-
-/// Two-pass sums over an arm's analysed pairs. Branch-free in whether a
-/// patient is analysed (random, so a branch would mispredict): a patient
-/// left out adds exact zeros.
-#[inline(always)]
-fn sums(
-    data: &TrialData,
-    arm: usize,
-    pair: impl Fn(f64, usize, &[f64]) -> (f64, f64, bool),
-) -> ArmSums {
-    let range = data.arm(arm);
-    let pairs = || {
-        data.baseline[range.clone()]
-            .iter()
-            .zip(&data.observed[range.clone()])
-            .zip(data.rows(range.clone()))
-            .map(|((&x, &seen), row)| pair(x, seen, row))
-    };
-    let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
-    for (x, y, ok) in pairs() {
-        n += usize::from(ok);
-        sx += select_unpredictable(ok, x, 0.0);
-        sy += select_unpredictable(ok, y, 0.0);
-    }
-    if n == 0 {
-        return ArmSums::default();
-    }
-    let (mean_x, mean_y) = (sx / n as f64, sy / n as f64);
-    let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
-    for (x, y, ok) in pairs() {
-        let dx = select_unpredictable(ok, x - mean_x, 0.0);
-        let dy = select_unpredictable(ok, y - mean_y, 0.0);
-        sxx += dx * dx;
-        syy += dy * dy;
-        sxy += dx * dy;
-    }
-    ArmSums {
-        n,
-        mean_x,
-        mean_y,
-        sxx,
-        syy,
-        sxy,
-    }
 }
 
 /// What analysis keeps from one trial to the next: the cached critical
@@ -408,58 +214,6 @@ fn from_sums(
     }
 }
 
-/// A sum of squares at or below this is rounding error: n times the square of
-/// 1e-10 of the values' magnitude. (Values clamped to a bound are equal, but
-/// their computed means may differ from them in the last bit.)
-fn zero_variance(c: &ArmSums, t: &ArmSums) -> f64 {
-    let scale = [c.mean_x, c.mean_y, t.mean_x, t.mean_y]
-        .iter()
-        .fold(1.0f64, |m, x| m.max(x.abs()));
-    (c.n + t.n) as f64 * (1e-10 * scale).powi(2)
-}
-
-/// Welch on change: (estimate, se, df), or `None` at zero variance.
-fn welch(c: &ArmSums, t: &ArmSums) -> Option<(f64, f64, f64)> {
-    let var = |a: &ArmSums| (a.syy + a.sxx - 2.0 * a.sxy).max(0.0) / (a.n as f64 - 1.0);
-    let (wc, wt) = (var(c) / c.n as f64, var(t) / t.n as f64);
-    let se2 = wc + wt;
-    // Variance at rounding-error level of the values is zero variance.
-    let floor = zero_variance(c, t) / (c.n + t.n) as f64;
-    if se2.is_nan() || se2 <= floor {
-        return None;
-    }
-    // Welch–Satterthwaite, written with ratios so that huge variances cannot overflow.
-    let (rc, rt) = (wc / se2, wt / se2);
-    let df = 1.0 / (rc * rc / (c.n as f64 - 1.0) + rt * rt / (t.n as f64 - 1.0));
-    let estimate = (t.mean_y - t.mean_x) - (c.mean_y - c.mean_x);
-    Some((estimate, se2.sqrt(), df))
-}
-
-/// ANCOVA by pooled within-arm regression: (estimate, se, df), or `None`
-/// when the baseline is collinear with arm or the fit is exact.
-fn ancova(c: &ArmSums, t: &ArmSums) -> Option<(f64, f64, f64)> {
-    let sxx = c.sxx + t.sxx;
-    let sxy = c.sxy + t.sxy;
-    let syy = c.syy + t.syy;
-    let floor = zero_variance(c, t);
-    if sxx.is_nan() || sxx <= floor {
-        return None;
-    }
-    let slope = sxy / sxx;
-    let rss = syy - slope * sxy;
-    // A residual sum of squares at rounding-error level of the total, or of
-    // the values themselves, is an exact fit.
-    if rss.is_nan() || rss <= 1e-12 * syy || rss <= floor {
-        return None;
-    }
-    let df = (c.n + t.n) as f64 - 3.0;
-    let sigma2 = rss / df;
-    let dx = t.mean_x - c.mean_x;
-    let estimate = (t.mean_y - c.mean_y) - slope * dx;
-    let se = (sigma2 * (1.0 / t.n as f64 + 1.0 / c.n as f64 + dx * dx / sxx)).sqrt();
-    Some((estimate, se, df))
-}
-
 /// Significance and CI from an estimate, its SE and df.
 fn test(
     estimate: f64,
@@ -492,6 +246,7 @@ fn test(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Missing;
     use crate::simulate::TrialData;
 
     /// The whole-trial entry point gives, at every visit, exactly what
@@ -526,83 +281,6 @@ mod tests {
             let one = analyse_trial(&data, primary, false, &sc.analysis, s, &mut ws);
             assert!(one.visits.is_empty());
             assert_eq!(one.primary, alone[primary]);
-        }
-    }
-
-    #[test]
-    fn t_quantiles_match_scipy() {
-        // scipy 1.17.1, `scipy.stats.t.ppf(level, df)`, printed with repr.
-        let reference = [
-            (1.5, 0.9, 2.1963984175655376),
-            (1.5, 0.975, 6.016663104427929),
-            (1.5, 0.995, 17.820310514462804),
-            (4.5, 0.9, 1.5008853175085577),
-            (4.5, 0.975, 2.6589123472044034),
-            (4.5, 0.995, 4.272823993011293),
-            (7.3, 0.9, 1.4089223177480423),
-            (7.3, 0.975, 2.345066736547703),
-            (7.3, 0.995, 3.451031655622185),
-            (30.0, 0.9, 1.3104150253913955),
-            (30.0, 0.975, 2.0422724563012378),
-            (30.0, 0.995, 2.7499956535672254),
-            (100.5, 0.9, 1.29003207221386),
-            (100.5, 0.975, 1.9838506553357993),
-            (100.5, 0.995, 2.625636965379534),
-            (1234.5, 0.9, 1.2822377116633759),
-            (1234.5, 0.975, 1.9618874833313453),
-            (1234.5, 0.995, 2.579817729733322),
-            (30000.0, 0.9, 1.2815797856711708),
-            (30000.0, 0.975, 1.9600430633839347),
-            (30000.0, 0.995, 2.5759931982857065),
-            (100000.0, 0.9, 1.2815600314493614),
-            (100000.0, 0.975, 1.9599877075346095),
-            (100000.0, 0.995, 2.575878469908375),
-            (250000.5, 0.9, 1.2815549518860307),
-            (250000.5, 0.975, 1.9599734736511565),
-            (250000.5, 0.995, 2.575848969841319),
-            // Extreme levels, and df up to the largest a design allows.
-            (1.0, 0.9999999999, 3183098598.467148),
-            (1.11, 0.9999999999, 372378998.6389403),
-            (20.5, 0.9999999999, 11.541182306943131),
-            (20.5, 0.99999999995, 11.995008750090276),
-            (57.3, 0.9999999999, 7.712723994217792),
-            (1000000.0, 0.95, 1.6448551507220404),
-            (1000000.0, 0.975, 1.959966356814107),
-            (2000000.0, 0.95, 1.6448543888364011),
-            (10000000.0, 0.975, 1.959964221767205),
-            (10000000.0, 0.95, 1.6448537793284017),
-            (20000000.0, 0.975, 1.959964103153622),
-            (19999997.0, 0.95, 1.644853703139945),
-            (5000000.0, 0.9995, 3.290528677439104),
-        ];
-        for (df, level, expected) in reference {
-            // Cold and through a warm cache (integer df cached, others refined).
-            let mut cache = CritCache::default();
-            for got in [
-                quantile(df, level),
-                cache.get(df, level),
-                cache.get(df, level),
-            ] {
-                let error = ((got - expected) / expected).abs();
-                assert!(error < 1e-9, "df {df}, level {level}: {got} vs {expected}");
-            }
-        }
-    }
-
-    #[test]
-    fn refined_non_integer_quantiles_match_the_full_inversion() {
-        let mut cache = CritCache::default();
-        for level in [0.9, 0.95, 0.975, 0.995, 0.9995, 0.99995, 0.1, 0.025] {
-            let mut worst: f64 = 0.0;
-            let mut df: f64 = 1.05;
-            while df < 2e5 {
-                for x in [df, df.floor() + 0.5, df.floor() + 0.999, df.floor() + 0.001] {
-                    let exact = quantile(x, level);
-                    worst = worst.max(((cache.get(x, level) - exact) / exact).abs());
-                }
-                df *= 1.07;
-            }
-            assert!(worst < 1e-10, "level {level}: relative error {worst:e}");
         }
     }
 
