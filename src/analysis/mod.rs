@@ -1,4 +1,5 @@
-//! Analysis of one trial at one visit (MODEL.md §2).
+//! Analysis of one simulated trial, at its primary visit or at every
+//! visit (MODEL.md §2).
 //!
 //! Owns: turning one trial's data into a test result. May not: simulate,
 //! accumulate metrics or know about replicates and threads.

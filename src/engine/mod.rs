@@ -1,4 +1,5 @@
-//! The runner: replicates in parallel, folded in a fixed order.
+//! The runner: blocks of replicates, on a thread pool or one after
+//! another, folded in a fixed order.
 //!
 //! Owns: running a study (blocks, scheduling, precision, shards, sizing,
 //! the focus sample the figures draw). May not: write files, touch the
