@@ -7,5 +7,5 @@ use trialsim::Result;
 /// Runs the command.
 pub fn validate(scenario: &Path) -> Result<()> {
     let study = load(scenario)?;
-    print(&study.resolved_toml(study.seed, study.replicates))
+    print(&study.resolved_toml(study.seed, study.replicates)?)
 }

@@ -126,7 +126,7 @@ pub fn run_shard(
     Ok(ShardFile {
         schema: SHARD_SCHEMA.to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: study.resolved_toml(seed, replicates),
+        scenario: study.resolved_toml(seed, replicates)?,
         seed,
         replicates,
         shard,

@@ -60,7 +60,7 @@ pub fn run_files(
         OutputFile::new("summary.csv", summary_csv(result)?),
         OutputFile::new(
             "scenario.resolved.toml",
-            study.resolved_toml(result.seed, result.replicates),
+            study.resolved_toml(result.seed, result.replicates)?,
         ),
     ];
     let figures = plots::render_all(&plots::FigureInput {

@@ -56,8 +56,10 @@ pub struct Scenario {
     pub analysis: Analysis,
     /// Meta-analysis of K simulated trials (MODEL.md §4), if requested.
     pub meta: Option<Meta>,
-    /// The file as resolved (defaults filled in), for `scenario.resolved.toml`.
-    pub resolved: ScenarioFile,
+    /// The file as resolved (defaults filled in), for `scenario.resolved.toml`
+    /// (read it with [`Scenario::file`]; change a scenario with
+    /// [`Scenario::edit`], which validates the changed file again).
+    pub(crate) resolved: ScenarioFile,
 }
 
 /// `f64::round` (halves away from zero) without its libm call: x86-64's
@@ -548,12 +550,48 @@ impl Scenario {
         })
     }
 
-    /// `scenario.resolved.toml`: the scenario as run with this seed and R, defaults filled in.
-    pub fn resolved_toml(&self, seed: u64, replicates: u64) -> String {
+    /// The scenario's file, defaults filled in.
+    pub fn file(&self) -> &ScenarioFile {
+        &self.resolved
+    }
+
+    /// The scenario with its file changed by `change` and validated again:
+    /// the way to change a validated scenario so that its file still
+    /// describes it.
+    ///
+    /// # Errors
+    /// As [`Scenario::from_toml_str`], for the changed file.
+    pub fn edit(&self, change: impl FnOnce(&mut ScenarioFile)) -> Result<Scenario> {
+        let mut file = self.resolved.clone();
+        change(&mut file);
+        Self::from_file(file)
+    }
+
+    /// `scenario.resolved.toml`: the scenario as run with this seed and R,
+    /// defaults filled in. The file is checked to describe exactly this
+    /// scenario: validated again, it must give the same scenario (seed and
+    /// R aside, which the run sets), so what is written is what ran.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when the scenario's fields were changed after
+    /// validation and its file no longer describes it (change a scenario
+    /// with [`Scenario::edit`]).
+    pub fn resolved_toml(&self, seed: u64, replicates: u64) -> Result<String> {
+        let described = Self::from_file(self.resolved.clone()).map(|again| Scenario {
+            seed: self.seed,
+            replicates: self.replicates,
+            ..again
+        });
+        if described.as_ref().ok() != Some(self) {
+            return Err(Error::Internal(format!(
+                "scenario {}: its fields were changed after validation, so its file no longer describes it; change a scenario with Scenario::edit",
+                self.name
+            )));
+        }
         let mut file = self.resolved.clone();
         file.seed = seed;
         file.replicates = replicates;
-        toml::to_string(&file).expect("a validated scenario serialises to TOML")
+        Ok(toml::to_string(&file).expect("a validated scenario serialises to TOML"))
     }
 
     /// The population-average true effect `theta(t) = E[D_j] · responder_fraction · g(t)`.
@@ -682,6 +720,40 @@ pub fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A field changed after validation is caught before a file claims it
+    /// ran; `edit` changes the file and the scenario together.
+    #[test]
+    fn the_resolved_file_describes_what_runs() {
+        let sc = Scenario::default_scenario();
+        let before = sc.resolved_toml(1, 10).unwrap();
+        let mut changed = sc.clone();
+        changed.design.n_control = 40;
+        let err = changed.resolved_toml(1, 10).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::EXIT_INTERNAL);
+        assert!(err.to_string().contains("Scenario::edit"), "{err}");
+        // Seed and R are the run's to set.
+        let mut rerun = sc.clone();
+        rerun.seed = 7;
+        rerun.replicates = 99;
+        assert_eq!(rerun.resolved_toml(1, 10).unwrap(), before);
+        let edited = sc.edit(|f| f.design.n_per_arm = 40).unwrap();
+        assert_eq!(
+            (edited.design.n_control, edited.design.n_treatment),
+            (40, 40)
+        );
+        let text = edited.resolved_toml(1, 10).unwrap();
+        assert!(text.contains("n_per_arm = 40"), "{text}");
+        let rerun = edited
+            .edit(|f| {
+                f.seed = 1;
+                f.replicates = 10;
+            })
+            .unwrap();
+        assert_eq!(Scenario::from_toml_str(&text, "again").unwrap(), rerun);
+        let bad = sc.edit(|f| f.design.n_per_arm = 1).unwrap_err();
+        assert!(bad.to_string().starts_with("design.n_per_arm = 1"), "{bad}");
+    }
 
     #[test]
     fn instrument_measures_as_the_plain_formula() {

@@ -168,8 +168,15 @@ impl Study {
 
     /// `scenario.resolved.toml`: design point 0 resolved, plus the `[sweep]`;
     /// running it reproduces the run.
-    pub fn resolved_toml(&self, seed: u64, replicates: u64) -> String {
-        let mut text = self.points[0].scenario.resolved_toml(seed, replicates);
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when a design point's scenario was changed after
+    /// validation (see [`Scenario::resolved_toml`]).
+    pub fn resolved_toml(&self, seed: u64, replicates: u64) -> Result<String> {
+        for point in &self.points[1..] {
+            point.scenario.resolved_toml(seed, replicates)?;
+        }
+        let mut text = self.points[0].scenario.resolved_toml(seed, replicates)?;
         if !self.sweep.is_empty() {
             let mut table = toml::Table::new();
             for (k, values) in &self.sweep {
@@ -180,7 +187,7 @@ impl Study {
             text.push('\n');
             text.push_str(&toml::to_string(&wrapper).expect("a sweep serialises to TOML"));
         }
-        text
+        Ok(text)
     }
 }
 

@@ -37,5 +37,9 @@ fn every_config_parses_with_at_least_one_design_point() {
         let study =
             Study::from_toml_str(&text, &origin).unwrap_or_else(|e| panic!("{origin}: {e}"));
         assert!(!study.points.is_empty(), "{origin}: no design points");
+        // Its resolved file describes exactly what would run.
+        study
+            .resolved_toml(study.seed, study.replicates)
+            .unwrap_or_else(|e| panic!("{origin}: {e}"));
     }
 }

@@ -204,10 +204,10 @@ proptest! {
         let study = Study::from_toml_str(&text, "prop").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         let sc = &study.points[0].scenario;
         // Round trip through scenario.resolved.toml.
-        let resolved = study.resolved_toml(study.seed, study.replicates);
+        let resolved = study.resolved_toml(study.seed, study.replicates).unwrap();
         let again = Study::from_toml_str(&resolved, "resolved").map_err(|e| TestCaseError::fail(format!("{e}\n{resolved}")))?;
         prop_assert_eq!(&again.points[0].scenario, sc);
-        prop_assert_eq!(again.resolved_toml(again.seed, again.replicates), resolved);
+        prop_assert_eq!(again.resolved_toml(again.seed, again.replicates).unwrap(), resolved);
 
         let opts = RunOptions { threads: std::num::NonZeroUsize::new(1), ..Default::default() };
         let result = run(&study, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
