@@ -48,5 +48,5 @@ pub mod output;
 pub mod scenario;
 pub mod simulate;
 
-pub use error::{Error, Result};
+pub use error::{Error, Message, Naming, Result, Setting};
 pub use scenario::Scenario;

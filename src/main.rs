@@ -7,7 +7,7 @@ use clap::Parser;
 use cli::{Cli, Command, RunArgs};
 use std::process::ExitCode;
 use trialsim::error::EXIT_OK;
-use trialsim::{Error, Result};
+use trialsim::{Error, Naming, Result};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", e.render(Naming::Flags));
             ExitCode::from(e.exit_code())
         }
     }

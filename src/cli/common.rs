@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use trialsim::engine;
 use trialsim::output;
 use trialsim::scenario::Study;
-use trialsim::{Error, Result};
+use trialsim::{Error, Naming, Result};
 
 /// Prints to stdout; a closed pipe (`trialsim … | head`) counts as success.
 pub fn print(text: &str) -> Result<()> {
@@ -91,7 +91,7 @@ pub fn write_outputs(
         return Err(e);
     }
     let sample = engine::focus_sample(study, result);
-    let files = output::run_files(study, result, &sample)?;
+    let files = output::run_files(study, result, &sample, Naming::Flags)?;
     output::files::write_folder(out, &files, (&result.scenario, result.seed), force, || {
         stopped().map_or(Ok(()), Err)
     })
@@ -109,7 +109,7 @@ pub fn warn(result: &engine::RunResult, quiet: bool) {
             } else {
                 String::new()
             };
-            eprintln!("warning{at}: {w}");
+            eprintln!("warning{at}: {}", w.render(Naming::Flags));
         }
     }
 }

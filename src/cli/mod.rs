@@ -197,8 +197,14 @@ pub struct RunArgs {
     pub scenario: Option<PathBuf>,
     /// Run only shard I of N (1-based) and write `shard-I-of-N.json` into --out
     /// [default: outputs/<scenario name>-shards]; combine shards with `merge`.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_shard)]
     pub shard: Option<trialsim::engine::shard::Shard>,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// `--shard I/N`, its error naming the flag.
+fn parse_shard(text: &str) -> Result<trialsim::engine::shard::Shard, String> {
+    text.parse()
+        .map_err(|e: trialsim::Error| e.render(trialsim::Naming::Flags))
 }

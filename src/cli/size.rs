@@ -4,7 +4,7 @@ use super::SizeArgs;
 use super::common::{load, print, reserved_flags, run_options, warn, write_outputs};
 use super::progress;
 use std::path::PathBuf;
-use trialsim::engine::sizing;
+use trialsim::engine::sizing::{self, SizeAnswer};
 use trialsim::output;
 use trialsim::{Error, Result};
 
@@ -48,8 +48,28 @@ pub fn size(args: SizeArgs) -> Result<()> {
     } else {
         print(&format!(
             "{}wrote {}\n",
-            sizing::text_answer(&answer, args.target_power),
+            text_answer(&answer, args.target_power),
             out.display()
         ))
     }
+}
+
+/// The readable answer `size` prints without `--json`.
+pub fn text_answer(a: &SizeAnswer, target: f64) -> String {
+    let mut out = format!(
+        "smallest {} reaching power {target}: {}\n  power at {} = {:.4} ± {:.4} (MC SE)\n",
+        a.param, a.value, a.value, a.power.estimate, a.power.mc_se
+    );
+    if let (Some(v), Some(p)) = (a.value_below, a.power_below) {
+        out.push_str(&format!(
+            "  power at {v} = {:.4} ± {:.4} (MC SE)\n",
+            p.estimate, p.mc_se
+        ));
+    }
+    if a.within_mc_error {
+        out.push_str(
+            "  within Monte Carlo error of the target: the answer is uncertain; use more replicates or --precision\n",
+        );
+    }
+    out
 }

@@ -21,7 +21,7 @@ pub mod schedule;
 pub mod shard;
 pub mod sizing;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result, Setting};
 use crate::metrics::{Accumulator, Group, Metrics, Truth, VisitMetrics};
 use crate::scenario::{Scenario, Study};
 pub use focus::{FocusSample, focus_sample};
@@ -80,7 +80,7 @@ pub struct DesignPointResult {
     /// `"patients"` or `"sufficient"` (the exact fast path).
     pub path: &'static str,
     /// Warnings about metrics too imprecise to read, each saying what to do.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
 }
 
 /// Results of a run.
@@ -120,7 +120,7 @@ pub fn run(study: &Study, opts: &RunOptions) -> Result<RunResult> {
 ///
 /// # Errors
 /// [`Error::Internal`] if the thread pool cannot be built;
-/// [`Error::Interrupted`] when the callback stops the run; [`Error::Invalid`]
+/// [`Error::Interrupted`] when the callback stops the run; [`Error::Setting`]
 /// for a bad precision target.
 pub fn run_with_progress(
     study: &Study,
@@ -145,18 +145,23 @@ pub fn run_on(
     let seed = opts.seed.unwrap_or(study.seed);
     let mut replicates = opts.replicates.unwrap_or(study.replicates);
     if replicates == 0 {
-        return Err(Error::invalid("--replicates", 0, "must be at least 1"));
+        return Err(Error::setting(Setting::Replicates, 0, "must be at least 1"));
     }
     let max_replicates = opts.max_replicates.unwrap_or(DEFAULT_MAX_REPLICATES);
     if let Some(se) = opts.precision {
         if !(se > 0.0 && se < 0.5) {
-            return Err(Error::invalid("--precision", se, "must be in (0, 0.5)"));
+            return Err(Error::setting(
+                Setting::Precision,
+                se,
+                "must be in (0, 0.5)",
+            ));
         }
         if max_replicates < PRECISION_MIN_REPLICATES {
-            return Err(Error::invalid(
-                "--max-replicates",
+            return Err(Error::setting(
+                Setting::MaxReplicates,
                 max_replicates,
-                format!("must be at least {PRECISION_MIN_REPLICATES} with --precision"),
+                Message::from(format!("must be at least {PRECISION_MIN_REPLICATES} with "))
+                    .setting(Setting::Precision),
             ));
         }
         replicates = PRECISION_MIN_REPLICATES;

@@ -9,7 +9,7 @@
 
 use crate::engine::schedule::Workers;
 use crate::engine::{BLOCK, Progress, RunOptions, RunResult, finish_run, simulators};
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result, Setting};
 use crate::metrics::Accumulator;
 use crate::scenario::Study;
 use serde::{Deserialize, Serialize};
@@ -28,10 +28,16 @@ pub struct Shard {
 }
 
 impl std::str::FromStr for Shard {
-    type Err = String;
+    type Err = Error;
 
-    fn from_str(text: &str) -> std::result::Result<Self, String> {
-        let bad = || format!("--shard = {text}: must be I/N with 1 <= I <= N, e.g. 2/8");
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || {
+            Error::setting(
+                Setting::Shard,
+                text,
+                "must be I/N with 1 <= I <= N, e.g. 2/8",
+            )
+        };
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
         let index: u64 = i.trim().parse().map_err(|_| bad())?;
         let count: u64 = n.trim().parse().map_err(|_| bad())?;
@@ -85,7 +91,7 @@ pub struct ShardFile {
 /// Runs shard `shard` of a study.
 ///
 /// # Errors
-/// [`Error::Invalid`] with `--precision` (the number of replicates must be
+/// [`Error::Setting`] with a precision target (the number of replicates must be
 /// known before the blocks are split), [`Error::Interrupted`], or a thread-pool failure.
 pub fn run_shard(
     study: &Study,
@@ -94,10 +100,13 @@ pub fn run_shard(
     progress: Progress,
 ) -> Result<ShardFile> {
     if opts.precision.is_some() {
-        return Err(Error::invalid(
-            "--precision",
+        return Err(Error::setting(
+            Setting::Precision,
             opts.precision.unwrap_or_default(),
-            "cannot be combined with --shard: shards need a fixed --replicates",
+            Message::from("cannot be combined with ")
+                .setting(Setting::Shard)
+                .then(": shards need a fixed ")
+                .setting(Setting::Replicates),
         ));
     }
     let seed = opts.seed.unwrap_or(study.seed);
@@ -249,7 +258,10 @@ mod tests {
                 assert_eq!(next, total);
             }
         }
-        assert_eq!("2/8".parse::<Shard>(), Ok(Shard { index: 2, count: 8 }));
+        assert_eq!(
+            "2/8".parse::<Shard>().ok(),
+            Some(Shard { index: 2, count: 8 })
+        );
         assert!("0/3".parse::<Shard>().is_err());
         assert!("4/3".parse::<Shard>().is_err());
         assert!("x".parse::<Shard>().is_err());

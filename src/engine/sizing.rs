@@ -10,7 +10,7 @@
 //! target, in which case more replicates are needed to be sure of the answer.
 
 use crate::engine::{DesignPointResult, Progress, RunOptions, RunResult, run_with_progress};
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result, Setting};
 use crate::metrics::{Estimate, Metric};
 use crate::scenario::Study;
 use serde::Serialize;
@@ -65,7 +65,7 @@ pub struct SizeAnswer {
 /// (one design point per value, in increasing order).
 ///
 /// # Errors
-/// [`Error::Invalid`] for bad options or parameter values, [`Error::NotFound`]
+/// [`Error::Setting`] for bad options or parameter values, [`Error::NotFound`]
 /// when even the largest value misses the target (with the power there).
 pub fn size(
     study: &Study,
@@ -74,38 +74,39 @@ pub fn size(
     progress: Progress,
 ) -> Result<(SizeAnswer, RunResult)> {
     if !(opts.target_power > 0.0 && opts.target_power < 1.0) {
-        return Err(Error::invalid(
-            "--target-power",
+        return Err(Error::setting(
+            Setting::TargetPower,
             opts.target_power,
             "must be in (0, 1)",
         ));
     }
     if opts.min > opts.max {
-        return Err(Error::invalid(
-            "--min",
+        return Err(Error::setting(
+            Setting::Min,
             opts.min,
-            format!("must not exceed --max = {}", opts.max),
+            Message::from("must not exceed ")
+                .setting(Setting::Max)
+                .then(format!(" = {}", opts.max)),
         ));
     }
     if let Some(m) = opts.max_type_m
         && !(m >= 1.0 && m.is_finite())
     {
-        return Err(Error::invalid(
-            "--max-type-m",
+        return Err(Error::setting(
+            Setting::MaxTypeM,
             m,
             "must be a finite ratio >= 1",
         ));
     }
     crate::scenario::sweep::check_path(&opts.param).map_err(|e| match e {
-        Error::UnknownKey { field, hint } => Error::UnknownKey {
-            field: format!("--param {field}"),
-            hint,
-        },
+        Error::UnknownKey { field, hint } => Error::Setting(
+            Message::from(Setting::Param).then(format!(" {field}: unknown key{hint}")),
+        ),
         other => other,
     })?;
     if !crate::scenario::file::INTEGER_KEYS.contains(&opts.param.as_str()) {
-        return Err(Error::invalid(
-            "--param",
+        return Err(Error::setting(
+            Setting::Param,
             &opts.param,
             format!(
                 "must name an integer parameter: {}",
@@ -258,24 +259,4 @@ fn show(e: &Estimate) -> String {
     let with_se = if e.mc_se.is_some() { " (MC SE)" } else { "" };
     e.plus_minus(4)
         .map_or_else(|| "undefined".to_string(), |s| s + with_se)
-}
-
-/// The readable answer `size` prints without `--json`.
-pub fn text_answer(a: &SizeAnswer, target: f64) -> String {
-    let mut out = format!(
-        "smallest {} reaching power {target}: {}\n  power at {} = {:.4} ± {:.4} (MC SE)\n",
-        a.param, a.value, a.value, a.power.estimate, a.power.mc_se
-    );
-    if let (Some(v), Some(p)) = (a.value_below, a.power_below) {
-        out.push_str(&format!(
-            "  power at {v} = {:.4} ± {:.4} (MC SE)\n",
-            p.estimate, p.mc_se
-        ));
-    }
-    if a.within_mc_error {
-        out.push_str(
-            "  within Monte Carlo error of the target: the answer is uncertain; use more replicates or --precision\n",
-        );
-    }
-    out
 }

@@ -10,7 +10,7 @@
 //! `E[−X ; X < −c] = −D Φ((−c − D)/S) + S φ((−c − D)/S)`.
 //! Gelman & Carlin's own `retrodesign()` estimated the exaggeration by simulation.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use serde::Serialize;
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
@@ -34,21 +34,25 @@ pub struct Retro {
 /// Gelman–Carlin retrospective design.
 ///
 /// # Errors
-/// [`Error::Invalid`] when `se` is not positive and finite, `effect` is not
+/// [`Error::Setting`] when `se` is not positive and finite, `effect` is not
 /// finite or zero (the exaggeration ratio is undefined), or `alpha` is not in (0, 1).
 pub fn retrodesign(effect: f64, se: f64, alpha: f64) -> Result<Retro> {
     if !effect.is_finite() || effect == 0.0 {
-        return Err(Error::invalid(
-            "--effect",
+        return Err(Error::setting(
+            Setting::Effect,
             effect,
             "must be a finite non-zero number (Type S and M are undefined at 0)",
         ));
     }
     if !(se.is_finite() && se > 0.0) {
-        return Err(Error::invalid("--se", se, "must be a finite number > 0"));
+        return Err(Error::setting(
+            Setting::Se,
+            se,
+            "must be a finite number > 0",
+        ));
     }
     if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(Error::invalid("--alpha", alpha, "must be in (0, 1)"));
+        return Err(Error::setting(Setting::Alpha, alpha, "must be in (0, 1)"));
     }
     let n = Normal::standard();
     let z = n.inverse_cdf(1.0 - alpha / 2.0);

@@ -6,7 +6,7 @@
 //! positive, a duplicate or empty study name, fewer than 2 studies.
 
 use super::pooling::{Criticals, Estimator, Pooled, p_values, pool};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use serde::Serialize;
 
 /// One study's result.
@@ -163,7 +163,7 @@ pub struct PoolReport {
 /// Pools the studies.
 ///
 /// # Errors
-/// [`Error::Invalid`] for a level outside (0, 1).
+/// [`Error::Setting`] for a level outside (0, 1).
 pub fn pool_report(
     studies: &[StudyEffect],
     estimator: Estimator,
@@ -171,7 +171,7 @@ pub fn pool_report(
     level: f64,
 ) -> Result<(PoolReport, Pooled)> {
     if !(level > 0.0 && level < 1.0) {
-        return Err(Error::invalid("--level", level, "must be in (0, 1)"));
+        return Err(Error::setting(Setting::Level, level, "must be in (0, 1)"));
     }
     let y: Vec<f64> = studies.iter().map(|s| s.yi).collect();
     let v: Vec<f64> = studies.iter().map(|s| s.vi).collect();

@@ -1,6 +1,7 @@
 //! Warnings about metrics too imprecise to read, each naming what to do.
 
 use super::{Estimate, Metric, Metrics};
+use crate::error::{Message, Setting};
 
 /// Conditional metrics and the condition they count over, for warnings.
 const CONDITIONAL: [(Metric, &str); 7] = [
@@ -18,8 +19,9 @@ pub const MIN_CONDITIONING: u64 = 100;
 /// Largest MC SE of power that reads to two decimals.
 pub const MAX_POWER_SE: f64 = 0.01;
 
-/// Warnings about metrics too imprecise to read, each naming the action that fixes it.
-pub fn warnings(metrics: &Metrics, replicates: u64, precision: Option<f64>) -> Vec<String> {
+/// Warnings about metrics too imprecise to read, each naming the action that
+/// fixes it (the run setting to change, as a [`Message`]).
+pub fn warnings(metrics: &Metrics, replicates: u64, precision: Option<f64>) -> Vec<Message> {
     let mut out = Vec::new();
     let round_up = |r: f64| ((r / 1000.0).ceil() * 1000.0) as u64;
     for (name, condition) in CONDITIONAL {
@@ -28,11 +30,16 @@ pub fn warnings(metrics: &Metrics, replicates: u64, precision: Option<f64>) -> V
             && e.n < MIN_CONDITIONING
         {
             let more = round_up(replicates as f64 * MIN_CONDITIONING as f64 / e.n as f64);
-            out.push(format!(
-                "{name} rests on {} {condition} (MC SE {}): use --replicates {more} for at least {MIN_CONDITIONING}",
-                e.n,
-                e.mc_se.map_or("undefined".to_string(), |s| format!("{s:.3}")),
-            ));
+            out.push(
+                Message::from(format!(
+                    "{name} rests on {} {condition} (MC SE {}): use ",
+                    e.n,
+                    e.mc_se
+                        .map_or("undefined".to_string(), |s| format!("{s:.3}")),
+                ))
+                .setting(Setting::Replicates)
+                .then(format!(" {more} for at least {MIN_CONDITIONING}")),
+            );
         }
     }
     if let Some(Estimate {
@@ -42,13 +49,24 @@ pub fn warnings(metrics: &Metrics, replicates: u64, precision: Option<f64>) -> V
     }) = metrics.get(Metric::Power).copied()
     {
         match precision {
-            Some(target) if se > target => out.push(format!(
-                "MC SE of power is {se:.4} > --precision {target} after {replicates} replicates (power {p:.3}): raise --max-replicates"
-            )),
-            None if se > MAX_POWER_SE => out.push(format!(
-                "MC SE of power is {se:.3} > {MAX_POWER_SE}: use --replicates {} or --precision {MAX_POWER_SE}",
-                round_up(replicates as f64 * (se / MAX_POWER_SE).powi(2))
-            )),
+            Some(target) if se > target => out.push(
+                Message::from(format!("MC SE of power is {se:.4} > "))
+                    .setting(Setting::Precision)
+                    .then(format!(
+                        " {target} after {replicates} replicates (power {p:.3}): raise "
+                    ))
+                    .setting(Setting::MaxReplicates),
+            ),
+            None if se > MAX_POWER_SE => out.push(
+                Message::from(format!("MC SE of power is {se:.3} > {MAX_POWER_SE}: use "))
+                    .setting(Setting::Replicates)
+                    .then(format!(
+                        " {} or ",
+                        round_up(replicates as f64 * (se / MAX_POWER_SE).powi(2))
+                    ))
+                    .setting(Setting::Precision)
+                    .then(format!(" {MAX_POWER_SE}")),
+            ),
             _ => {}
         }
     }

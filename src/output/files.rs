@@ -3,7 +3,7 @@
 //! output folder) and checks that an output folder may be replaced. Every
 //! other part of `output` renders values to text or bytes in memory.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result, Setting};
 use crate::output::OutputFile;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,16 +14,16 @@ use std::path::{Path, PathBuf};
 /// one that holds it. Checked before a run starts and again when it writes.
 ///
 /// # Errors
-/// [`Error::Usage`] saying why not and what to do.
+/// [`Error::Setting`] saying why not and what to do.
 pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Result<()> {
     if !out.exists() {
         return Ok(());
     }
     if !out.is_dir() {
-        return Err(Error::Usage(format!(
-            "--out {}: exists and is not a folder; choose another output folder",
+        return Err(Error::Setting(Message::from(Setting::Out).then(format!(
+            " {}: exists and is not a folder; choose another output folder",
             out.display()
-        )));
+        ))));
     }
     // The outputs replace the folder as a whole: never the folder the user
     // works in, or one that holds it (not even with --force).
@@ -31,10 +31,10 @@ pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Re
     if let (Ok(out_dir), Ok(here)) = (out.canonicalize(), here)
         && here.starts_with(&out_dir)
     {
-        return Err(Error::Usage(format!(
-            "--out {}: is the current folder or holds it; choose a folder of its own for the outputs",
+        return Err(Error::Setting(Message::from(Setting::Out).then(format!(
+            " {}: is the current folder or holds it; choose a folder of its own for the outputs",
             out.display()
-        )));
+        ))));
     }
     if force {
         return Ok(());
@@ -48,22 +48,32 @@ pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Re
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
     let Some(prev) = previous else {
-        return Err(Error::Usage(format!(
-            "--out {}: folder is not empty and holds no trialsim summary.json; use --force to replace it or choose another folder",
-            out.display()
-        )));
+        return Err(Error::Setting(
+            Message::from(Setting::Out)
+                .then(format!(
+                    " {}: folder is not empty and holds no trialsim summary.json; use ",
+                    out.display()
+                ))
+                .setting(Setting::Force)
+                .then(" to replace it or choose another folder"),
+        ));
     };
     let same = prev.get("scenario").and_then(|v| v.as_str()) == Some(scenario)
         && prev.get("seed").and_then(|v| v.as_u64()) == Some(seed);
     if same {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
-            "--out {}: holds results of scenario {} with seed {}; use --force to replace them or choose another folder",
-            out.display(),
-            prev.get("scenario").unwrap_or(&serde_json::Value::Null),
-            prev.get("seed").unwrap_or(&serde_json::Value::Null),
-        )))
+        Err(Error::Setting(
+            Message::from(Setting::Out)
+                .then(format!(
+                    " {}: holds results of scenario {} with seed {}; use ",
+                    out.display(),
+                    prev.get("scenario").unwrap_or(&serde_json::Value::Null),
+                    prev.get("seed").unwrap_or(&serde_json::Value::Null),
+                ))
+                .setting(Setting::Force)
+                .then(" to replace them or choose another folder"),
+        ))
     }
 }
 
@@ -73,7 +83,7 @@ pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Re
 /// staging folder is removed and `out` is left as it was.
 ///
 /// # Errors
-/// [`Error::Usage`] when `out` holds other results (without `force`) or is a
+/// [`Error::Setting`] when `out` holds other results (without `force`) or is a
 /// file; [`Error::Io`] when writing fails; whatever `before_commit` returns.
 pub fn write_folder(
     out: &Path,

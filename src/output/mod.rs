@@ -19,7 +19,7 @@ pub mod summary;
 pub use summary::{SCHEMA, summary_csv, summary_json, text_summary};
 
 use crate::engine::{FocusSample, RunResult};
-use crate::error::Result;
+use crate::error::{Naming, Result};
 use crate::scenario::Study;
 use std::path::PathBuf;
 
@@ -46,7 +46,8 @@ pub const TARGET_POWER: f64 = 0.8;
 
 /// Every file of a run's output folder: the summaries, the resolved
 /// scenario, each figure as SVG (and PNG with the `png` feature) under
-/// `plots/`, and `report.html` with the figures inline.
+/// `plots/`, and `report.html` with the figures inline. Run settings in
+/// `summary.json`'s warnings are named under `naming`.
 ///
 /// # Errors
 /// [`crate::Error::Internal`] when a summary or a figure cannot be rendered.
@@ -54,9 +55,10 @@ pub fn run_files(
     study: &Study,
     result: &RunResult,
     sample: &FocusSample,
+    naming: Naming,
 ) -> Result<Vec<OutputFile>> {
     let mut files = vec![
-        OutputFile::new("summary.json", summary_json(result)),
+        OutputFile::new("summary.json", summary_json(result, naming)),
         OutputFile::new("summary.csv", summary_csv(result)?),
         OutputFile::new(
             "scenario.resolved.toml",

@@ -2,7 +2,7 @@
 //! `summary.csv` (INTERFACE.md) and the short human summary printed on stdout.
 
 use crate::engine::{DesignPointResult, RunResult};
-use crate::error::{Error, Result};
+use crate::error::{Error, Naming, Result};
 use crate::metrics::{Estimate, Metric, Metrics, VisitMetrics};
 use crate::output::format::{group_thousands, month_label};
 use serde::Serialize;
@@ -31,7 +31,7 @@ struct DesignPointJson<'a> {
     by_visit: &'a [VisitMetrics],
     #[serde(skip_serializing_if = "Option::is_none")]
     meta: Option<&'a Metrics>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -41,7 +41,7 @@ struct TruthJson {
     theta_by_visit: ByMonth,
 }
 
-fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
+fn design_point_json(dp: &DesignPointResult, naming: Naming) -> DesignPointJson<'_> {
     DesignPointJson {
         params: dp.params.iter().map(|(k, v)| (k.as_str(), v)).collect(),
         path: dp.path,
@@ -61,19 +61,24 @@ fn design_point_json(dp: &DesignPointResult) -> DesignPointJson<'_> {
         metrics: &dp.metrics,
         by_visit: &dp.by_visit,
         meta: dp.meta.as_ref(),
-        warnings: &dp.warnings,
+        warnings: dp.warnings.iter().map(|w| w.render(naming)).collect(),
     }
 }
 
-/// `summary.json` text (pretty-printed, ends with a newline).
-pub fn summary_json(result: &RunResult) -> String {
+/// `summary.json` text (pretty-printed, ends with a newline); its warnings
+/// name run settings under `naming` (the command line writes flags).
+pub fn summary_json(result: &RunResult, naming: Naming) -> String {
     let doc = SummaryJson {
         schema: SCHEMA,
         scenario: &result.scenario,
         seed: result.seed,
         replicates: result.replicates,
         version: env!("CARGO_PKG_VERSION"),
-        design_points: result.design_points.iter().map(design_point_json).collect(),
+        design_points: result
+            .design_points
+            .iter()
+            .map(|dp| design_point_json(dp, naming))
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&doc).expect("summary serialises to JSON");
     text.push('\n');

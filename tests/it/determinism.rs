@@ -5,7 +5,7 @@ use std::num::NonZeroUsize;
 use trialsim::engine::{RunOptions, run};
 use trialsim::metrics::Metric;
 use trialsim::scenario::Study;
-use trialsim::{Scenario, output};
+use trialsim::{Naming, Scenario, output};
 
 fn summary(threads: usize, replicates: u64) -> String {
     let sc = Study::from(Scenario::default_scenario());
@@ -14,7 +14,7 @@ fn summary(threads: usize, replicates: u64) -> String {
         threads: NonZeroUsize::new(threads),
         ..Default::default()
     };
-    output::summary_json(&run(&sc, &opts).unwrap())
+    output::summary_json(&run(&sc, &opts).unwrap(), Naming::Flags)
 }
 
 #[test]
@@ -110,7 +110,10 @@ fn the_sequential_scheduler_gives_the_parallel_summary_bit_for_bit() {
         ..Default::default()
     };
     let summary_on = |workers: &Workers| {
-        output::summary_json(&run_on(workers, &study, &opts, &|_, _| true).unwrap())
+        output::summary_json(
+            &run_on(workers, &study, &opts, &|_, _| true).unwrap(),
+            Naming::Flags,
+        )
     };
     let sequential = summary_on(&Workers::Sequential);
     let parallel = summary_on(&Workers::new(NonZeroUsize::new(2)).unwrap());

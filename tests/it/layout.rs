@@ -4,7 +4,9 @@
 //! 1. imports between the library's top-level modules run one way along the
 //!    pipeline (so there is no import cycle);
 //! 2. `std::fs` only in `output/files.rs` and the binary (`main.rs`, `cli/`);
-//! 3. `rayon` only in `engine/schedule.rs` and the binary's bench.
+//! 3. `rayon` only in `engine/schedule.rs` and the binary's bench;
+//! 4. the library's texts name no command-line flag (a run setting is a
+//!    `trialsim::Setting`, which the binary shows as its flag).
 //!
 //! Unit-test modules (`#[cfg(test)]` to the end of a file) and comments are
 //! not imports and are left out.
@@ -164,6 +166,42 @@ fn only_the_scheduler_and_the_bench_know_threads() {
     );
 }
 
+/// The command-line flags (`--name`) written in `code`.
+fn flags(code: &str) -> Vec<String> {
+    code.match_indices("--")
+        .filter(|(i, _)| {
+            let before = code[..*i].chars().last();
+            let after = code[i + 2..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '-')
+                && after.is_some_and(|c| c.is_ascii_lowercase())
+        })
+        .map(|(i, _)| {
+            code[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_library_names_no_command_line_flag() {
+    let named: Vec<String> = code()
+        .into_iter()
+        .filter(|(rel, _)| module_of(rel).is_some())
+        .flat_map(|(rel, code)| {
+            flags(&code)
+                .into_iter()
+                .map(move |f| format!("src/{rel}: {f}"))
+        })
+        .collect();
+    assert!(
+        named.is_empty(),
+        "the library names command-line flags (use trialsim::Setting):\n{}",
+        named.join("\n")
+    );
+}
+
 /// The checks above can fail: each rule catches a planted violation.
 #[test]
 fn the_rules_catch_a_violation() {
@@ -180,4 +218,8 @@ fn the_rules_catch_a_violation() {
     assert_eq!(module_of("cli/bench.rs"), None);
     assert!(mentions("use std::fs;", "std::fs") && mentions("x = fs::write(p)", "fs::"));
     assert!(!mentions("OutputFile::new(p)", "File::") && mentions("File::open(p)", "File::"));
+    assert_eq!(
+        flags(r#"format!("use --replicates {n}"); let x = a - -b; // ---"#),
+        ["--replicates"]
+    );
 }
