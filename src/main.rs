@@ -10,10 +10,16 @@ use trialsim::error::EXIT_OK;
 use trialsim::{Error, Naming, Result};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
-        // clap prints usage errors to stderr with exit code 2, help and version with 0.
-        Err(e) => e.exit(),
+        // Help and version go to stdout with exit code 0, as clap prints them.
+        Err(e) if !e.use_stderr() => e.exit(),
+        // A mistake: one line in the user's words and the usage line, exit 2.
+        Err(e) => {
+            eprint!("{}", cli::usage::explain(&e, &argv));
+            return ExitCode::from(trialsim::error::EXIT_BAD_INPUT);
+        }
     };
     match dispatch(cli) {
         Ok(()) => ExitCode::from(EXIT_OK),

@@ -13,6 +13,7 @@ pub mod progress;
 pub mod retro;
 pub mod run;
 pub mod size;
+pub mod usage;
 pub mod validate;
 
 use clap::{Args, Parser, Subcommand};
@@ -43,13 +44,13 @@ pub enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
         /// Replicate index (0-based), as in `run`.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_parser = whole_number(0, u64::MAX))]
         replicate: u64,
         /// Design point index (0-based), as in `summary.json`.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = index)]
         design_point: usize,
         /// Seed (overrides the scenario's), as in `run`.
-        #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
+        #[arg(long, allow_hyphen_values = true, value_parser = whole_number(0, MAX_SEED))]
         seed: Option<u64>,
         /// Output CSV file.
         #[arg(long)]
@@ -68,7 +69,7 @@ pub enum Command {
         #[arg(long)]
         hksj: bool,
         /// Confidence level of the CI.
-        #[arg(long, default_value_t = 0.95)]
+        #[arg(long, default_value_t = 0.95, allow_hyphen_values = true, value_parser = number)]
         level: f64,
         /// Print JSON instead of a table.
         #[arg(long)]
@@ -97,19 +98,19 @@ pub enum Command {
         /// Scenario file (TOML) [default: the embedded configs/bench.toml].
         scenario: Option<PathBuf>,
         /// Replicates per measurement [default: the scenario's].
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, allow_hyphen_values = true, value_parser = whole_number(1, u64::MAX))]
         replicates: Option<u64>,
     },
     /// Gelman–Carlin retrospective design: power, Type S, exaggeration ratio.
     Retro {
         /// Assumed true effect D.
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, allow_hyphen_values = true, value_parser = number)]
         effect: f64,
         /// Standard error S of the estimate.
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, allow_hyphen_values = true, value_parser = number)]
         se: f64,
         /// Two-sided significance level.
-        #[arg(long, default_value_t = 0.05)]
+        #[arg(long, default_value_t = 0.05, allow_hyphen_values = true, value_parser = number)]
         alpha: f64,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -134,19 +135,19 @@ pub struct SizeArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
     /// Target power, in (0, 1).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = number)]
     pub target_power: f64,
     /// Dotted path of the integer parameter to search.
     #[arg(long, default_value = "design.n_per_arm")]
     pub param: String,
     /// Smallest value searched.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, allow_hyphen_values = true, value_parser = integer)]
     pub min: i64,
     /// Largest value searched.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_hyphen_values = true, value_parser = integer)]
     pub max: i64,
     /// Also require the exaggeration ratio (type_m) to be at most this.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = number)]
     pub max_type_m: Option<f64>,
     /// Print the answer as JSON.
     #[arg(long)]
@@ -162,25 +163,25 @@ pub struct CommonArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Number of replicates R per design point (overrides the scenario's).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, allow_hyphen_values = true, value_parser = whole_number(1, u64::MAX))]
     pub replicates: Option<u64>,
     /// Seed (overrides the scenario's): 0 to 2^63 − 1, the integers a TOML
     /// file can hold, so that `scenario.resolved.toml` can record it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
+    #[arg(long, allow_hyphen_values = true, value_parser = whole_number(0, MAX_SEED))]
     pub seed: Option<u64>,
     /// Reserved for a later version: rejected as not supported yet.
     #[arg(long, hide = true)]
     pub preset: Option<String>,
     /// Worker threads [default: all cores]; results do not depend on it.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = threads)]
     pub threads: Option<NonZeroUsize>,
     /// Add replicates until the MC SE of power at every design point is at
     /// most this (it chooses R itself, from 2000 up to --max-replicates, so
     /// it cannot be combined with --replicates).
-    #[arg(long, conflicts_with = "replicates")]
+    #[arg(long, conflicts_with = "replicates", allow_hyphen_values = true, value_parser = number)]
     pub precision: Option<f64>,
     /// Ceiling on replicates per design point with --precision.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = 1_000_000, allow_hyphen_values = true, value_parser = whole_number(1, u64::MAX))]
     pub max_replicates: u64,
     /// Print nothing but errors (no progress bar, no summary, no warnings).
     #[arg(long)]
@@ -201,6 +202,57 @@ pub struct RunArgs {
     pub shard: Option<trialsim::engine::shard::Shard>,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// Largest seed: 2^63 − 1, the largest integer a TOML file can hold, so
+/// that `scenario.resolved.toml` can record it.
+const MAX_SEED: u64 = i64::MAX as u64;
+
+/// A whole number in [lo, hi], its error in words (clap's says "invalid
+/// digit found in string").
+fn whole_number(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + Clone {
+    move |text: &str| {
+        let range = if hi == u64::MAX {
+            format!(">= {lo}")
+        } else if hi == MAX_SEED {
+            format!("in [{lo}, 2^63 - 1]")
+        } else {
+            format!("in [{lo}, {hi}]")
+        };
+        text.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+            .ok_or_else(|| format!("must be a whole number {range}"))
+    }
+}
+
+/// A number of worker threads, at least 1.
+fn threads(text: &str) -> Result<NonZeroUsize, String> {
+    text.trim()
+        .parse::<NonZeroUsize>()
+        .map_err(|_| "must be a whole number >= 1".to_string())
+}
+
+/// A 0-based index.
+fn index(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .map_err(|_| "must be a whole number >= 0 (0 is the first)".to_string())
+}
+
+/// A whole number, possibly negative.
+fn integer(text: &str) -> Result<i64, String> {
+    text.trim()
+        .parse::<i64>()
+        .map_err(|_| "must be a whole number".to_string())
+}
+
+/// A number (decimal point, not comma).
+fn number(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .map_err(|_| "must be a number, e.g. 0.8".to_string())
 }
 
 /// `--shard I/N`, its error naming the flag.

@@ -32,6 +32,12 @@ const LIMIT: f64 = 1e50;
 pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bad = |msg: String| Error::Usage(format!("{origin}: {msg}"));
+    if text.trim().is_empty() {
+        return Err(bad(
+            "is empty; expected a header line study,yi,vi (or study,yi,sei) and one row per study"
+                .into(),
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
@@ -111,6 +117,12 @@ pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
             )));
         }
         out.push(StudyEffect { study, yi, vi });
+    }
+    if out.is_empty() {
+        return Err(bad(format!(
+            "has the header line but no studies; add one row per study ({}), at least 2",
+            headers.iter().collect::<Vec<_>>().join(",")
+        )));
     }
     if out.len() < 2 {
         return Err(bad(format!(

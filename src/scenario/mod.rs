@@ -10,6 +10,7 @@
 //! dotted path of the key, its value and what is allowed.
 
 pub mod file;
+mod parse;
 pub mod sweep;
 mod validate;
 
@@ -17,6 +18,8 @@ use crate::error::{Error, Result};
 
 use file::ScenarioFile;
 pub use file::{Mechanism, Missing, Onset, Sided};
+use parse::deserialize;
+pub use parse::{parse_table, suggest};
 use statrs::distribution::{ContinuousCDF, Normal};
 pub use sweep::{DesignPoint, Study};
 
@@ -600,121 +603,6 @@ impl Scenario {
             * self.effect.responder_fraction
             * self.effect.profile.at(t)
     }
-}
-
-/// Parses TOML text (a leading BOM is allowed) into a table; syntax errors
-/// name the file, line and column.
-pub fn parse_table(text: &str, origin: &str) -> Result<toml::Table> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.parse().map_err(|e: toml::de::Error| {
-        let at = e
-            .span()
-            .map(|span| {
-                let before = &text[..span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                format!(" at line {line}, column {col}")
-            })
-            .unwrap_or_default();
-        Error::Toml {
-            path: origin.to_string(),
-            message: format!("{}{at}", e.message().trim().replace('\n', " ")),
-        }
-    })
-}
-
-/// Deserialises the table, reporting unknown keys (with a hint) and type errors by path.
-fn deserialize(table: toml::Table) -> Result<ScenarioFile> {
-    let mut unknown: Vec<(String, String)> = Vec::new();
-    let mut track = serde_path_to_error::Track::new();
-    let value = toml::Value::Table(table);
-    let tracked = serde_path_to_error::Deserializer::new(value, &mut track);
-    let parsed: std::result::Result<ScenarioFile, _> = serde_ignored::deserialize(tracked, |p| {
-        unknown.push(ignored_path(&p));
-    });
-    if let Some((field, leaf_parent)) = unknown.into_iter().next() {
-        let leaf = field.rsplit('.').next().unwrap_or(&field).to_string();
-        let hint = suggest(&leaf, file::known_keys(&leaf_parent))
-            .map(|k| format!("; did you mean `{k}`?"))
-            .unwrap_or_else(|| {
-                let keys = file::known_keys(&leaf_parent);
-                if keys.is_empty() {
-                    String::new()
-                } else {
-                    format!("; expected one of: {}", keys.join(", "))
-                }
-            });
-        return Err(Error::UnknownKey { field, hint });
-    }
-    parsed.map_err(|e| {
-        let path = track.path().to_string();
-        // toml's own message may add "in `path`" and more lines; the path is named once, below.
-        let full = e.to_string();
-        let first = full.lines().next().unwrap_or("").trim_end();
-        let message = match first.rfind(" in `") {
-            Some(i) if first.ends_with('`') => first[..i].to_string(),
-            _ => first.to_string(),
-        };
-        // serde says "missing field `x`" at the parent; name the key itself.
-        if let Some(rest) = message.strip_prefix("missing field `") {
-            let key = rest.split('`').next().unwrap_or(rest);
-            let field = if path == "." || path.is_empty() {
-                key.to_string()
-            } else {
-                format!("{path}.{key}")
-            };
-            return Error::Shape {
-                field,
-                message: "required key is missing".to_string(),
-            };
-        }
-        let field = if path == "." || path.is_empty() {
-            "scenario".to_string()
-        } else {
-            path
-        };
-        Error::Shape { field, message }
-    })
-}
-
-/// Formats a serde_ignored path as `a.b[0].c`, and returns the index-free parent too.
-fn ignored_path(p: &serde_ignored::Path<'_>) -> (String, String) {
-    fn walk(p: &serde_ignored::Path<'_>, full: &mut String, bare: &mut Vec<String>) {
-        use serde_ignored::Path;
-        match p {
-            Path::Root => {}
-            Path::Seq { parent, index } => {
-                walk(parent, full, bare);
-                full.push_str(&format!("[{index}]"));
-            }
-            Path::Map { parent, key } => {
-                walk(parent, full, bare);
-                if !full.is_empty() {
-                    full.push('.');
-                }
-                full.push_str(key);
-                bare.push(key.clone());
-            }
-            Path::Some { parent }
-            | Path::NewtypeStruct { parent }
-            | Path::NewtypeVariant { parent } => walk(parent, full, bare),
-        }
-    }
-    let mut full = String::new();
-    let mut bare = Vec::new();
-    walk(p, &mut full, &mut bare);
-    bare.pop();
-    (full, bare.join("."))
-}
-
-/// The closest known key to a misspelt one, if close enough to be a typo.
-pub fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(key, k), *k))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ pub struct Study {
     pub points: Vec<DesignPoint>,
     /// The scenario table without `[sweep]`, for patching (`size`).
     base: toml::Table,
+    /// That table validated: the file's own values of the swept keys, which
+    /// `scenario.resolved.toml` shows beside the `[sweep]`.
+    base_scenario: Scenario,
 }
 
 impl From<Scenario> for Study {
@@ -56,9 +59,10 @@ impl From<Scenario> for Study {
             sweep: Vec::new(),
             points: vec![DesignPoint {
                 params: Vec::new(),
-                scenario,
+                scenario: scenario.clone(),
             }],
             base,
+            base_scenario: scenario,
         }
     }
 }
@@ -94,6 +98,10 @@ impl Study {
                 });
             }
         };
+        // The file's own values are checked as if there were no sweep: a
+        // sweep must not hide an invalid base value, and an error there is
+        // the file's, not a design point's.
+        let base_scenario = Scenario::from_table(table.clone())?;
         let grid = grid(&sweep)?;
         let mut points = Vec::with_capacity(grid.len());
         for (j, params) in grid.into_iter().enumerate() {
@@ -102,16 +110,16 @@ impl Study {
                 set_path(&mut patched, path, value.clone())
                     .map_err(|m| Error::Usage(format!("sweep.\"{path}\": {m}")))?;
             }
-            let scenario = Scenario::from_table(patched).map_err(|e| {
-                if params.is_empty() {
-                    e
-                } else {
+            let scenario = if params.is_empty() {
+                base_scenario.clone()
+            } else {
+                Scenario::from_table(patched).map_err(|e| {
                     Error::Usage(format!(
                         "sweep design point {j} ({}): {e}",
                         describe(&params)
                     ))
-                }
-            })?;
+                })?
+            };
             points.push(DesignPoint { params, scenario });
         }
         let first = &points[0].scenario;
@@ -122,6 +130,7 @@ impl Study {
             sweep,
             points,
             base: table,
+            base_scenario,
         })
     }
 
@@ -155,28 +164,31 @@ impl Study {
     /// Sets the seed of the run (every design point).
     pub fn set_seed(&mut self, seed: u64) {
         self.seed = seed;
+        self.base_scenario.seed = seed;
         self.points.iter_mut().for_each(|p| p.scenario.seed = seed);
     }
 
     /// Sets the number of replicates per design point.
     pub fn set_replicates(&mut self, replicates: u64) {
         self.replicates = replicates;
+        self.base_scenario.replicates = replicates;
         self.points
             .iter_mut()
             .for_each(|p| p.scenario.replicates = replicates);
     }
 
-    /// `scenario.resolved.toml`: design point 0 resolved, plus the `[sweep]`;
-    /// running it reproduces the run.
+    /// `scenario.resolved.toml`: the file's own scenario resolved (its values
+    /// of the swept keys too), plus the `[sweep]`; running it reproduces
+    /// the run.
     ///
     /// # Errors
     /// [`Error::Internal`] when a design point's scenario was changed after
     /// validation (see [`Scenario::resolved_toml`]).
     pub fn resolved_toml(&self, seed: u64, replicates: u64) -> Result<String> {
-        for point in &self.points[1..] {
+        for point in &self.points {
             point.scenario.resolved_toml(seed, replicates)?;
         }
-        let mut text = self.points[0].scenario.resolved_toml(seed, replicates)?;
+        let mut text = self.base_scenario.resolved_toml(seed, replicates)?;
         if !self.sweep.is_empty() {
             let mut table = toml::Table::new();
             for (k, values) in &self.sweep {

@@ -9,6 +9,26 @@ use super::file::{
 };
 use super::*;
 
+/// The range of an integer key (indices stripped: `meta_analysis.sizes`),
+/// as (lowest, highest if any): what its value check and its type error
+/// both report.
+pub(super) fn integer_range(field: &str) -> (u64, Option<u64>) {
+    match field {
+        "design.n_per_arm" | "meta_analysis.sizes" => (2, Some(MAX_ARM)),
+        "meta_analysis.trials" => (2, Some(MAX_META_TRIALS)),
+        "replicates" => (1, None),
+        _ => (0, None),
+    }
+}
+
+/// "must be a whole number in [lo, hi]" for an integer key out of its range.
+fn whole_number(field: &str) -> String {
+    match integer_range(field) {
+        (lo, None) => format!("must be a whole number >= {lo}"),
+        (lo, Some(hi)) => format!("must be a whole number in [{lo}, {hi}]"),
+    }
+}
+
 /// The top-level keys: `name` and `replicates`.
 pub(super) fn top(f: &ScenarioFile) -> Result<()> {
     if f.name.is_empty()
@@ -294,7 +314,7 @@ pub(super) fn design(dz: &DesignFile) -> Result<Design> {
         return Err(Error::invalid(
             "design.n_per_arm",
             dz.n_per_arm,
-            format!("must be an integer in [2, {MAX_ARM}]"),
+            whole_number("design.n_per_arm"),
         ));
     }
     if !(dz.allocation.is_finite() && dz.allocation > 0.0) {
@@ -420,7 +440,7 @@ pub(super) fn meta(m: &file::MetaFile) -> Result<Meta> {
         return Err(Error::invalid(
             "meta_analysis.trials",
             m.trials,
-            format!("must be an integer in [2, {MAX_META_TRIALS}]"),
+            whole_number("meta_analysis.trials"),
         ));
     }
     probability(
@@ -441,7 +461,7 @@ pub(super) fn meta(m: &file::MetaFile) -> Result<Meta> {
                     return Err(Error::invalid(
                         format!("meta_analysis.sizes[{i}]"),
                         n,
-                        format!("must be an integer in [2, {MAX_ARM}]"),
+                        whole_number("meta_analysis.sizes"),
                     ));
                 }
             }

@@ -129,7 +129,7 @@ fn size_says_when_no_value_reaches_the_target() {
         (
             // No valid value in [1, 1]: the value's own error, said once.
             vec!["--target-power", "0.8", "--min", "1", "--max", "1"],
-            "error: design.n_per_arm = 1: must be an integer in [2, 10000000]\n",
+            "error: design.n_per_arm = 1: must be a whole number in [2, 10000000]\n",
         ),
     ] {
         let out = trialsim()
