@@ -301,7 +301,7 @@ pub fn report(study: &Study, measurements: &[Measurement]) -> String {
 /// 1 thread and on all threads.
 pub fn command(scenario: Option<&Path>, replicates: Option<u64>) -> Result<()> {
     let study = match scenario {
-        Some(path) => load(path)?,
+        Some(path) => load(path, true)?,
         None => Study::from_toml_str(trialsim::scenario::BENCH_SCENARIO, "configs/bench.toml")?,
     };
     let r = replicates.unwrap_or(study.replicates);

@@ -44,9 +44,17 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))
 }
 
-pub fn load(path: &Path) -> Result<Study> {
+/// Reads and validates a scenario file, and prints its warnings (keys
+/// without effect, a harmful effect) on stderr unless `quiet`.
+pub fn load(path: &Path, quiet: bool) -> Result<Study> {
     let text = read_text(path)?;
-    Study::from_toml_str(&text, &path.display().to_string())
+    let study = Study::from_toml_str(&text, &path.display().to_string())?;
+    if !quiet {
+        for w in &study.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(study)
 }
 
 /// The Ctrl-C flag: set by the SIGINT handler, read by the engine's workers.

@@ -14,7 +14,7 @@ pub fn dataset(
     seed: Option<u64>,
     out: &Path,
 ) -> Result<()> {
-    let study = load(scenario)?;
+    let study = load(scenario, false)?;
     let count = study.points.len();
     let point = study.points.get(design_point).ok_or_else(|| {
         Error::invalid(

@@ -13,7 +13,7 @@ use trialsim::{Error, Result};
 pub fn run(args: RunArgs) -> Result<()> {
     reserved_flags(&args.common)?;
     let study = match &args.scenario {
-        Some(path) => load(path)?,
+        Some(path) => load(path, args.common.quiet)?,
         None => Study::default_study(),
     };
     let c = &args.common;

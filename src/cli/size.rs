@@ -11,7 +11,7 @@ use trialsim::{Error, Result};
 /// Runs the command.
 pub fn size(args: SizeArgs) -> Result<()> {
     reserved_flags(&args.common)?;
-    let study = load(&args.scenario)?;
+    let study = load(&args.scenario, args.common.quiet)?;
     let c = &args.common;
     let out = c
         .out

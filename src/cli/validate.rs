@@ -6,6 +6,6 @@ use trialsim::Result;
 
 /// Runs the command.
 pub fn validate(scenario: &Path) -> Result<()> {
-    let study = load(scenario)?;
+    let study = load(scenario, false)?;
     print(&study.resolved_toml(study.seed, study.replicates)?)
 }

@@ -174,11 +174,25 @@ pub enum Mechanism {
     Mnar,
 }
 
+impl Mechanism {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::None => "none",
+            Mechanism::Mcar => "mcar",
+            Mechanism::Mar => "mar",
+            Mechanism::Mnar => "mnar",
+        }
+    }
+}
+
 /// `[dropout]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DropoutFile {
     pub mechanism: Mechanism,
-    pub monthly_rate: f64,
+    /// Required unless `mechanism = "none"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_rate: Option<f64>,
     #[serde(default = "one")]
     pub arm_odds_ratio: f64,
     #[serde(default)]

@@ -13,6 +13,7 @@ pub mod file;
 mod parse;
 pub mod sweep;
 mod validate;
+mod warnings;
 
 use crate::error::{Error, Result};
 

@@ -39,6 +39,9 @@ pub struct Study {
     pub sweep: Vec<(String, Vec<toml::Value>)>,
     /// The design points, the last swept key varying fastest.
     pub points: Vec<DesignPoint>,
+    /// Warnings about what the file says but may not mean: keys without
+    /// effect under the chosen options, an effect that harms.
+    pub warnings: Vec<String>,
     /// The scenario table without `[sweep]`, for patching (`size`).
     base: toml::Table,
     /// That table validated: the file's own values of the swept keys, which
@@ -52,10 +55,13 @@ impl From<Scenario> for Study {
         // always serialises to a table (tested by every `size` test).
         let base = toml::Table::try_from(&scenario.resolved)
             .expect("a resolved scenario serialises to a TOML table");
+        // Without a file there is no key "given": only the harm is told.
+        let warnings = super::warnings::warnings(std::iter::once(&scenario), |_| false);
         Study {
             name: scenario.name.clone(),
             seed: scenario.seed,
             replicates: scenario.replicates,
+            warnings,
             sweep: Vec::new(),
             points: vec![DesignPoint {
                 params: Vec::new(),
@@ -122,8 +128,12 @@ impl Study {
             };
             points.push(DesignPoint { params, scenario });
         }
+        let warnings = super::warnings::warnings(points.iter().map(|p| &p.scenario), |key| {
+            get_path(&table, key).is_some() || sweep.iter().any(|(k, _)| k == key)
+        });
         let first = &points[0].scenario;
         Ok(Study {
+            warnings,
             name: first.name.clone(),
             seed: first.seed,
             replicates: first.replicates,

@@ -282,10 +282,24 @@ pub(super) fn dropout(dropout: Option<&DropoutFile>) -> Result<Dropout> {
             beta: 0.0,
         },
         Some(d) => {
-            if !(0.0..1.0).contains(&d.monthly_rate) {
+            // `none` needs no rate; the others do.
+            let monthly_rate = match (d.mechanism, d.monthly_rate) {
+                (Mechanism::None, rate) => rate.unwrap_or(0.0),
+                (m, None) => {
+                    return Err(Error::Shape {
+                        field: "dropout.monthly_rate".to_string(),
+                        message: format!(
+                            "required key is missing: mechanism = \"{}\" needs a monthly dropout probability in [0, 1)",
+                            m.name()
+                        ),
+                    });
+                }
+                (_, Some(rate)) => rate,
+            };
+            if !(0.0..1.0).contains(&monthly_rate) {
                 return Err(Error::invalid(
                     "dropout.monthly_rate",
-                    d.monthly_rate,
+                    monthly_rate,
                     "must be in [0, 1)",
                 ));
             }
@@ -299,7 +313,7 @@ pub(super) fn dropout(dropout: Option<&DropoutFile>) -> Result<Dropout> {
             finite("dropout.beta", d.beta)?;
             Dropout {
                 mechanism: d.mechanism,
-                monthly_rate: d.monthly_rate,
+                monthly_rate,
                 arm_odds_ratio: d.arm_odds_ratio,
                 beta: d.beta,
             }

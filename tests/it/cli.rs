@@ -742,3 +742,83 @@ fn command_line_mistakes_are_one_line_and_the_usage() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// #15 item 2: `mechanism = "none"` needs no rate; a key without effect
+/// under the chosen option is optional and, when given, reported unused.
+#[test]
+fn dropout_none_needs_no_rate_and_unused_keys_are_warned() {
+    let none = patched(
+        "mechanism = \"mar\"\nmonthly_rate = 0.007\nbeta = 0.02",
+        "mechanism = \"none\"",
+    );
+    let (code, stderr) = validate_text(none.as_bytes());
+    assert_eq!((code, stderr.as_str()), (0, ""));
+
+    let with_rate = patched(
+        "mechanism = \"mar\"\nmonthly_rate = 0.007\nbeta = 0.02",
+        "mechanism = \"none\"\nmonthly_rate = 0.05",
+    );
+    let (code, stderr) = validate_text(with_rate.as_bytes());
+    assert_eq!(code, 0);
+    assert_eq!(
+        stderr,
+        "warning: dropout.monthly_rate is unused: dropout.mechanism = \"none\" has no dropout\n"
+    );
+
+    let mcar_beta = patched("mechanism = \"mar\"", "mechanism = \"mcar\"");
+    let (code, stderr) = validate_text(mcar_beta.as_bytes());
+    assert_eq!(code, 0);
+    assert_eq!(
+        stderr,
+        "warning: dropout.beta is unused: dropout.mechanism = \"mcar\" does not depend on the outcome (beta acts under \"mar\" and \"mnar\")\n"
+    );
+
+    let mcar_no_rate = patched(
+        "mechanism = \"mar\"\nmonthly_rate = 0.007\nbeta = 0.02",
+        "mechanism = \"mcar\"",
+    );
+    let (code, stderr) = validate_text(mcar_no_rate.as_bytes());
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: dropout.monthly_rate: required key is missing: mechanism = \"mcar\" needs a monthly dropout probability in [0, 1)\n"
+    );
+}
+
+/// #15 item 3: the sign trap. A harmful effect is a legitimate scenario,
+/// accepted with a warning naming `effect.peak`, its sign and the scale's
+/// direction, in both directions, by `validate` and by `run`.
+#[test]
+fn a_harmful_effect_is_accepted_with_a_warning() {
+    let worse_pain = patched("peak = -10.0", "peak = 10.0");
+    let (code, stderr) = validate_text(worse_pain.as_bytes());
+    assert_eq!(code, 0);
+    assert_eq!(
+        stderr,
+        "warning: effect.peak = 10 is positive and outcome.lower_is_better = true: the therapy makes patients worse (higher is worse on this scale); write a negative peak for a benefit\n"
+    );
+    let worse_function = patched("mu0 = 60.0", "mu0 = 60.0\nlower_is_better = false");
+    let (code, stderr) = validate_text(worse_function.as_bytes());
+    assert_eq!(code, 0);
+    assert_eq!(
+        stderr,
+        "warning: effect.peak = -10 is negative and outcome.lower_is_better = false: the therapy makes patients worse (lower is worse on this scale); write a positive peak for a benefit\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("harm.toml");
+    fs::write(&sc, &worse_pain).unwrap();
+    let out = trialsim()
+        .arg("run")
+        .arg(&sc)
+        .args(["--replicates", "20", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: effect.peak = 10 is positive and outcome.lower_is_better = true"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -311,3 +311,26 @@ fn progress_never_reaches_pipes_or_ci_logs() {
         "a terminal shows progress:\n{interactive}"
     );
 }
+
+/// #15 item 1: `scenario.resolved.toml` of a sweep shows the file's own
+/// value of a swept key (not the first swept value), and running it again
+/// gives the same design points.
+#[test]
+fn the_resolved_file_of_a_sweep_shows_the_base_value() {
+    use trialsim::scenario::Study;
+    let text = format!(
+        "{}\n[sweep]\n\"design.n_per_arm\" = [10, 20]\n",
+        power_design(100).replace("n_per_arm = 30", "n_per_arm = 15")
+    );
+    assert!(text.contains("n_per_arm = 15"));
+    let study = Study::from_toml_str(&text, "s.toml").unwrap();
+    let resolved = study.resolved_toml(study.seed, study.replicates).unwrap();
+    let design = resolved.split("[design]").nth(1).unwrap();
+    assert!(
+        design.trim_start().starts_with("n_per_arm = 15"),
+        "{resolved}"
+    );
+    let again = Study::from_toml_str(&resolved, "resolved").unwrap();
+    assert_eq!(again.points, study.points);
+    assert_eq!(again.focus_point(), study.focus_point());
+}
