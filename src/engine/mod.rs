@@ -269,7 +269,8 @@ pub(crate) fn finish_run(
             let acc = acc.unwrap_or_else(|| Accumulator::new(0, false));
             let (metrics, by_visit) = acc.finish(sim.truth());
             let meta = own_meta[meta_source[j].unwrap_or(j)].clone();
-            let warnings = crate::metrics::warnings(&metrics, replicates, precision);
+            let warnings =
+                crate::metrics::warnings(&metrics, replicates, precision, &point.scenario);
             DesignPointResult {
                 params: point.params.clone(),
                 truth: sim.truth().clone(),

@@ -2,6 +2,7 @@
 
 use super::{Estimate, Metric, Metrics};
 use crate::error::{Message, Setting};
+use crate::scenario::Scenario;
 
 /// Conditional metrics and the condition they count over, for warnings.
 const CONDITIONAL: [(Metric, &str); 7] = [
@@ -19,11 +20,68 @@ pub const MIN_CONDITIONING: u64 = 100;
 /// Largest MC SE of power that reads to two decimals.
 pub const MAX_POWER_SE: f64 = 0.01;
 
-/// Warnings about metrics too imprecise to read, each naming the action that
-/// fixes it (the run setting to change, as a [`Message`]).
-pub fn warnings(metrics: &Metrics, replicates: u64, precision: Option<f64>) -> Vec<Message> {
+/// Whether a conditional metric is computed at all in scenario `sc` (an
+/// MCID-based metric needs `outcome.mcid`, the replication metric
+/// `analysis.replication`): an empty one that is not is no news.
+fn computed(name: Metric, sc: &Scenario) -> bool {
+    match name {
+        Metric::ClaimTrue | Metric::Durable => sc.outcome.mcid.is_some(),
+        Metric::ReplicationSame => sc.analysis.replication,
+        _ => true,
+    }
+}
+
+/// Warnings about metrics that are empty or too imprecise to read, each
+/// naming the action that fixes it (the run setting to change, as a
+/// [`Message`]): every trial not estimable; a conditional metric whose
+/// condition no trial met (its denominator is zero); one resting on fewer
+/// than [`MIN_CONDITIONING`] trials; power's MC SE above target.
+pub fn warnings(
+    metrics: &Metrics,
+    replicates: u64,
+    precision: Option<f64>,
+    sc: &Scenario,
+) -> Vec<Message> {
     let mut out = Vec::new();
     let round_up = |r: f64| ((r / 1000.0).ceil() * 1000.0) as u64;
+    if metrics
+        .get(Metric::NotEstimable)
+        .and_then(|e| e.estimate)
+        .is_some_and(|share| share >= 1.0)
+    {
+        // Nothing else can be read: say that alone.
+        return vec![Message::from(format!(
+            "no trial could be analysed: all {replicates} are not estimable (at the primary visit an arm has fewer than 2 patients observed, or no variance, e.g. subject_sd = residual_sd = 0); every metric but power is empty"
+        ))];
+    }
+    let mut empty: Vec<(Metric, &str)> = Vec::new();
+    for (name, condition) in CONDITIONAL {
+        if let Some(e) = metrics.get(name)
+            && e.n == 0
+            && computed(name, sc)
+        {
+            match empty.iter_mut().find(|(_, c)| *c == condition) {
+                Some(_) => {}
+                None => empty.push((name, condition)),
+            }
+        }
+    }
+    for (_, condition) in &empty {
+        let names: Vec<String> = CONDITIONAL
+            .iter()
+            .filter(|(n, c)| c == condition && metrics.get(*n).is_some_and(|e| e.n == 0))
+            .filter(|(n, _)| computed(*n, sc))
+            .map(|(n, _)| n.to_string())
+            .collect();
+        out.push(
+            Message::from(format!(
+                "{} undefined: none of the {replicates} trials is among the {condition}; raise ",
+                list_is(&names)
+            ))
+            .setting(Setting::Replicates)
+            .then(" or the design's power"),
+        );
+    }
     for (name, condition) in CONDITIONAL {
         if let Some(e) = metrics.get(name)
             && e.n > 0
@@ -71,4 +129,13 @@ pub fn warnings(metrics: &Metrics, replicates: u64, precision: Option<f64>) -> V
         }
     }
     out
+}
+
+/// "a is" / "a and b are" / "a, b and c are".
+fn list_is(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => format!("{one} is"),
+        [init @ .., last] => format!("{} and {last} are", init.join(", ")),
+    }
 }

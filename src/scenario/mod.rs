@@ -10,6 +10,7 @@
 //! dotted path of the key, its value and what is allowed.
 
 pub mod file;
+pub mod implied;
 mod parse;
 pub mod sweep;
 mod validate;

@@ -414,3 +414,90 @@ fn bench_scenario_agrees_with_an_independent_implementation() {
         );
     }
 }
+
+/// A statistic of independent patients and its Monte Carlo SE by batches:
+/// the statistic on each of 40 equal batches of consecutive patients (iid
+/// batches), SE = SD of the batch values / sqrt(40), which needs no formula
+/// for the statistic's variance (truncated baselines are not normal).
+fn with_batch_se(n: usize, stat: impl Fn(std::ops::Range<usize>) -> f64) -> (f64, f64) {
+    const BATCHES: usize = 40;
+    let size = n / BATCHES;
+    let values: Vec<f64> = (0..BATCHES)
+        .map(|b| stat(b * size..(b + 1) * size))
+        .collect();
+    let (_, sd) = mean_sd(&values);
+    (stat(0..n), sd / (BATCHES as f64).sqrt())
+}
+
+#[test]
+fn validate_s_implied_spread_is_what_is_simulated() {
+    // #15 item 4: the SDs, correlation and change SD that `validate` prints
+    // (Scenario::implied, closed forms with a truncated-normal entry cut at
+    // the instrument's half-step) against one large simulated trial.
+    let sc = scenario(
+        r#"
+name = "spread"
+seed = 11
+[outcome]
+mu0 = 50.0
+subject_sd = 16.0
+residual_sd = 17.0
+rho = 0.8
+resolution = 1.0
+inclusion = 40.0
+[visits]
+months = [3, 12]
+primary = 12
+[effect]
+peak = -10.0
+patient_sd = 5.0
+responder_fraction = 0.6
+[design]
+n_per_arm = 200000
+[analysis]
+method = "ancova"
+"#,
+    );
+    let implied = sc.implied();
+    let e = implied.enrolled.expect("an entry criterion");
+    let trial = Simulator::new(&sc, sc.seed).one_trial(0);
+    let d = &trial.data;
+    for (arm, name) in [(CONTROL, "control"), (TREATMENT, "treated")] {
+        let (x, y) = arm_values(d, arm, 1);
+        let n = x.len();
+        let sd_of = |v: &[f64]| mean_sd(v).1;
+        let (mean0, se) = with_batch_se(n, |r| mean_sd(&x[r]).0);
+        within_4se(
+            &format!("{name}: mean at baseline"),
+            mean0,
+            e.mean_baseline,
+            se,
+        );
+        let (sd0, se) = with_batch_se(n, |r| sd_of(&x[r]));
+        within_4se(&format!("{name}: SD at baseline"), sd0, e.sd_baseline, se);
+        let (sdt, se) = with_batch_se(n, |r| sd_of(&y[r]));
+        let want = if arm == CONTROL {
+            e.sd_primary
+        } else {
+            e.sd_primary_treated
+        };
+        within_4se(&format!("{name}: SD at month 12"), sdt, want, se);
+        if arm == CONTROL {
+            let (r0t, se) = with_batch_se(n, |r| corr(&x[r.clone()], &y[r]));
+            within_4se("control: correlation", r0t, e.correlation, se);
+            let change: Vec<f64> = y.iter().zip(&x).map(|(y, x)| y - x).collect();
+            let (sdc, se) = with_batch_se(n, |r| sd_of(&change[r]));
+            within_4se("control: SD of change", sdc, e.sd_change, se);
+        }
+    }
+    // The screened population's values are the closed forms themselves
+    // (16² + 17² = 545; rho^12 = 0.8^12), to 1e-12.
+    let s = implied.screened;
+    let cov = 256.0 + 289.0 * 0.8f64.powi(12);
+    assert!((s.sd_baseline - 545f64.sqrt()).abs() < 1e-12);
+    assert!((s.correlation - cov / 545.0).abs() < 1e-12);
+    assert!((s.sd_change - (2.0 * 545.0 - 2.0 * cov).sqrt()).abs() < 1e-12);
+    // Treated: + π·patient_sd² + π(1 − π)·D² with g(12) = 1.
+    let extra: f64 = 0.6 * 25.0 + 0.6 * 0.4 * 100.0;
+    assert!((s.sd_primary_treated - (545.0 + extra).sqrt()).abs() < 1e-12);
+}

@@ -282,9 +282,15 @@ fn run_without_a_file_writes_the_default_scenario_outputs() {
     let resolved = folder.join("scenario.resolved.toml");
     let again = trialsim().arg("validate").arg(&resolved).output().unwrap();
     assert!(again.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&again.stdout),
-        fs::read_to_string(&resolved).unwrap()
+    // `validate` prints the resolved scenario, then only `#` comment lines
+    // (what the variance settings imply).
+    let printed = String::from_utf8_lossy(&again.stdout);
+    let rest = printed
+        .strip_prefix(&fs::read_to_string(&resolved).unwrap())
+        .expect("validate prints the resolved file first");
+    assert!(
+        rest.lines().all(|l| l.is_empty() || l.starts_with('#')),
+        "{rest}"
     );
     // No staging folder is left behind.
     let names: Vec<String> = fs::read_dir(dir.path().join("outputs"))
@@ -821,4 +827,29 @@ fn a_harmful_effect_is_accepted_with_a_warning() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// #15 item 4: `validate` prints what the variance settings imply, as TOML
+/// comments after the resolved scenario (so its output still loads).
+#[test]
+fn validate_prints_what_the_variance_settings_imply() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    fs::write(&path, BASE).unwrap();
+    let stdout = |out: std::process::Output| String::from_utf8(out.stdout).unwrap();
+    let first = stdout(crate::ok(trialsim().arg("validate").arg(&path)));
+    // BASE: subject_sd 16, residual_sd 17, rho 0.8, primary month 12:
+    // SD sqrt(16² + 17²) = 23.345; correlation (256 + 289·0.8^12)/545 = 0.5061;
+    // change SD sqrt(2·289·(1 − 0.8^12)) = 23.201.
+    for line in [
+        "#   SD at baseline                                  23.35",
+        "#   SD at month 12 (primary), control arm           23.35",
+        "#   correlation of baseline and month 12             0.51",
+        "#   SD of the change to month 12                    23.20",
+    ] {
+        assert!(first.contains(line), "{line:?} not in\n{first}");
+    }
+    fs::write(&path, &first).unwrap();
+    let again = stdout(crate::ok(trialsim().arg("validate").arg(&path)));
+    assert_eq!(again, first);
 }

@@ -233,3 +233,69 @@ fn r_type_s_trial_counts_settings_without_an_effect() {
         "false positives from null settings: {s:?}"
     );
 }
+
+/// #15 item 5: a design point where no trial can be analysed says so, on
+/// stderr and in `summary.json`, instead of exiting 0 in silence.
+#[test]
+fn no_estimable_trial_is_a_warning_on_stderr_and_in_the_summary() {
+    let text = base(
+        "mu0 = 50.0\nsubject_sd = 0.0\nresidual_sd = 0.0\nrho = 0.0",
+        "months = [3]\nprimary = 3",
+        "[design]\nn_per_arm = 10",
+    );
+    let r = run_text(&text, 300);
+    let warnings: Vec<String> = r.design_points[0]
+        .warnings
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "no trial could be analysed: all 300 are not estimable (at the primary visit an arm has fewer than 2 patients observed, or no variance, e.g. subject_sd = residual_sd = 0); every metric but power is empty"
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("zero.toml");
+    std::fs::write(&sc, &text).unwrap();
+    let out = crate::trialsim()
+        .arg("run")
+        .arg(&sc)
+        .args(["--replicates", "300", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: no trial could be analysed: all 300 are not estimable")
+    );
+    let summary = std::fs::read_to_string(dir.path().join("o/summary.json")).unwrap();
+    assert!(summary.contains("\"no trial could be analysed: all 300 are not estimable"));
+}
+
+/// #15 item 5: a conditional metric whose condition no trial met (zero
+/// denominator) is named, with the other metrics sharing its condition.
+#[test]
+fn a_metric_with_a_zero_denominator_is_a_warning() {
+    // A null effect, 40 trials of 2 + 2 patients, alpha = 0.001: with this
+    // seed no trial is significant (P(any) <= 40 · 0.001 = 0.04).
+    let r = run_text(
+        "name = \"x\"\n[outcome]\nmu0 = 50.0\nsubject_sd = 5.0\nresidual_sd = 5.0\nrho = 0.5\n\
+         [visits]\nmonths = [3]\nprimary = 3\n[effect]\npeak = 0.0\n[design]\nn_per_arm = 2\n\
+         [analysis]\nmethod = \"ancova\"\nalpha = 0.001\n",
+        40,
+    );
+    assert_eq!(metric(&r, "power"), 0.0);
+    let warnings: Vec<String> = r.design_points[0]
+        .warnings
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "type_s, type_m, type_s_trial and type_m_trial are undefined: none of the 40 trials is among the significant trials; raise replicates or the design's power"
+        ]
+    );
+}
