@@ -20,9 +20,22 @@ pub fn parse_table(text: &str, origin: &str) -> Result<toml::Table> {
                 format!(" at line {line}, column {col}")
             })
             .unwrap_or_default();
+        let message = e.message().trim().replace('\n', " ");
+        // toml says "invalid type: integer `N` as i128, expected any valid
+        // TOML value" for an integer beyond i64: say it in words.
+        let message = match message
+            .strip_prefix("invalid type: integer `")
+            .and_then(|rest| rest.split_once('`'))
+        {
+            Some((digits, _)) => format!(
+                "the whole number {digits} is too large (TOML holds whole numbers up to {})",
+                i64::MAX
+            ),
+            None => message,
+        };
         Error::Toml {
             path: origin.to_string(),
-            message: format!("{}{at}", e.message().trim().replace('\n', " ")),
+            message: format!("{message}{at}"),
         }
     })
 }
