@@ -44,9 +44,17 @@ fn dispatch(cli: Cli) -> Result<()> {
             effects,
             method,
             hksj,
+            hksj_adhoc,
             level,
             json,
-        } => cli::pool::pool(&effects, method, hksj, level, json),
+        } => {
+            let test = match (hksj, hksj_adhoc) {
+                (_, true) => trialsim::meta::table::Test::HksjAdhoc,
+                (true, false) => trialsim::meta::table::Test::Hksj,
+                (false, false) => trialsim::meta::table::Test::Wald,
+            };
+            cli::pool::pool(&effects, method, test, level, json)
+        }
         Command::Merge {
             shards,
             out,

@@ -62,12 +62,18 @@ pub enum Command {
     Pool {
         /// The effects CSV.
         effects: PathBuf,
-        /// Between-study variance estimator.
+        /// The model: fe (fixed/common effect) or a random-effects tau² estimator.
         #[arg(long, value_enum, default_value_t = Method::Reml)]
         method: Method,
-        /// Hartung–Knapp–Sidik–Jonkman CI and test (t on k − 1 df).
-        #[arg(long)]
+        /// Hartung–Knapp–Sidik–Jonkman CI and test (t on k − 1 df), untruncated:
+        /// narrower than the normal CI when the studies agree more than their
+        /// variances predict.
+        #[arg(long, conflicts_with = "hksj_adhoc")]
         hksj: bool,
+        /// HKSJ with its factor bounded below by 1 (never narrower than the
+        /// normal CI; metafor's test = "adhoc").
+        #[arg(long)]
+        hksj_adhoc: bool,
         /// Confidence level of the CI.
         #[arg(long, default_value_t = 0.95, allow_hyphen_values = true, value_parser = number)]
         level: f64,
@@ -118,9 +124,11 @@ pub enum Command {
     },
 }
 
-/// tau² estimators of `pool`.
+/// Models of `pool`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
+    /// Fixed (common) effect, inverse variance.
+    Fe,
     /// DerSimonian–Laird.
     Dl,
     /// Paule–Mandel.

@@ -5,8 +5,13 @@
 //!   (1982; the generalised Q equals K − 1) and REML (Fisher scoring, as
 //!   metafor's `rma.uni`), all truncated at 0. Iterative estimators that do
 //!   not converge fall back to DL and say so (`converged = false`).
-//! - CIs: normal (Wald) and Hartung–Knapp–Sidik–Jonkman, untruncated, with t
-//!   on K − 1 df (Hartung & Knapp 2001; Sidik & Jonkman 2002).
+//! - CIs: normal (Wald) and Hartung–Knapp–Sidik–Jonkman with t on K − 1 df
+//!   (Hartung & Knapp 2001; Sidik & Jonkman 2002). The HKSJ factor
+//!   `Q*/(K − 1)` is *not* truncated: when the estimates agree more closely
+//!   than their variances predict it is below 1 and the HKSJ interval is
+//!   narrower than the normal one (metafor's `test = "knha"`). The truncated
+//!   variant bounds the factor below by 1 (Knapp & Hartung 2003; metafor's
+//!   `test = "adhoc"`): its SE is `max(se, se_hksj)`.
 //! - `I² = max(0, (Q − (K−1))/Q)` (Higgins & Thompson 2002) and metafor's
 //!   tau²-based `I²` (`i2_tau`); the prediction interval
 //!   `mu ± t_{K−2} sqrt(tau² + SE²)` (Higgins, Thompson & Spiegelhalter 2009).
@@ -27,7 +32,8 @@ pub struct Criticals {
     pub z: f64,
     /// t quantile on K − 1 df for the HKSJ CI.
     pub t_hksj: f64,
-    /// t quantile (0.975) on K − 2 df for the 95% prediction interval (NaN when K < 3).
+    /// t quantile on K − 2 df for the prediction interval (NaN when K < 3):
+    /// 95% (MODEL.md §4) unless [`Criticals::with_pi_level`] says otherwise.
     pub t_pi: f64,
     /// t quantile on K − 2 df at which Egger's test detects (two-sided p < `egger_alpha`).
     pub t_egger: f64,
@@ -55,6 +61,23 @@ impl Criticals {
             t_hksj: t(k as f64 - 1.0, tail),
             t_pi: t(k as f64 - 2.0, 0.975),
             t_egger: t(k as f64 - 2.0, 1.0 - EGGER_ALPHA / 2.0),
+        }
+    }
+
+    /// The same with the prediction interval at `level` instead of 95%
+    /// (`pool --level`; the simulated literature keeps 95%).
+    pub fn with_pi_level(self, level: f64) -> Self {
+        let tail = 1.0 - (1.0 - level) / 2.0;
+        let df = self.k as f64 - 2.0;
+        Criticals {
+            t_pi: if df >= 1.0 {
+                StudentsT::new(0.0, 1.0, df)
+                    .expect("df >= 1")
+                    .inverse_cdf(tail)
+            } else {
+                f64::NAN
+            },
+            ..self
         }
     }
 }
@@ -108,6 +131,32 @@ fn variance_scale(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// The common-effect (fixed-effect, inverse-variance) estimate and its SE.
+pub fn common_effect(y: &[f64], v: &[f64]) -> (f64, f64) {
+    let (mu, sw) = weighted(y, v, 0.0);
+    (mu, (1.0 / sw).sqrt())
+}
+
+/// `(Σw)² − Σw²` for `w = 1/v` (`Σ_{i≠j} w_i w_j`): the DL denominator and
+/// the "typical" within-study variance rest on it. Written this way it
+/// cancels when one study holds nearly all the weight (variances 1e50 and
+/// 1e-50 in one file give exactly 0); then, and only then (so that results
+/// elsewhere stay bit-identical), it is summed from positive terms,
+/// `2 Σ_i w_i Σ_{j<i} w_j`, which cannot cancel.
+fn cross_weight(v: &[f64], naive: f64, sw: f64) -> f64 {
+    if naive > 1e-6 * sw * sw {
+        return naive;
+    }
+    let mut before = 0.0;
+    let mut sum = 0.0;
+    for &vi in v {
+        let w = 1.0 / vi;
+        sum += w * before;
+        before += w;
+    }
+    2.0 * sum
+}
+
 /// Weighted mean and sum of weights for `w = 1/(v + tau2)`.
 fn weighted(y: &[f64], v: &[f64], tau2: f64) -> (f64, f64) {
     let (mut sw, mut swy) = (0.0, 0.0);
@@ -136,7 +185,13 @@ pub fn tau2_dl(y: &[f64], v: &[f64]) -> f64 {
         (a + w, b + w * w)
     });
     let q = q_at(y, v, 0.0);
-    ((q - (k - 1.0)) / (sw - sw2 / sw)).max(0.0)
+    let naive = sw - sw2 / sw;
+    let denominator = if naive > 1e-6 * sw {
+        naive
+    } else {
+        cross_weight(v, 0.0, sw) / sw
+    };
+    ((q - (k - 1.0)) / denominator).max(0.0)
 }
 
 /// Paule–Mandel tau²: the root of `Q(tau²) = K − 1` (0 if `Q(0) ≤ K − 1`),
@@ -190,12 +245,15 @@ fn reml_loglik(y: &[f64], v: &[f64], t: f64) -> f64 {
 }
 
 /// REML tau²: Fisher scoring with step halving, truncated at 0, started at DL
-/// (as metafor does), or 0 where the likelihood is higher there than where
-/// scoring stops (scoring can stop at an interior local maximum; metafor
-/// reports that one). Where scoring does not converge in 1000 steps (it
-/// converges only linearly on a flat likelihood), the maximum of the
-/// likelihood over a grid, refined by golden-section search. `None` if
-/// neither finds it.
+/// (metafor's `rma.uni` starts at the Hedges estimator; where scoring
+/// converges both reach the same maximum), or 0 where the likelihood is
+/// higher there than where scoring stops (scoring can stop at an interior
+/// local maximum). metafor's `ll0check` does the same, with a warning, when
+/// the likelihood at 0 is higher by more than its `tol`
+/// (`.Machine$double.eps^0.25`, about 1.2e-4); here any excess counts.
+/// Where scoring does not converge in 1000 steps (it converges only
+/// linearly on a flat likelihood), the maximum of the likelihood over a
+/// grid, refined by golden-section search. `None` if neither finds it.
 pub fn tau2_reml(y: &[f64], v: &[f64]) -> Option<f64> {
     match reml_scoring(y, v) {
         Some(t) if t > 0.0 && reml_loglik(y, v, 0.0) > reml_loglik(y, v, t) => Some(0.0),
@@ -371,7 +429,7 @@ pub fn pool(y: &[f64], v: &[f64], estimator: Estimator, crit: &Criticals) -> Poo
     let (sw0, sw02) = v.iter().fold((0.0, 0.0), |(a, b), &vi| {
         (a + 1.0 / vi, b + 1.0 / (vi * vi))
     });
-    let s2 = (kf - 1.0) * sw0 / (sw0 * sw0 - sw02);
+    let s2 = (kf - 1.0) * sw0 / cross_weight(v, sw0 * sw0 - sw02, sw0);
     let i2_tau = if tau2 > 0.0 { tau2 / (tau2 + s2) } else { 0.0 };
     let q_star: f64 = y
         .iter()

@@ -5,7 +5,7 @@
 //! a value that is not a finite number, a variance or SE that is not
 //! positive, a duplicate or empty study name, fewer than 2 studies.
 
-use super::pooling::{Criticals, Estimator, Pooled, p_values, pool};
+use super::pooling::{Criticals, Estimator, Pooled, common_effect, p_values, pool};
 use crate::error::{Error, Result, Setting};
 use serde::Serialize;
 
@@ -68,6 +68,7 @@ pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
     };
     let var_name = if is_se { "sei" } else { "vi" };
     let mut out: Vec<StudyEffect> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (i, record) in reader.records().enumerate() {
         let row = i + 1;
         let line = i + 2;
@@ -88,7 +89,7 @@ pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
                 "row {row} (line {line}), column study: must not be empty"
             )));
         }
-        if out.iter().any(|s| s.study == study) {
+        if !seen.insert(study.clone()) {
             return Err(bad(format!(
                 "row {row} (line {line}), column study = {study:?}: duplicate study"
             )));
@@ -134,12 +135,70 @@ pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
     Ok(out)
 }
 
+/// The model `pool` fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// Common (fixed) effect, inverse-variance weights: every study
+    /// estimates one effect (metafor's `method = "EE"`).
+    Fixed,
+    /// Random effects with a tau² estimator.
+    Random(Estimator),
+}
+
+impl Model {
+    /// The name `--method` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Fixed => "fe",
+            Model::Random(e) => e.name(),
+        }
+    }
+}
+
+/// The interval and test reported for the pooled estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Test {
+    /// Normal (Wald) interval and z test.
+    Wald,
+    /// Hartung–Knapp–Sidik–Jonkman, untruncated, t on K − 1 df (metafor's `test = "knha"`).
+    Hksj,
+    /// HKSJ with its factor bounded below by 1 (metafor's `test = "adhoc"`).
+    HksjAdhoc,
+}
+
+impl Test {
+    fn suffix(self) -> &'static str {
+        match self {
+            Test::Wald => "",
+            Test::Hksj => "+hksj",
+            Test::HksjAdhoc => "+hksj-adhoc",
+        }
+    }
+}
+
+/// The common-effect (fixed-effect) estimate, always reported beside the model's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FixedJson {
+    /// Inverse-variance weighted mean.
+    pub mu: f64,
+    /// Its SE, `sqrt(1 / Σ 1/v)`.
+    pub se: f64,
+    /// Normal CI at `--level`.
+    pub ci_low: f64,
+    /// Normal CI.
+    pub ci_high: f64,
+    /// `mu / se`.
+    pub z: f64,
+    /// Two-sided normal p-value.
+    pub p_value: f64,
+}
+
 /// The pooled result as `pool --json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolReport {
     /// Number of studies.
     pub k: usize,
-    /// tau² estimator (`dl`, `pm`, `reml`), with `+hksj` for Hartung–Knapp.
+    /// The model (`fe`, `dl`, `pm`, `reml`), with `+hksj` or `+hksj-adhoc`.
     pub method: String,
     /// Pooled estimate.
     pub mu: f64,
@@ -149,37 +208,62 @@ pub struct PoolReport {
     pub ci_low: f64,
     /// CI upper bound.
     pub ci_high: f64,
-    /// z (normal) or t (HKSJ, K − 1 df) statistic.
-    pub z_or_t: f64,
+    /// z (normal) or t (HKSJ, K − 1 df) statistic; null when infinite (HKSJ
+    /// with identical estimates has SE 0).
+    pub z_or_t: Option<f64>,
     /// Two-sided p-value.
     pub p_value: f64,
-    /// Between-study variance.
+    /// Between-study variance (0 for the fixed-effect model).
     pub tau2: f64,
-    /// I² (share, not percent).
+    /// I² from Q: `max(0, (Q − (K−1))/Q)` (share, not percent).
     pub i2: f64,
-    /// metafor's tau²-based I²: `tau² / (tau² + s²)`, s² the "typical"
-    /// within-study variance (Higgins & Thompson 2002).
+    /// The tau²-based I² that metafor prints: `tau² / (tau² + s²)`, s² the
+    /// "typical" within-study variance (Higgins & Thompson 2002).
     pub i2_tau: f64,
     /// Cochran's Q.
     pub q: f64,
     /// p of Q.
     pub q_p_value: f64,
-    /// 95% prediction interval (null when K < 3).
+    /// Prediction interval at `pi_level` (null when K < 3 or for the
+    /// fixed-effect model).
     pub pi_low: Option<f64>,
-    /// 95% prediction interval (null when K < 3).
+    /// Prediction interval upper bound.
     pub pi_high: Option<f64>,
+    /// Level of the prediction interval: `--level`.
+    pub pi_level: f64,
     /// Whether the tau² estimator converged (DL is used when it did not).
     pub converged: bool,
+    /// The common-effect estimate.
+    pub fixed: FixedJson,
+    /// Warnings for stderr (not part of the JSON).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+/// Two-sided p of a statistic `mu / se` that may be infinite (SE 0): 0, or
+/// 1 when `mu` is 0 too.
+fn p_or_limit(mu: f64, se: f64, p: impl Fn(f64) -> f64) -> (Option<f64>, f64) {
+    if se > 0.0 {
+        let stat = mu / se;
+        (Some(stat), p(stat))
+    } else if mu == 0.0 {
+        (Some(0.0), 1.0)
+    } else {
+        (None, 0.0)
+    }
 }
 
 /// Pools the studies.
 ///
 /// # Errors
-/// [`Error::Setting`] for a level outside (0, 1).
+/// [`Error::Setting`] for a level outside (0, 1); [`Error::Usage`] naming
+/// the studies with the smallest and largest variance when the pooling
+/// cannot be computed in double precision (no estimate is printed as
+/// success that is not a number).
 pub fn pool_report(
     studies: &[StudyEffect],
-    estimator: Estimator,
-    hksj: bool,
+    model: Model,
+    test: Test,
     level: f64,
 ) -> Result<(PoolReport, Pooled)> {
     if !(level > 0.0 && level < 1.0) {
@@ -187,28 +271,124 @@ pub fn pool_report(
     }
     let y: Vec<f64> = studies.iter().map(|s| s.yi).collect();
     let v: Vec<f64> = studies.iter().map(|s| s.vi).collect();
-    let crit = Criticals::new(y.len(), level);
+    let crit = Criticals::new(y.len(), level).with_pi_level(level);
+    let estimator = match model {
+        Model::Fixed => Estimator::Dl,
+        Model::Random(e) => e,
+    };
     let p = pool(&y, &v, estimator, &crit);
     let pv = p_values(&p);
-    let pi = (p.k >= 3).then_some((p.pi_low, p.pi_high));
+    let normal = statrs::distribution::Normal::standard();
+    use statrs::distribution::ContinuousCDF;
+    let two_z = |z: f64| 2.0 * normal.sf(z.abs());
+    let (fe_mu, fe_se) = common_effect(&y, &v);
+    let fixed = FixedJson {
+        mu: fe_mu,
+        se: fe_se,
+        ci_low: fe_mu - crit.z * fe_se,
+        ci_high: fe_mu + crit.z * fe_se,
+        z: fe_mu / fe_se,
+        p_value: two_z(fe_mu / fe_se),
+    };
+    let mut warnings = Vec::new();
+    // The model's estimate and Wald SE, and the HKSJ factor Q*/(K − 1) about it.
+    let (mu, se_wald, tau2) = match model {
+        Model::Fixed => (fe_mu, fe_se, 0.0),
+        Model::Random(_) => (p.mu, p.se, p.tau2),
+    };
+    // Q* at or below machine epsilon means the estimates agree exactly (up
+    // to rounding): the factor is 0, as metafor sets it.
+    let q_star: f64 = y
+        .iter()
+        .zip(&v)
+        .map(|(&yi, &vi)| (yi - mu).powi(2) / (vi + tau2))
+        .sum();
+    let factor = if q_star <= f64::EPSILON {
+        0.0
+    } else {
+        q_star / (p.k as f64 - 1.0)
+    };
+    let se = match test {
+        Test::Wald => se_wald,
+        Test::Hksj if factor == 0.0 => 0.0,
+        Test::Hksj => match model {
+            // Bit for bit what the simulation uses.
+            Model::Random(_) => p.se_hksj,
+            Model::Fixed => se_wald * factor.sqrt(),
+        },
+        Test::HksjAdhoc => se_wald * factor.max(1.0).sqrt(),
+    };
+    let crit_ci = if test == Test::Wald {
+        crit.z
+    } else {
+        crit.t_hksj
+    };
+    let df = p.k as f64 - 1.0;
+    let (z_or_t, p_value) = match test {
+        Test::Wald => p_or_limit(mu, se, two_z),
+        Test::Hksj | Test::HksjAdhoc => p_or_limit(mu, se, |t| {
+            2.0 * statrs::distribution::StudentsT::new(0.0, 1.0, df)
+                .expect("K >= 2")
+                .sf(t.abs())
+        }),
+    };
+    if z_or_t.is_none() {
+        warnings.push(
+            "every study has the same estimate, so the Knapp–Hartung SE is 0 and t is infinite: p = 0 says only that the estimates agree exactly".to_string(),
+        );
+    }
+    if model == Model::Fixed && test != Test::Wald {
+        warnings.push(
+            "Knapp–Hartung is meant for random-effects models; with the fixed-effect model it only rescales the common-effect SE".to_string(),
+        );
+    }
+    let pi = (p.k >= 3 && model != Model::Fixed).then_some((p.pi_low, p.pi_high));
     let report = PoolReport {
         k: p.k,
-        method: format!("{}{}", estimator.name(), if hksj { "+hksj" } else { "" }),
-        mu: p.mu,
-        se: if hksj { p.se_hksj } else { p.se },
-        ci_low: if hksj { p.ci_low_hksj } else { p.ci_low },
-        ci_high: if hksj { p.ci_high_hksj } else { p.ci_high },
-        z_or_t: p.mu / if hksj { p.se_hksj } else { p.se },
-        p_value: if hksj { pv.p_hksj } else { pv.p },
-        tau2: p.tau2,
+        method: format!("{}{}", model.name(), test.suffix()),
+        mu,
+        se,
+        ci_low: mu - crit_ci * se,
+        ci_high: mu + crit_ci * se,
+        z_or_t,
+        p_value,
+        tau2,
         i2: p.i2,
-        i2_tau: p.i2_tau,
+        i2_tau: if model == Model::Fixed { 0.0 } else { p.i2_tau },
         q: p.q,
         q_p_value: pv.q_p,
         pi_low: pi.map(|x| x.0),
         pi_high: pi.map(|x| x.1),
-        converged: p.converged,
+        pi_level: level,
+        converged: model == Model::Fixed || p.converged,
+        fixed,
+        warnings,
     };
+    let numbers = [
+        report.mu,
+        report.se,
+        report.ci_low,
+        report.ci_high,
+        report.tau2,
+        report.q,
+        fe_mu,
+        fe_se,
+    ];
+    if numbers.iter().any(|x| !x.is_finite()) {
+        let by_variance = |pick: fn(f64, f64) -> bool| {
+            studies
+                .iter()
+                .reduce(|a, b| if pick(b.vi, a.vi) { b } else { a })
+                .map_or(String::new(), |s| {
+                    format!("{} (variance {:e})", s.study, s.vi)
+                })
+        };
+        return Err(Error::Usage(format!(
+            "the pooled estimate cannot be computed in double precision: the variances span too many orders of magnitude, from {} to {}; rescale or check those studies",
+            by_variance(|a, b| a < b),
+            by_variance(|a, b| a > b),
+        )));
+    }
     Ok((report, p))
 }
 
@@ -240,35 +420,58 @@ pub fn text_report(studies: &[StudyEffect], r: &PoolReport, level: f64) -> Strin
             format!("= {x:.4}")
         }
     };
-    let stat = if r.method.ends_with("+hksj") {
-        format!("t({}) = {:.3}", r.k - 1, r.z_or_t)
-    } else {
-        format!("z = {:.3}", r.z_or_t)
+    let statistic = |name: &str, x: Option<f64>| match x {
+        Some(x) => format!("{name} = {x:.3}"),
+        None => format!("{name} = inf"),
     };
+    let stat = if r.method.contains("+hksj") {
+        statistic(&format!("t({})", r.k - 1), r.z_or_t)
+    } else {
+        statistic("z", r.z_or_t)
+    };
+    let percent = 100.0 * level;
+    let fixed_model = r.method.starts_with("fe");
     out.push_str(&format!(
-        "\nrandom effects ({}), k = {}\n  mu = {:.4} (SE {:.4}), {:.0}% CI [{:.4}, {:.4}], {stat}, p {}\n",
+        "\n{} ({}), k = {}\n  mu = {:.4} (SE {:.4}), {percent:.0}% CI [{:.4}, {:.4}], {stat}, p {}\n",
+        if fixed_model { "fixed effect" } else { "random effects" },
         r.method,
         r.k,
         r.mu,
         r.se,
-        100.0 * level,
         r.ci_low,
         r.ci_high,
         p(r.p_value)
     ));
     out.push_str(&format!(
-        "  tau² = {:.4}, I² = {:.1}%, Q({}) = {:.3}, p {}\n",
+        "  tau² = {:.4}, I² (from Q) = {:.1}%, I² (from tau², as metafor prints it) = {:.1}%, Q({}) = {:.3}, p {}\n",
         r.tau2,
         100.0 * r.i2,
+        100.0 * r.i2_tau,
         r.k - 1,
         r.q,
         p(r.q_p_value)
     ));
     match (r.pi_low, r.pi_high) {
-        (Some(lo), Some(hi)) => {
-            out.push_str(&format!("  95% prediction interval [{lo:.4}, {hi:.4}]\n"))
-        }
-        _ => out.push_str("  prediction interval: needs at least 3 studies\n"),
+        (Some(lo), Some(hi)) => out.push_str(&format!(
+            "  {:.0}% prediction interval [{lo:.4}, {hi:.4}] (t on k − 2 df)\n",
+            100.0 * r.pi_level
+        )),
+        _ if fixed_model => out.push_str(
+            "  prediction interval: none for the fixed-effect model (it assumes every study estimates the same effect)\n",
+        ),
+        _ => out.push_str("  prediction interval: needs at least 3 studies (t on k − 2 df)\n"),
+    }
+    if !fixed_model {
+        let f = &r.fixed;
+        out.push_str(&format!(
+            "fixed effect (inverse variance)\n  mu = {:.4} (SE {:.4}), {percent:.0}% CI [{:.4}, {:.4}], z = {:.3}, p {}\n",
+            f.mu,
+            f.se,
+            f.ci_low,
+            f.ci_high,
+            f.z,
+            p(f.p_value)
+        ));
     }
     if !r.converged {
         out.push_str("  note: the tau² estimator did not converge; DerSimonian–Laird was used\n");

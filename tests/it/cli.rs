@@ -711,7 +711,7 @@ fn command_line_mistakes_are_one_line_and_the_usage() {
         ),
         (
             "pool --method foo x.csv",
-            "--method = foo: must be one of dl, pm, reml",
+            "--method = foo: must be one of fe, dl, pm, reml",
         ),
         (
             "retro --effect x --se 1",

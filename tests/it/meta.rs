@@ -482,3 +482,209 @@ fn publication_bias_biases_the_pool_and_egger_notices() {
     let (runs, _) = meta_metric(&biased, "trials_run");
     assert!(runs > 30.0, "unpublished trials were run: {runs}");
 }
+
+/// `pool` against R's metafor (`rma`, `predict(pi.type = "Riley")`) on four
+/// published data sets, every model (EE, DL, PM, REML), test (z, knha,
+/// adhoc) and level (95%, 90%): tests/reference/pool/expected.csv, made by
+/// tests/reference/metafor_pool.R (metafor 3.8-1, iterations to 1e-12).
+/// Every number to 1e-8 relative (1e-9 absolute near zero); the largest
+/// difference seen is 1.2e-10.
+#[test]
+fn pool_matches_metafor_on_four_published_data_sets() {
+    use trialsim::meta::Estimator;
+    use trialsim::meta::table::{Model, Test, pool_report, read_effects};
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/pool");
+    let expected = fs::read_to_string(folder.join("expected.csv")).unwrap();
+    let mut lines = expected.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    let mut worst = (0.0f64, String::new());
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let get = |name: &str| cells[header.iter().position(|h| *h == name).unwrap()];
+        let num = |name: &str| get(name).parse::<f64>().ok();
+        let set = get("set");
+        let text = fs::read_to_string(folder.join(format!("{set}.csv"))).unwrap();
+        let studies = read_effects(&text, set).unwrap();
+        let model = match get("method") {
+            "EE" => Model::Fixed,
+            "DL" => Model::Random(Estimator::Dl),
+            "PM" => Model::Random(Estimator::Pm),
+            _ => Model::Random(Estimator::Reml),
+        };
+        let test = match get("test") {
+            "z" => Test::Wald,
+            "knha" => Test::Hksj,
+            _ => Test::HksjAdhoc,
+        };
+        let level = num("level").unwrap();
+        let (r, _) = pool_report(&studies, model, test, level).unwrap();
+        let fixed_model = model == Model::Fixed;
+        let rel = 1e-8;
+        let i2 = if fixed_model { r.i2 } else { r.i2_tau };
+        let mut check = |what: &str, got: Option<f64>, want: Option<f64>| {
+            let ok = match (got, want) {
+                (Some(g), Some(w)) => {
+                    let err = (g - w).abs() / w.abs().max(1e-3);
+                    if err > worst.0 {
+                        worst = (err, format!("{set} {line}: {what}"));
+                    }
+                    (g - w).abs() <= rel * w.abs() || (g - w).abs() <= 1e-9
+                }
+                (None, None) => true,
+                _ => false,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{set} {} {} {level}: {what} = {got:?}, metafor {want:?}",
+                    get("method"),
+                    get("test")
+                ));
+            }
+        };
+        check("mu", Some(r.mu), num("mu"));
+        check("se", Some(r.se), num("se"));
+        check("ci_low", Some(r.ci_low), num("ci_lb"));
+        check("ci_high", Some(r.ci_high), num("ci_ub"));
+        check("z_or_t", r.z_or_t, num("zval"));
+        check("p_value", Some(r.p_value), num("pval"));
+        check("tau2", Some(r.tau2), num("tau2"));
+        check("I2", Some(100.0 * i2), num("I2"));
+        check("Q", Some(r.q), num("QE"));
+        check("Q p", Some(r.q_p_value), num("QEp"));
+        check("pi_low", r.pi_low, num("pi_lb"));
+        check("pi_high", r.pi_high, num("pi_ub"));
+        if fixed_model && test == Test::Wald {
+            check("fixed.mu", Some(r.fixed.mu), num("mu"));
+            check("fixed.se", Some(r.fixed.se), num("se"));
+            check("fixed.ci_low", Some(r.fixed.ci_low), num("ci_lb"));
+            check("fixed.ci_high", Some(r.fixed.ci_high), num("ci_ub"));
+            check("fixed.z", Some(r.fixed.z), num("zval"));
+            check("fixed.p", Some(r.fixed.p_value), num("pval"));
+        }
+        rows += 1;
+    }
+    eprintln!("largest relative difference {:.2e} at {}", worst.0, worst.1);
+    assert_eq!(rows, 96);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Runs `pool` on CSV text with flags; returns (exit code, stdout, stderr).
+fn pool_text(csv: &str, flags: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("effects.csv");
+    fs::write(&path, csv).unwrap();
+    let out = trialsim()
+        .arg("pool")
+        .arg(&path)
+        .args(flags)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// #16 item 2: the prediction interval follows `--level` and says its
+/// level; with k = 2 it is null and the text says it needs k >= 3.
+#[test]
+fn the_prediction_interval_follows_the_level() {
+    let (code, text, _) = pool_text(&bcg_csv(), &["--level", "0.9"]);
+    assert_eq!(code, Some(0));
+    assert!(text.contains("  90% prediction interval ["), "{text}");
+    let (_, json, _) = pool_text(&bcg_csv(), &["--level", "0.9", "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(j["pi_level"], 0.9);
+    let two = "study,yi,vi\na,0.1,0.04\nb,0.5,0.09\n";
+    let (code, json, _) = pool_text(two, &["--json"]);
+    assert_eq!(code, Some(0));
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(j["pi_low"].is_null() && j["pi_high"].is_null(), "{j}");
+    let (_, text, _) = pool_text(two, &[]);
+    assert!(
+        text.contains("prediction interval: needs at least 3 studies"),
+        "{text}"
+    );
+}
+
+/// #16 items 1 and 6: `--method fe` pools with the common-effect model alone
+/// (no prediction interval, and the text says why); the fixed effect is in
+/// every JSON; `--hksj-adhoc` is never narrower than the normal interval.
+#[test]
+fn fixed_effect_and_the_adhoc_interval() {
+    let (code, json, _) = pool_text(&bcg_csv(), &["--method", "fe", "--json"]);
+    assert_eq!(code, Some(0));
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(j["method"], "fe");
+    assert_eq!(j["tau2"], 0.0);
+    assert!(j["pi_low"].is_null());
+    assert_eq!(j["mu"], j["fixed"]["mu"]);
+    let (_, text, _) = pool_text(&bcg_csv(), &["--method", "fe"]);
+    assert!(
+        text.contains("prediction interval: none for the fixed-effect model"),
+        "{text}"
+    );
+    // Homogeneous studies: the untruncated HKSJ factor is below 1.
+    let calm = "study,yi,vi\na,0.30,0.04\nb,0.31,0.04\nc,0.29,0.05\nd,0.30,0.03\n";
+    let width = |flags: &[&str]| {
+        let (_, json, _) = pool_text(calm, &[flags, &["--json"]].concat());
+        let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+        (
+            j["se"].as_f64().unwrap(),
+            j["method"].as_str().unwrap().to_string(),
+        )
+    };
+    let (wald, _) = width(&[]);
+    let (hksj, _) = width(&["--hksj"]);
+    let (adhoc, method) = width(&["--hksj-adhoc"]);
+    assert_eq!(method, "reml+hksj-adhoc");
+    assert!(
+        hksj < wald,
+        "untruncated HKSJ SE {hksj} below the Wald SE {wald}"
+    );
+    assert_eq!(adhoc, wald, "the ad hoc factor is bounded below by 1");
+}
+
+/// #16 item 3: identical estimates with `--hksj`: the SE is 0 and t is
+/// infinite; p = 0, t null in JSON and "inf" in the text, with a warning.
+#[test]
+fn identical_estimates_with_hksj_give_p_zero_and_a_warning() {
+    let same = "study,yi,vi\na,0.3,0.04\nb,0.3,0.09\nc,0.3,0.05\nd,0.3,0.02\n";
+    let (code, json, stderr) = pool_text(same, &["--hksj", "--json"]);
+    assert_eq!(code, Some(0));
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(j["z_or_t"].is_null(), "{j}");
+    assert_eq!(j["p_value"], 0.0);
+    assert_eq!(j["se"], 0.0);
+    assert_eq!(
+        stderr,
+        "warning: every study has the same estimate, so the Knapp–Hartung SE is 0 and t is infinite: p = 0 says only that the estimates agree exactly\n"
+    );
+    let (_, text, _) = pool_text(same, &["--hksj"]);
+    assert!(text.contains("t(3) = inf, p < 0.0001"), "{text}");
+}
+
+/// #16 item 4: variances 1e-50 and 1e50 in one file, with Q above K − 1:
+/// the DerSimonian–Laird denominator `Σw − Σw²/Σw` cancels to 0 as written
+/// (v0.2.0 printed null estimates with exit 0). By hand, w = (1e50, 1, 1,
+/// 1e-50): Q = 0² + 1² + 2² + 1e-50 = 5, the denominator is
+/// Σ_{i≠j} w_i w_j / Σw = 4 (to 1e-50), so tau² = (5 − 3)/4 = 0.5; then
+/// w* = (2, 2/3, 2/3, ~0) and mu = (0 + 2/3 + 4/3)/(10/3) = 0.6.
+#[test]
+fn extreme_variances_pool_to_the_values_by_hand() {
+    let csv = "study,yi,vi\na,0,1e-50\nb,1,1\nc,2,1\nd,-1,1e50\n";
+    let (code, json, _) = pool_text(csv, &["--method", "dl", "--json"]);
+    assert_eq!(code, Some(0));
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!((j["tau2"].as_f64().unwrap() - 0.5).abs() < 1e-12, "{j}");
+    assert!((j["mu"].as_f64().unwrap() - 0.6).abs() < 1e-12, "{j}");
+    assert!((j["i2_tau"].as_f64().unwrap() - 0.4).abs() < 1e-12, "{j}");
+    for key in [
+        "se", "ci_low", "ci_high", "z_or_t", "p_value", "pi_low", "pi_high",
+    ] {
+        assert!(j[key].is_f64(), "{key} is {}", j[key]);
+    }
+}
