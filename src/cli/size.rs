@@ -4,7 +4,7 @@ use super::SizeArgs;
 use super::common::{load, print, reserved_flags, run_options, warn, write_outputs};
 use super::progress;
 use std::path::PathBuf;
-use trialsim::engine::sizing::{self, SizeAnswer};
+use trialsim::engine::sizing::{self, PowerJson, SizeAnswer};
 use trialsim::output;
 use trialsim::{Error, Result};
 
@@ -48,16 +48,17 @@ pub fn size(args: SizeArgs) -> Result<()> {
     } else {
         print(&format!(
             "{}wrote {}\n",
-            text_answer(&answer, args.target_power),
+            text_answer(&answer, args.target_power, args.max_type_m),
             out.display()
         ))
     }
 }
 
 /// The readable answer `size` prints without `--json`.
-pub fn text_answer(a: &SizeAnswer, target: f64) -> String {
+pub fn text_answer(a: &SizeAnswer, target: f64, max_type_m: Option<f64>) -> String {
+    let limit = max_type_m.map_or(String::new(), |m| format!(" with type M <= {m}"));
     let mut out = format!(
-        "smallest {} reaching power {target}: {}\n  power at {} = {:.4} ± {:.4} (MC SE)\n",
+        "smallest {} reaching power {target}{limit}: {}\n  power at {} = {:.4} ± {:.4} (MC SE)\n",
         a.param, a.value, a.value, a.power.estimate, a.power.mc_se
     );
     if let (Some(v), Some(p)) = (a.value_below, a.power_below) {
@@ -66,9 +67,31 @@ pub fn text_answer(a: &SizeAnswer, target: f64) -> String {
             p.estimate, p.mc_se
         ));
     }
+    if max_type_m.is_some() {
+        let show = |e: &Option<PowerJson>| {
+            e.map_or("undefined (no significant trial)".to_string(), |e| {
+                format!("{:.3} ± {:.3} (MC SE)", e.estimate, e.mc_se)
+            })
+        };
+        out.push_str(&format!("  type M at {} = {}\n", a.value, show(&a.type_m)));
+        if let Some(v) = a.value_below {
+            out.push_str(&format!("  type M at {v} = {}\n", show(&a.type_m_below)));
+        }
+        match a.binding.flatten() {
+            Some("type_m") => out.push_str(&format!(
+                "  binding: type M ({} = {} reaches the power but exaggerates more)\n",
+                a.param,
+                a.value - 1
+            )),
+            Some(_) => out.push_str("  binding: power (the value below misses the target power)\n"),
+            None => {
+                out.push_str("  binding: neither (the answer is the smallest value searched)\n")
+            }
+        }
+    }
     if a.within_mc_error {
         out.push_str(
-            "  within Monte Carlo error of the target: the answer is uncertain; use more replicates or --precision\n",
+            "  within Monte Carlo error of a limit: the answer is uncertain; use more replicates or --precision\n",
         );
     }
     out

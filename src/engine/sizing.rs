@@ -54,7 +54,21 @@ pub struct SizeAnswer {
     pub value_below: Option<i64>,
     /// Power at `value_below`.
     pub power_below: Option<PowerJson>,
-    /// Whether power at the answer or below it lies within 2 MC SEs of the target.
+    /// With `max_type_m`: the exaggeration ratio at `value` (null when no
+    /// trial there is significant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub type_m: Option<PowerJson>,
+    /// With `max_type_m`: the exaggeration ratio at `value_below`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub type_m_below: Option<PowerJson>,
+    /// With `max_type_m`: which constraint the value below fails, `"power"`
+    /// (it misses the target power) or `"type_m"` (it reaches the power but
+    /// exaggerates too much); null when the answer is the smallest value
+    /// searched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<Option<&'static str>>,
+    /// Whether power, or with `max_type_m` the exaggeration ratio, at the
+    /// answer or below it lies within 2 MC SEs of its limit.
     pub within_mc_error: bool,
     /// Warnings (non-monotone estimates near the answer).
     #[serde(skip)]
@@ -122,6 +136,35 @@ pub fn size(
     }
     let mut evaluated: BTreeMap<i64, DesignPointResult> = BTreeMap::new();
     let mut last: Option<RunResult> = None;
+    // With a precision target, every value runs the same R: the number that
+    // gives that MC SE at the target power, R = p(1 − p)/se² (in whole
+    // blocks, from the precision floor up to the ceiling), so the values the
+    // bisection compares rest on the same simulated trials.
+    let fixed_r;
+    let run_opts = match run_opts.precision {
+        Some(se)
+            if se > 0.0
+                && se < 0.5
+                && run_opts
+                    .max_replicates
+                    .unwrap_or(super::DEFAULT_MAX_REPLICATES)
+                    >= super::PRECISION_MIN_REPLICATES =>
+        {
+            let p = opts.target_power;
+            let ceiling = run_opts
+                .max_replicates
+                .unwrap_or(super::DEFAULT_MAX_REPLICATES);
+            let r = (p * (1.0 - p) / (se * se)).ceil() as u64;
+            let r = r.div_ceil(super::BLOCK) * super::BLOCK;
+            fixed_r = RunOptions {
+                replicates: Some(r.max(super::PRECISION_MIN_REPLICATES).min(ceiling)),
+                precision: None,
+                ..run_opts.clone()
+            };
+            &fixed_r
+        }
+        _ => run_opts,
+    };
     let mut evaluate = |value: i64| -> Result<(bool, Estimate)> {
         if let Some(dp) = evaluated.get(&value) {
             return Ok((passes(dp, opts), power_of(dp)));
@@ -210,13 +253,51 @@ pub fn size(
             .zip(e.mc_se)
             .is_some_and(|(p, se)| (p - opts.target_power).abs() <= 2.0 * se)
     };
-    let within_mc_error = near(&power) || below.as_ref().is_some_and(|(_, p)| near(p));
+    let type_m_at = |v: i64| {
+        evaluated
+            .get(&v)
+            .and_then(|dp| dp.metrics.get(Metric::TypeM))
+            .copied()
+    };
+    let (type_m, type_m_below) = (
+        type_m_at(value),
+        below.as_ref().and_then(|(v, _)| type_m_at(*v)),
+    );
+    let type_m_near = |e: Option<Estimate>| {
+        opts.max_type_m.is_some_and(|m| {
+            e.and_then(|e| e.estimate.zip(e.mc_se))
+                .is_some_and(|(t, se)| (t - m).abs() <= 2.0 * se)
+        })
+    };
+    let within_mc_error = near(&power)
+        || below.as_ref().is_some_and(|(_, p)| near(p))
+        || type_m_near(type_m)
+        || type_m_near(type_m_below);
+    let estimate_json = |e: Option<Estimate>| {
+        e.and_then(|e| {
+            e.estimate.map(|estimate| PowerJson {
+                estimate,
+                mc_se: e.mc_se.unwrap_or(0.0),
+            })
+        })
+    };
+    let constrained = opts.max_type_m.is_some();
+    let binding = below.as_ref().map(|(_, p)| {
+        if p.estimate.is_some_and(|p| p >= opts.target_power) {
+            "type_m"
+        } else {
+            "power"
+        }
+    });
     let answer = SizeAnswer {
         param: opts.param.clone(),
         value,
         power: as_json(&power),
         value_below: below.as_ref().map(|(v, _)| *v),
         power_below: below.as_ref().map(|(_, p)| as_json(p)),
+        type_m: constrained.then(|| estimate_json(type_m)).flatten(),
+        type_m_below: constrained.then(|| estimate_json(type_m_below)).flatten(),
+        binding: constrained.then_some(binding),
         within_mc_error,
         warnings,
     };

@@ -334,3 +334,94 @@ fn the_resolved_file_of_a_sweep_shows_the_base_value() {
     assert_eq!(again.points, study.points);
     assert_eq!(again.focus_point(), study.focus_point());
 }
+
+/// #17 item 1: with `--max-type-m`, the answer shows the exaggeration ratio
+/// at the answer and below it, and which constraint was binding.
+#[test]
+fn size_with_max_type_m_shows_the_ratio_and_the_binding_constraint() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("d05.toml");
+    fs::write(&sc, power_design(2000)).unwrap();
+    let plain = size_answer(
+        &sc,
+        &["--target-power", "0.8", "--min", "10", "--max", "200"],
+        &dir.path().join("plain"),
+    );
+    assert!(plain.get("type_m").is_none() && plain.get("binding").is_none());
+    // At 80% power the ratio is about 1.1; a limit of 1.05 binds.
+    let a = size_answer(
+        &sc,
+        &[
+            "--target-power",
+            "0.8",
+            "--max-type-m",
+            "1.05",
+            "--min",
+            "10",
+            "--max",
+            "200",
+        ],
+        &dir.path().join("m"),
+    );
+    for key in ["type_m", "type_m_below"] {
+        assert!(a[key]["estimate"].as_f64().unwrap() >= 1.0, "{a}");
+        assert!(a[key]["mc_se"].as_f64().unwrap() > 0.0, "{a}");
+    }
+    assert!(a["type_m"]["estimate"].as_f64().unwrap() <= 1.05, "{a}");
+    assert_eq!(a["binding"], "type_m", "{a}");
+    assert!(a["power_below"]["estimate"].as_f64().unwrap() >= 0.8, "{a}");
+    assert!(
+        a["type_m_below"]["estimate"].as_f64().unwrap() > 1.05,
+        "{a}"
+    );
+    assert!(
+        a["value"].as_i64() > plain["value"].as_i64(),
+        "{a}\n{plain}"
+    );
+    // The text says the same.
+    let out = crate::ok(
+        trialsim()
+            .arg("size")
+            .arg(&sc)
+            .args(["--target-power", "0.8", "--max-type-m", "1.05"])
+            .args(["--min", "10", "--max", "200", "--out"])
+            .arg(dir.path().join("t")),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("with type M <= 1.05"), "{text}");
+    assert!(text.contains("  binding: type M ("), "{text}");
+}
+
+/// #17 item 2: with `--precision`, every value `size` evaluates runs the
+/// same R, p(1 − p)/se² at the target power in whole blocks:
+/// 0.8 · 0.2 / 0.008² = 2500.
+#[test]
+fn size_with_precision_runs_every_value_at_one_r() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("d05.toml");
+    fs::write(&sc, power_design(100)).unwrap();
+    let out = dir.path().join("p");
+    size_answer(
+        &sc,
+        &[
+            "--target-power",
+            "0.8",
+            "--precision",
+            "0.008",
+            "--min",
+            "10",
+            "--max",
+            "200",
+        ],
+        &out,
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let rs: Vec<u64> = summary["design_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["replicates"].as_u64().unwrap())
+        .collect();
+    assert!(rs.len() > 3 && rs.iter().all(|&r| r == 2500), "{rs:?}");
+}
