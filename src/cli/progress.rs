@@ -15,6 +15,20 @@ pub fn enabled(stderr_is_terminal: bool, ci: bool, quiet: bool) -> bool {
     stderr_is_terminal && !ci && !quiet
 }
 
+/// A rate as the progress line and `run` print it: whole trials per
+/// second, thousands grouped (`18 132 trials/s`).
+pub fn rate(per_second: f64) -> String {
+    let whole = if per_second.is_finite() && per_second > 0.0 {
+        per_second.round() as u64
+    } else {
+        0
+    };
+    format!(
+        "{} trials/s",
+        trialsim::output::format::group_thousands(whole)
+    )
+}
+
 /// A progress bar that appears after [`DELAY`] if [`enabled`].
 pub struct Bar {
     bar: Option<ProgressBar>,
@@ -33,12 +47,19 @@ impl Bar {
         let bar = on.then(|| {
             let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let template = if colour {
-                "{elapsed_precise} [{bar:30.cyan/blue}] {human_pos}/{human_len} trials ({per_sec}, ETA {eta})"
+                "{elapsed_precise} [{bar:30.cyan/blue}] {human_pos}/{human_len} trials ({rate}, ETA {eta})"
             } else {
-                "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} trials ({per_sec}, ETA {eta})"
+                "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} trials ({rate}, ETA {eta})"
             };
             let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
             if let Ok(style) = ProgressStyle::with_template(template) {
+                // indicatif's own {per_sec} prints "18132.4567/s".
+                let style = style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate(state.per_sec()));
+                    },
+                );
                 bar.set_style(style.progress_chars("=> "));
             }
             bar
@@ -74,7 +95,14 @@ impl Bar {
 
 #[cfg(test)]
 mod tests {
-    use super::enabled;
+    use super::{enabled, rate};
+
+    #[test]
+    fn rates_are_whole_trials_per_second() {
+        assert_eq!(rate(18_132.456_7), "18 132 trials/s");
+        assert_eq!(rate(999.5), "1 000 trials/s");
+        assert_eq!(rate(f64::NAN), "0 trials/s");
+    }
 
     #[test]
     fn bar_only_on_an_interactive_terminal() {

@@ -68,11 +68,11 @@ pub fn run(args: RunArgs) -> Result<()> {
             .map(|d| d.replicates as f64)
             .sum::<f64>();
         print(&format!(
-            "{}\nwrote {}  ({:.2} s, {:.0} trials/s)\n",
+            "{}\nwrote {}  ({:.2} s, {})\n",
             output::text_summary(&result).trim_end(),
             out.display(),
             seconds,
-            trials / seconds.max(1e-9)
+            progress::rate(trials / seconds.max(1e-9))
         ))?;
     }
     Ok(())

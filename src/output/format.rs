@@ -11,6 +11,16 @@ pub fn month_label(m: f64) -> String {
     }
 }
 
+/// A duration in months, in words: `1 month`, `2.5 months`.
+pub fn months(m: f64) -> String {
+    let label = month_label(m);
+    if m == 1.0 {
+        format!("{label} month")
+    } else {
+        format!("{label} months")
+    }
+}
+
 /// `10 000`: digits grouped by thin spaces.
 pub fn group_thousands(n: u64) -> String {
     let s = n.to_string();
@@ -36,5 +46,8 @@ mod tests {
         let groups: Vec<&str> = grouped.split(|c: char| !c.is_ascii_digit()).collect();
         assert_eq!(groups, ["1", "234", "567"]);
         assert_eq!(group_thousands(999), "999");
+        assert_eq!(months(1.0), "1 month");
+        assert_eq!(months(2.5), "2.5 months");
+        assert_eq!(months(12.0), "12 months");
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::engine::{DesignPointResult, RunResult};
 use crate::metrics::{Estimate, Metric, Metrics};
-use crate::output::format::{group_thousands, month_label};
+use crate::output::format::{group_thousands, month_label, months};
 use crate::output::plots::Figure;
 use crate::output::summary::SWEEP_COLUMNS;
 use crate::scenario::{Mechanism, Method, Missing, Onset, Scenario, Sided, Study};
@@ -63,19 +63,37 @@ fn quote(dp: usize, group: &str, metrics: &Metrics, name: Metric, f: Format) -> 
     ))
 }
 
+/// A share as a whole percentage unless that would round it to 0 or 100:
+/// `35`, `99.5`, `0.4`.
+fn percent_words(x: f64) -> String {
+    let p = 100.0 * x;
+    if (p.round() == 0.0 && p > 0.0) || (p.round() == 100.0 && p < 100.0) {
+        format!("{p:.1}")
+    } else {
+        format!("{p:.0}")
+    }
+}
+
 fn profile_words(onset: Onset, onset_months: f64, plateau: f64, half_life: Option<f64>) -> String {
     let onset = if onset_months <= 0.0 {
         "immediately".to_string()
     } else {
         match onset {
-            Onset::Linear => format!("rising linearly over {onset_months} months"),
+            Onset::Linear => format!("rising linearly over {}", months(onset_months)),
             Onset::Exponential => {
-                format!("rising exponentially (time constant {onset_months} months)")
+                format!(
+                    "rising exponentially (time constant {})",
+                    months(onset_months)
+                )
             }
         }
     };
     match half_life {
-        Some(h) => format!("{onset}, holding until month {plateau}, then halving every {h} months"),
+        Some(h) => format!(
+            "{onset}, holding until month {}, then halving every {}",
+            month_label(plateau),
+            months(h)
+        ),
         None => format!("{onset} and lasting"),
     }
 }
@@ -127,7 +145,7 @@ pub fn describe(study: &Study, focus: usize) -> String {
     let e = &sc.effect;
     let _ = write!(
         w,
-        "The treatment adds {} points at the peak, {}; patients vary around it with SD {}{}. ",
+        "The treatment adds {} points at the peak, {}{}{}. ",
         e.peak,
         profile_words(
             e.profile.onset,
@@ -135,9 +153,21 @@ pub fn describe(study: &Study, focus: usize) -> String {
             e.profile.plateau_until,
             e.profile.half_life_months
         ),
-        e.patient_sd,
+        if e.patient_sd > 0.0 {
+            format!("; patients vary around it with SD {}", e.patient_sd)
+        } else {
+            "; every patient responds alike".to_string()
+        },
         if e.responder_fraction < 1.0 {
-            format!(", and only {:.0}% respond", 100.0 * e.responder_fraction)
+            format!(
+                ", and {}{}% respond",
+                if e.responder_fraction < 0.5 {
+                    "only "
+                } else {
+                    ""
+                },
+                percent_words(e.responder_fraction)
+            )
         } else {
             String::new()
         }
@@ -154,7 +184,7 @@ pub fn describe(study: &Study, focus: usize) -> String {
                 .levels
                 .iter()
                 .map(|l| {
-                    let mut s = format!("{} {:.0}%", escape(&l.name), 100.0 * l.probability);
+                    let mut s = format!("{} {}%", escape(&l.name), percent_words(l.probability));
                     if l.shift != 0.0 {
                         let _ = write!(s, ", effect {:+}", l.shift);
                     }
@@ -298,8 +328,14 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
         q(Metric::ClaimTrue, Format::Percent),
         q(Metric::TrueMcid, Format::Percent),
     ) {
+        // "only" where it is few: below half.
+        let only = m
+            .get(Metric::ClaimTrue)
+            .and_then(|e| e.estimate)
+            .is_some_and(|x| x < 0.5);
         out.push(format!(
-            "Of the trials that claim a clinically important benefit, only {ct} come from settings that really have one; {tmcid} of all settings do."
+            "Of the trials that claim a clinically important benefit, {}{ct} come from settings that really have one; {tmcid} of all settings do.",
+            if only { "only " } else { "" }
         ));
     }
     if let Some(d) = q(Metric::Durable, Format::Percent) {
@@ -362,10 +398,23 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
         match hit {
             Some((j, d)) => {
                 if let Some(p) = quote(j, "trial", &d.metrics, Metric::Power, Format::Percent) {
+                    // The grid brackets the answer; `size` finds it exactly.
+                    let value = escape(&d.params[0].1.to_string());
+                    let between = match (j.checked_sub(1), &d.params[0].1) {
+                        (Some(prev), toml::Value::Integer(hi)) => {
+                            match &result.design_points[prev].params[0].1 {
+                                toml::Value::Integer(lo) if hi - lo > 1 => format!(
+                                    "; the smallest value reaching it lies between {} and {hi} (<code>trialsim size</code> finds it)",
+                                    lo + 1
+                                ),
+                                _ => String::new(),
+                            }
+                        }
+                        _ => String::new(),
+                    };
                     out.push(format!(
-                        "Across the sweep, the first value of <code>{}</code> reaching 80% power is {} (power {p}).",
+                        "Across the sweep, power first reaches 80% at <code>{}</code> = {value} (power {p}){between}.",
                         escape(key),
-                        escape(&d.params[0].1.to_string())
                     ));
                 }
             }
@@ -412,7 +461,9 @@ pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure])
         String::new()
     } else {
         format!(
-            " — design point {focus}: {}",
+            " — design point {} of {}: {}",
+            focus + 1,
+            result.design_points.len(),
             escape(&crate::scenario::sweep::describe(&dp.params))
         )
     };

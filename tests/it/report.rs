@@ -223,3 +223,48 @@ fn report_renders_in_headless_chromium() {
         "the rendered report looks blank ({colours} colours)"
     );
 }
+
+/// #17 item 6: the report's prose. Design points are counted from 1; a
+/// sweep's 80%-power finding gives the bracket `size` would search, not a
+/// grid value as the answer; "only" only for a share below half; no
+/// "1 months"; no "SD 0" for patients who all respond alike.
+#[test]
+fn the_report_s_prose_reads_right() {
+    use trialsim::engine::{RunOptions, run};
+    use trialsim::output::report::{describe, findings};
+    use trialsim::scenario::Study;
+    let study = Study::default_study();
+    let opts = RunOptions {
+        replicates: Some(1000),
+        ..Default::default()
+    };
+    let result = run(&study, &opts).unwrap();
+    let focus = study.focus_point();
+    assert_eq!(
+        focus, 1,
+        "the default file's n = 15 is the sweep's second value"
+    );
+    let all = findings(&study, &result, focus).join("\n");
+    assert!(
+        all.contains("the smallest value reaching it lies between 301 and 600"),
+        "{all}"
+    );
+    assert!(!all.contains("only 100"), "{all}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = default_run(dir.path());
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("design point 2 of 9: design.n_per_arm = 15"));
+
+    let text = trialsim::scenario::DEFAULT_SCENARIO
+        .replace("onset_months = 2.5", "onset_months = 1.0")
+        .replace("patient_sd = 8.0", "patient_sd = 0.0");
+    assert_ne!(text, trialsim::scenario::DEFAULT_SCENARIO);
+    let alike = Study::from_toml_str(&text, "alike").unwrap();
+    let words = describe(&alike, 0);
+    assert!(words.contains("(time constant 1 month)"), "{words}");
+    assert!(words.contains("every patient responds alike"), "{words}");
+    assert!(
+        !words.contains("1 months") && !words.contains("SD 0."),
+        "{words}"
+    );
+}
