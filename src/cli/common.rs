@@ -89,6 +89,7 @@ pub fn write_outputs(
     study: &Study,
     result: &engine::RunResult,
     force: bool,
+    size: Option<output::plots::SizeMarks>,
 ) -> Result<()> {
     let flag = interrupt_flag();
     let stopped = || {
@@ -99,7 +100,7 @@ pub fn write_outputs(
         return Err(e);
     }
     let sample = engine::focus_sample(study, result);
-    let files = output::run_files(study, result, &sample, Naming::Flags)?;
+    let files = output::run_files(study, result, &sample, Naming::Flags, size)?;
     output::files::write_folder(out, &files, (&result.scenario, result.seed), force, || {
         stopped().map_or(Ok(()), Err)
     })

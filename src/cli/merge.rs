@@ -10,7 +10,7 @@ use trialsim::{Error, Result};
 pub fn merge(shards: &[PathBuf], out: &Path, force: bool, quiet: bool) -> Result<()> {
     let files = read_shards(shards)?;
     let (study, result) = engine::shard::merge(files)?;
-    write_outputs(out, &study, &result, force)?;
+    write_outputs(out, &study, &result, force, None)?;
     warn(&result, quiet);
     if quiet {
         Ok(())

@@ -185,7 +185,8 @@ pub struct CommonArgs {
     pub threads: Option<NonZeroUsize>,
     /// Add replicates until the MC SE of power at every design point is at
     /// most this (it chooses R itself, from 2000 up to --max-replicates, so
-    /// it cannot be combined with --replicates).
+    /// it cannot be combined with --replicates); `size` runs every value at
+    /// the one R that gives this MC SE at the target power.
     #[arg(long, conflicts_with = "replicates", allow_hyphen_values = true, value_parser = number)]
     pub precision: Option<f64>,
     /// Ceiling on replicates per design point with --precision.
@@ -260,7 +261,7 @@ fn integer(text: &str) -> Result<i64, String> {
 fn number(text: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
-        .map_err(|_| "must be a number, e.g. 0.8".to_string())
+        .map_err(|_| "must be a number".to_string())
 }
 
 /// `--shard I/N`, its error naming the flag.

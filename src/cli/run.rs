@@ -59,7 +59,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     bar.finish();
     let result = result?;
     let seconds = started.elapsed().as_secs_f64();
-    write_outputs(&out, &study, &result, c.force)?;
+    write_outputs(&out, &study, &result, c.force, None)?;
     warn(&result, c.quiet);
     if !c.quiet {
         let trials = result

@@ -32,7 +32,13 @@ pub fn size(args: SizeArgs) -> Result<()> {
     });
     bar.finish();
     let (answer, result) = found?;
-    write_outputs(&out, &study, &result, c.force)?;
+    let marks = output::plots::SizeMarks {
+        param: answer.param.clone(),
+        value: answer.value,
+        target_power: args.target_power,
+        max_type_m: args.max_type_m,
+    };
+    write_outputs(&out, &study, &result, c.force, Some(marks))?;
     warn(&result, c.quiet);
     if !c.quiet {
         for w in &answer.warnings {

@@ -28,7 +28,10 @@ pub fn explain(error: &clap::Error, argv: &[String]) -> String {
                     _ => "is not allowed here".to_string(),
                 },
             };
-            if value.is_empty() {
+            // A flag where the value should be (`--seed --quiet`).
+            let flag_like = value.starts_with("--")
+                && value[2..].starts_with(|c: char| c.is_ascii_alphabetic());
+            if value.is_empty() || flag_like {
                 format!("{flag} needs a value")
             } else if allowed.starts_with(&format!("{flag} = ")) {
                 allowed

@@ -63,5 +63,19 @@ fn implied_comment(sc: &Scenario) -> String {
             e,
         );
     }
+    // The formulas leave clamping out: say when that matters.
+    let shown = implied.enrolled.unwrap_or(implied.screened);
+    let (lo, hi) = (
+        shown.mean_baseline - shown.sd_baseline,
+        shown.mean_baseline + shown.sd_baseline,
+    );
+    if o.min.is_some_and(|m| lo < m) || o.max.is_some_and(|m| hi > m) {
+        out.push_str(&format!(
+            "# note: mean ± 1 SD at baseline ({lo:.1} to {hi:.1}) reaches beyond the scale [{}, {}]:\n\
+             # the simulated values are clamped there, so their spread is narrower than shown.\n",
+            o.min.map_or("-inf".to_string(), |m| m.to_string()),
+            o.max.map_or("inf".to_string(), |m| m.to_string()),
+        ));
+    }
     out
 }

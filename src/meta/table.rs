@@ -296,14 +296,17 @@ pub fn pool_report(
         Model::Fixed => (fe_mu, fe_se, 0.0),
         Model::Random(_) => (p.mu, p.se, p.tau2),
     };
-    // Q* at or below machine epsilon means the estimates agree exactly (up
-    // to rounding): the factor is 0, as metafor sets it.
+    // Identical estimates make Q* 0 but for the rounding of mu: the factor
+    // is then 0. (metafor zeroes it whenever Q* <= machine epsilon, an
+    // absolute test that also fires for distinct estimates with huge
+    // variances; here only identical estimates count.)
+    let identical = y.iter().all(|&yi| yi == y[0]);
     let q_star: f64 = y
         .iter()
         .zip(&v)
         .map(|(&yi, &vi)| (yi - mu).powi(2) / (vi + tau2))
         .sum();
-    let factor = if q_star <= f64::EPSILON {
+    let factor = if identical {
         0.0
     } else {
         q_star / (p.k as f64 - 1.0)
@@ -354,7 +357,12 @@ pub fn pool_report(
         p_value,
         tau2,
         i2: p.i2,
-        i2_tau: if model == Model::Fixed { 0.0 } else { p.i2_tau },
+        // metafor prints the Q-based I² for the fixed-effect model.
+        i2_tau: if model == Model::Fixed {
+            p.i2
+        } else {
+            p.i2_tau
+        },
         q: p.q,
         q_p_value: pv.q_p,
         pi_low: pi.map(|x| x.0),

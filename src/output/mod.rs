@@ -46,7 +46,8 @@ pub const TARGET_POWER: f64 = 0.8;
 
 /// Every file of a run's output folder: the summaries, the resolved
 /// scenario, each figure as SVG (and PNG with the `png` feature) under
-/// `plots/`, and `report.html` with the figures inline. Run settings in
+/// `plots/`, and `report.html` with the figures inline (with `size`'s
+/// marks, its `size_curve` too). Run settings in
 /// `summary.json`'s warnings are named under `naming`.
 ///
 /// # Errors
@@ -56,6 +57,7 @@ pub fn run_files(
     result: &RunResult,
     sample: &FocusSample,
     naming: Naming,
+    size: Option<plots::SizeMarks>,
 ) -> Result<Vec<OutputFile>> {
     let mut files = vec![
         OutputFile::new("summary.json", summary_json(result, naming)),
@@ -70,6 +72,7 @@ pub fn run_files(
         result,
         sample,
         target_power: TARGET_POWER,
+        size,
     })?;
     for f in &figures {
         files.push(OutputFile::new(

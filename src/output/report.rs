@@ -404,7 +404,7 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
                         (Some(prev), toml::Value::Integer(hi)) => {
                             match &result.design_points[prev].params[0].1 {
                                 toml::Value::Integer(lo) if hi - lo > 1 => format!(
-                                    "; the smallest value reaching it lies between {} and {hi} (<code>trialsim size</code> finds it)",
+                                    "; if power rises with the value, the smallest one reaching it lies between {} and {hi} (<code>trialsim size</code> finds it)",
                                     lo + 1
                                 ),
                                 _ => String::new(),
@@ -440,6 +440,31 @@ fn metric_rows(metrics: &Metrics) -> String {
         );
     }
     rows
+}
+
+/// One sentence per figure saying what to look at.
+pub fn figure_caption(name: &str) -> &'static str {
+    match name {
+        "power_curve" => {
+            "Power rises with the design: read where the curve crosses the target line, and how wide the Monte Carlo band is there."
+        }
+        "estimates" => {
+            "The winner's curse: the significant estimates (coloured) sit far from the true effect, so a significant small trial overstates it."
+        }
+        "visits" => {
+            "Over the visits: the true effect, the mean estimate with its spread, and power at each visit; power follows the effect's rise and fade."
+        }
+        "forest" => {
+            "One simulated literature: each trial's estimate and CI, the pooled estimate, and the line at no effect."
+        }
+        "funnel" => {
+            "The simulated literature as a funnel: unpublished trials (grey) leave a hole, and Egger's line leans when small trials are selected."
+        }
+        "size_curve" => {
+            "What size evaluated: power at each value with its Monte Carlo band, the target line and the answer marked."
+        }
+        _ => "",
+    }
 }
 
 /// The whole page, with `figures` inline in their order.
@@ -485,7 +510,11 @@ pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure])
     for Figure { name, svg, .. } in figures {
         // Inline from the root element on (an XML declaration may not).
         let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
-        let _ = writeln!(page, "<figure id=\"fig-{name}\">{svg}</figure>");
+        let _ = writeln!(
+            page,
+            "<figure id=\"fig-{name}\">{svg}<figcaption>{}</figcaption></figure>",
+            figure_caption(name)
+        );
     }
     page.push_str("<h2>All metrics</h2>\n");
     let _ = writeln!(

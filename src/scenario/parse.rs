@@ -119,6 +119,22 @@ fn in_words(
         return Error::invalid(field, shown, one_of_variants(variant_names(message)));
     }
     let expected = message.rsplit(", expected ").next().unwrap_or("");
+    // A section written as a list of tables (`[[design]]`, `small_study =
+    // [{ … }]`): serde reads the list as the section's fields in order and
+    // trips on the first, at `design[0]`. Say what the section must be.
+    if let (Some(toml::Value::Table(_)), Some(parent)) = (
+        value,
+        field.strip_suffix("[0]").filter(|p| !p.ends_with(']')),
+    ) && !expected.contains("map")
+        && !expected.starts_with("struct ")
+    {
+        return Error::Shape {
+            field: parent.to_string(),
+            message: format!(
+                "must be one table ([{parent}] or {{ key = value, … }}), not a list of tables ([[{parent}]] or [{{ … }}])"
+            ),
+        };
+    }
     let not = match value {
         Some(toml::Value::String(_)) => " (not text)",
         Some(toml::Value::Array(_)) => " (not a list)",

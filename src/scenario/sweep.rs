@@ -98,8 +98,11 @@ impl Study {
                 return Err(Error::Shape {
                     field: "sweep".to_string(),
                     message: format!(
-                        "must be a table of \"dotted.key\" = [values], not a {}",
-                        other.type_str()
+                        "must be one table of \"dotted.key\" = [values] ([sweep]), not {}",
+                        match other {
+                            toml::Value::Array(_) => "a list of tables ([[sweep]])",
+                            _ => "a single value",
+                        }
                     ),
                 });
             }
@@ -107,7 +110,18 @@ impl Study {
         // The file's own values are checked as if there were no sweep: a
         // sweep must not hide an invalid base value, and an error there is
         // the file's, not a design point's.
-        let base_scenario = Scenario::from_table(table.clone())?;
+        // A required key the file sets only in its [sweep] takes the first
+        // swept value there.
+        let mut base_table = table.clone();
+        for (path, values) in &sweep {
+            if get_path(&base_table, path).is_none()
+                && let Some(first) = values.first()
+            {
+                set_path(&mut base_table, path, first.clone())
+                    .map_err(|m| Error::Usage(format!("sweep.\"{path}\": {m}")))?;
+            }
+        }
+        let base_scenario = Scenario::from_table(base_table)?;
         let grid = grid(&sweep)?;
         let mut points = Vec::with_capacity(grid.len());
         for (j, params) in grid.into_iter().enumerate() {

@@ -434,33 +434,42 @@ fn validate_s_implied_spread_is_what_is_simulated() {
     // #15 item 4: the SDs, correlation and change SD that `validate` prints
     // (Scenario::implied, closed forms with a truncated-normal entry cut at
     // the instrument's half-step) against one large simulated trial.
-    let sc = scenario(
-        r#"
+    // Both directions: lower is better with a cut >= 40; higher is better
+    // with a cut <= 60.5 (off the grid, so the half-step rounds the other way).
+    for (lower, cut, peak) in [(true, 40.0, -10.0), (false, 60.5, 10.0)] {
+        let sc = scenario(&format!(
+            r#"
 name = "spread"
 seed = 11
 [outcome]
+lower_is_better = {lower}
 mu0 = 50.0
 subject_sd = 16.0
 residual_sd = 17.0
 rho = 0.8
 resolution = 1.0
-inclusion = 40.0
+inclusion = {cut}
 [visits]
 months = [3, 12]
 primary = 12
 [effect]
-peak = -10.0
+peak = {peak}
 patient_sd = 5.0
 responder_fraction = 0.6
 [design]
 n_per_arm = 200000
 [analysis]
 method = "ancova"
-"#,
-    );
+"#
+        ));
+        check_implied_spread(&sc);
+    }
+}
+
+fn check_implied_spread(sc: &Scenario) {
     let implied = sc.implied();
     let e = implied.enrolled.expect("an entry criterion");
-    let trial = Simulator::new(&sc, sc.seed).one_trial(0);
+    let trial = Simulator::new(sc, sc.seed).one_trial(0);
     let d = &trial.data;
     for (arm, name) in [(CONTROL, "control"), (TREATMENT, "treated")] {
         let (x, y) = arm_values(d, arm, 1);

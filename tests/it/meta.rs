@@ -688,3 +688,18 @@ fn extreme_variances_pool_to_the_values_by_hand() {
         assert!(j[key].is_f64(), "{key} is {}", j[key]);
     }
 }
+
+/// Found in review: distinct estimates with huge variances make Q* tiny in
+/// absolute terms; that is not "identical estimates" (no warning, SE > 0).
+#[test]
+fn distinct_estimates_with_huge_variances_are_not_called_identical() {
+    let csv = "study,yi,vi\na,1,1e17\nb,2,1e17\nc,3,1e17\n";
+    let (code, json, stderr) = pool_text(csv, &["--hksj", "--json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(stderr, "");
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // Q* = (1 + 0 + 1)/1e17, factor Q*/(k − 1) = 1e-17, Wald SE sqrt(1e17/3):
+    // HKSJ SE = sqrt(1e-17 · 1e17 / 3) = sqrt(1/3).
+    let se = j["se"].as_f64().unwrap();
+    assert!((se - (1.0f64 / 3.0).sqrt()).abs() < 1e-9, "{j}");
+}

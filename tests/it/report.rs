@@ -246,7 +246,7 @@ fn the_report_s_prose_reads_right() {
     );
     let all = findings(&study, &result, focus).join("\n");
     assert!(
-        all.contains("the smallest value reaching it lies between 301 and 600"),
+        all.contains("the smallest one reaching it lies between 301 and 600"),
         "{all}"
     );
     assert!(!all.contains("only 100"), "{all}");
@@ -267,4 +267,108 @@ fn the_report_s_prose_reads_right() {
         !words.contains("1 months") && !words.contains("SD 0."),
         "{words}"
     );
+}
+
+/// A text element of a figure's SVG: position, font size, anchor, text.
+struct SvgText {
+    x: f64,
+    y: f64,
+    size: f64,
+    anchor: String,
+    text: String,
+}
+
+fn svg_texts(svg: &str) -> Vec<SvgText> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| SvgText {
+            x: n.attribute("x").and_then(|v| v.parse().ok()).unwrap_or(0.0),
+            y: n.attribute("y").and_then(|v| v.parse().ok()).unwrap_or(0.0),
+            size: n
+                .attribute("font-size")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(12.0),
+            anchor: n.attribute("text-anchor").unwrap_or("start").to_string(),
+            text: n.text().unwrap_or("").trim().to_string(),
+        })
+        .collect()
+}
+
+/// Horizontal extent of a text, estimating DejaVu Sans's digits and
+/// letters at 0.64 em (its widest digit is 0.636 em).
+fn extent(t: &SvgText) -> (f64, f64) {
+    let width = 0.64 * t.size * t.text.chars().count() as f64;
+    match t.anchor.as_str() {
+        "middle" => (t.x - width / 2.0, t.x + width / 2.0),
+        "end" => (t.x - width, t.x),
+        _ => (t.x, t.x + width),
+    }
+}
+
+/// #17 acceptance 2: in every figure of the default scenario (and `size`'s),
+/// no two tick labels overlap and no text is a dotted scenario key.
+#[test]
+fn figures_have_readable_ticks_and_no_dotted_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = default_run(dir.path());
+    let size_out = dir.path().join("size");
+    let sc = dir.path().join("d.toml");
+    fs::write(&sc, crate::calibration::power_design(30, 400)).unwrap();
+    crate::ok(
+        Command::cargo_bin("trialsim")
+            .unwrap()
+            .arg("size")
+            .arg(&sc)
+            .args([
+                "--target-power",
+                "0.8",
+                "--max-type-m",
+                "1.2",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&size_out),
+    );
+    let mut files: Vec<PathBuf> = FIGURES
+        .iter()
+        .map(|f| out.join(format!("plots/{f}.svg")))
+        .collect();
+    files.push(size_out.join("plots/size_curve.svg"));
+    let mut problems = Vec::new();
+    for file in &files {
+        let svg = fs::read_to_string(file).unwrap();
+        let texts = svg_texts(&svg);
+        assert!(texts.len() > 5, "{}", file.display());
+        for t in &texts {
+            let dotted = t.text.split_whitespace().any(|w| {
+                let w = w.trim_matches(|c: char| "[](),:".contains(c));
+                w.contains('.') && w.parse::<f64>().is_err() && w.chars().any(|c| c.is_alphabetic())
+            });
+            if dotted {
+                problems.push(format!("{}: dotted key in {:?}", file.display(), t.text));
+            }
+        }
+        let ticks: Vec<&SvgText> = texts
+            .iter()
+            .filter(|t| !t.text.is_empty() && t.text.replace(' ', "").parse::<f64>().is_ok())
+            .collect();
+        for (i, a) in ticks.iter().enumerate() {
+            for b in &ticks[i + 1..] {
+                let (a0, a1) = extent(a);
+                let (b0, b1) = extent(b);
+                let same_row = (a.y - b.y).abs() < 0.5 * a.size.max(b.size);
+                let columns_meet = a0 < b1 && b0 < a1;
+                if same_row && columns_meet {
+                    problems.push(format!(
+                        "{}: tick labels {:?} and {:?} overlap",
+                        file.display(),
+                        a.text,
+                        b.text
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -425,3 +425,21 @@ fn size_with_precision_runs_every_value_at_one_r() {
         .collect();
     assert!(rs.len() > 3 && rs.iter().all(|&r| r == 2500), "{rs:?}");
 }
+
+/// A required key the file sets only in its `[sweep]` still loads (found
+/// in review: the base check first rejected it); the base takes the first
+/// swept value.
+#[test]
+fn a_required_key_set_only_in_the_sweep_is_accepted() {
+    use trialsim::scenario::Study;
+    let text = format!(
+        "{}\n[sweep]\n\"design.n_per_arm\" = [10, 20]\n",
+        power_design(100).replace("n_per_arm = 30\n", "")
+    );
+    assert!(!text.contains("n_per_arm = 30"));
+    let study = Study::from_toml_str(&text, "s.toml").unwrap();
+    assert_eq!(study.points.len(), 2);
+    let resolved = study.resolved_toml(study.seed, study.replicates).unwrap();
+    let again = Study::from_toml_str(&resolved, "resolved").unwrap();
+    assert_eq!(again.points, study.points);
+}

@@ -10,7 +10,9 @@
 //!    each visit (when the scenario analyses every visit);
 //! 4. `forest`: one simulated meta-analysis (when the scenario has one);
 //! 5. `funnel`: the simulated literature, published and unpublished trials
-//!    told apart, with Egger's line (when the scenario has a meta-analysis).
+//!    told apart, with Egger's line (when the scenario has a meta-analysis);
+//! 6. `size_curve`: power at the values `size` evaluated, the answer marked
+//!    (and the exaggeration ratio with `--max-type-m`), for `size` only.
 //!
 //! Text is drawn with DejaVu Sans, embedded (crate `dejavu`) and rendered by
 //! ab_glyph, so PNGs need no system fonts.
@@ -19,7 +21,10 @@ mod estimates;
 mod forest;
 mod funnel;
 mod power_curve;
+mod size_curve;
 mod style;
+
+pub use style::key_words;
 mod visits;
 
 use crate::engine::{FocusSample, RunResult};
@@ -43,6 +48,21 @@ pub struct FigureInput<'a> {
     pub sample: &'a FocusSample,
     /// The power the power curve marks.
     pub target_power: f64,
+    /// What `size` found, for its figure (`None` for `run`).
+    pub size: Option<SizeMarks>,
+}
+
+/// What `size` searched and found, for `plots/size_curve`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeMarks {
+    /// The parameter searched.
+    pub param: String,
+    /// The answer.
+    pub value: i64,
+    /// The target power.
+    pub target_power: f64,
+    /// The ceiling on the exaggeration ratio, if any.
+    pub max_type_m: Option<f64>,
 }
 
 /// One figure, rendered.
@@ -97,6 +117,7 @@ pub fn render_all(input: &FigureInput) -> Result<Vec<Figure>> {
     figure!("visits", visits);
     figure!("forest", forest);
     figure!("funnel", funnel);
+    figure!("size_curve", size_curve);
     Ok(figures)
 }
 

@@ -1,8 +1,12 @@
 use super::FigureInput;
-use super::style::{BLUE, DARK, GREY, ORANGE, RED, caption, err, house_chart, legend, mesh, value};
+use super::style::{
+    BLUE, DARK, GREY, ORANGE, RED, caption, err, house_chart, key_words, legend, log_ticks, mesh,
+    value,
+};
 use crate::error::Result;
 use crate::metrics::Metric;
 use plotters::coord::Shift;
+use plotters::coord::combinators::BindKeyPoints;
 use plotters::prelude::*;
 
 /// Figure 1: power against the first swept key (one line per value of the others).
@@ -52,7 +56,11 @@ pub(super) fn draw<DB: DrawingBackend>(
                 ($chart:expr) => {{
                     let mut chart = $chart;
                     mesh(&mut chart, 15)
-                        .x_desc(format!("{key}"))
+                        .x_desc(if log {
+                            format!("{} (log scale)", key_words(&key))
+                        } else {
+                            key_words(&key)
+                        })
                         .y_desc("power (share of trials significant)")
                         .draw()?;
                     chart
@@ -90,7 +98,14 @@ pub(super) fn draw<DB: DrawingBackend>(
                 }};
             }
             if log {
-                body!(builder.build_cartesian_2d((lo * 0.9..hi * 1.1).log_scale(), 0.0..1.0)?);
+                body!(
+                    builder.build_cartesian_2d(
+                        (lo * 0.9..hi * 1.1)
+                            .log_scale()
+                            .with_key_points(log_ticks(lo * 0.9, hi * 1.1)),
+                        0.0..1.0
+                    )?
+                );
             } else {
                 let pad = (hi - lo).max(1.0) * 0.05;
                 body!(builder.build_cartesian_2d(lo - pad..hi + pad, 0.0..1.0)?);

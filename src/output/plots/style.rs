@@ -65,8 +65,64 @@ pub(super) fn params_label(input: &FigureInput) -> String {
     if dp.params.is_empty() {
         String::new()
     } else {
-        format!(" [{}]", crate::scenario::sweep::describe(&dp.params))
+        let words: Vec<String> = dp
+            .params
+            .iter()
+            .map(|(k, v)| format!("{} = {v}", key_words(k)))
+            .collect();
+        format!(" [{}]", words.join(", "))
     }
+}
+
+/// A scenario key as an axis title, in words: `design.n_per_arm` →
+/// "patients per arm". Keys without a phrase here read as their last part,
+/// underscores as spaces (never a dotted key).
+pub fn key_words(key: &str) -> String {
+    let phrase = match key {
+        "design.n_per_arm" => "patients per arm",
+        "design.allocation" => "allocation, treated per control patient",
+        "meta_analysis.trials" => "trials per meta-analysis",
+        "meta_analysis.publish_nonsignificant" => "chance a non-significant trial is published",
+        "effect.peak" => "true effect at its peak (scale points)",
+        "effect.patient_sd" => "SD of the effect between patients",
+        "effect.responder_fraction" => "share of patients who respond",
+        "heterogeneity.tau" => "SD of the true effect between trials",
+        "heterogeneity.small_study.below" => "control arm size below which trials are biased",
+        "heterogeneity.small_study.bias" => "bias of small trials (scale points)",
+        "dropout.monthly_rate" => "dropout per month",
+        "dropout.beta" => "dropout log-odds per point worse",
+        "analysis.alpha" => "significance level (alpha)",
+        "outcome.subject_sd" => "SD between patients",
+        "outcome.residual_sd" => "SD within patients",
+        "outcome.rho" => "correlation one month apart",
+        "outcome.inclusion" => "entry cut",
+        "placebo.peak" => "placebo response at its peak (scale points)",
+        _ => "",
+    };
+    if !phrase.is_empty() {
+        return phrase.to_string();
+    }
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let bare: String = last.split('[').next().unwrap_or(last).replace('_', " ");
+    bare
+}
+
+/// Ticks of a log axis over [lo, hi]: 1, 2 and 5 times the powers of ten
+/// (plotters' own put a label at every integer of a decade, which collide,
+/// and one twice where decades meet).
+pub(super) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let mut decade = 10f64.powf(lo.log10().floor());
+    while decade <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let t = m * decade;
+            if t >= lo && t <= hi {
+                ticks.push(t);
+            }
+        }
+        decade *= 10.0;
+    }
+    ticks
 }
 
 /// Axis tick text: whole numbers without decimals, others with up to two.
