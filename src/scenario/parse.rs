@@ -246,14 +246,9 @@ fn strip_indices(field: &str) -> String {
 /// The value at a dotted path with indices (`a.b[0].c`), if there is one.
 fn value_at<'a>(root: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
     let mut at = root;
-    for part in path.split('.') {
-        let (key, indices) = part
-            .split_once('[')
-            .map_or((part, ""), |(k, rest)| (k, rest));
+    for (key, index) in super::sweep::segments(path)? {
         at = at.get(key)?;
-        for index in indices.split('[').filter(|i| !i.is_empty()) {
-            at = at.get(index.trim_end_matches(']').parse::<usize>().ok()?)?;
-        }
+        at = index.map_or(Some(at), |i| at.get(i))?;
     }
     Some(at)
 }
@@ -261,13 +256,10 @@ fn value_at<'a>(root: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
 /// [`value_at`], mutable.
 fn value_at_mut<'a>(root: &'a mut toml::Value, path: &str) -> Option<&'a mut toml::Value> {
     let mut at = root;
-    for part in path.split('.') {
-        let (key, indices) = part
-            .split_once('[')
-            .map_or((part, ""), |(k, rest)| (k, rest));
+    for (key, index) in super::sweep::segments(path)? {
         at = at.get_mut(key)?;
-        for index in indices.split('[').filter(|i| !i.is_empty()) {
-            at = at.get_mut(index.trim_end_matches(']').parse::<usize>().ok()?)?;
+        if let Some(i) = index {
+            at = at.get_mut(i)?;
         }
     }
     Some(at)

@@ -302,7 +302,7 @@ fn grid(sweep: &[(String, Vec<toml::Value>)]) -> Result<Vec<Vec<(String, toml::V
 }
 
 /// One step of a dotted path: a key, optionally indexed (`factors[0]`).
-fn segments(path: &str) -> Option<Vec<(&str, Option<usize>)>> {
+pub(super) fn segments(path: &str) -> Option<Vec<(&str, Option<usize>)>> {
     path.split('.')
         .map(|seg| match seg.split_once('[') {
             None if !seg.is_empty() => Some((seg, None)),
