@@ -149,21 +149,7 @@ pub fn run_on(
     }
     let max_replicates = opts.max_replicates.unwrap_or(DEFAULT_MAX_REPLICATES);
     if let Some(se) = opts.precision {
-        if !(se > 0.0 && se < 0.5) {
-            return Err(Error::setting(
-                Setting::Precision,
-                se,
-                "must be in (0, 0.5)",
-            ));
-        }
-        if max_replicates < PRECISION_MIN_REPLICATES {
-            return Err(Error::setting(
-                Setting::MaxReplicates,
-                max_replicates,
-                Message::from(format!("must be at least {PRECISION_MIN_REPLICATES} with "))
-                    .setting(Setting::Precision),
-            ));
-        }
+        precision::check(se, max_replicates)?;
         replicates = PRECISION_MIN_REPLICATES;
     }
     let (sims, meta_source) = simulators(study, seed);

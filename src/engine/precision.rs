@@ -1,5 +1,6 @@
 //! `--precision`: how many replicates a target Monte Carlo SE of power needs.
 
+use crate::error::{Error, Message, Result, Setting};
 use crate::metrics::Accumulator;
 
 /// Replicates judged before `--precision` may stop (MODEL.md §3 needs enough
@@ -7,6 +8,39 @@ use crate::metrics::Accumulator;
 pub const PRECISION_MIN_REPLICATES: u64 = 2000;
 /// Default ceiling with `--precision`.
 pub const DEFAULT_MAX_REPLICATES: u64 = 1_000_000;
+
+/// Checks a precision target and its ceiling on replicates.
+///
+/// # Errors
+/// [`Error::Setting`] naming the precision or the ceiling.
+pub fn check(se: f64, max_replicates: u64) -> Result<()> {
+    if !(se > 0.0 && se < 0.5) {
+        return Err(Error::setting(
+            Setting::Precision,
+            se,
+            "must be in (0, 0.5)",
+        ));
+    }
+    if max_replicates < PRECISION_MIN_REPLICATES {
+        return Err(Error::setting(
+            Setting::MaxReplicates,
+            max_replicates,
+            Message::from(format!("must be at least {PRECISION_MIN_REPLICATES} with "))
+                .setting(Setting::Precision),
+        ));
+    }
+    Ok(())
+}
+
+/// The one R that gives an MC SE of `se` at power `p`: `p(1 − p)/se²`,
+/// in whole blocks of `block`, from [`PRECISION_MIN_REPLICATES`] up to
+/// `max_replicates` (what `size` runs at every value it evaluates).
+pub fn replicates_at(p: f64, se: f64, block: u64, max_replicates: u64) -> u64 {
+    let r = (p * (1.0 - p) / (se * se)).ceil() as u64;
+    (r.div_ceil(block) * block)
+        .max(PRECISION_MIN_REPLICATES)
+        .min(max_replicates)
+}
 
 /// Agresti–Coull shrunken SE of a proportion (z = 2): `p~ = (x + 2)/(n + 4)`,
 /// `sqrt(p~(1 − p~)/(n + 4))`. Unlike the plain binomial SE it is not 0 at

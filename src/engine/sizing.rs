@@ -142,28 +142,24 @@ pub fn size(
     // bisection compares rest on the same simulated trials.
     let fixed_r;
     let run_opts = match run_opts.precision {
-        Some(se)
-            if se > 0.0
-                && se < 0.5
-                && run_opts
-                    .max_replicates
-                    .unwrap_or(super::DEFAULT_MAX_REPLICATES)
-                    >= super::PRECISION_MIN_REPLICATES =>
-        {
-            let p = opts.target_power;
+        Some(se) => {
             let ceiling = run_opts
                 .max_replicates
                 .unwrap_or(super::DEFAULT_MAX_REPLICATES);
-            let r = (p * (1.0 - p) / (se * se)).ceil() as u64;
-            let r = r.div_ceil(super::BLOCK) * super::BLOCK;
+            super::precision::check(se, ceiling)?;
             fixed_r = RunOptions {
-                replicates: Some(r.max(super::PRECISION_MIN_REPLICATES).min(ceiling)),
+                replicates: Some(super::precision::replicates_at(
+                    opts.target_power,
+                    se,
+                    super::BLOCK,
+                    ceiling,
+                )),
                 precision: None,
                 ..run_opts.clone()
             };
             &fixed_r
         }
-        _ => run_opts,
+        None => run_opts,
     };
     let mut evaluate = |value: i64| -> Result<(bool, Estimate)> {
         if let Some(dp) = evaluated.get(&value) {

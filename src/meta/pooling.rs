@@ -46,39 +46,33 @@ impl Criticals {
     /// Critical values for K studies and a CI level in (0, 1).
     pub fn new(k: usize, level: f64) -> Self {
         let tail = 1.0 - (1.0 - level) / 2.0;
-        let t = |df: f64, p: f64| {
-            if df >= 1.0 {
-                StudentsT::new(0.0, 1.0, df)
-                    .expect("df >= 1")
-                    .inverse_cdf(p)
-            } else {
-                f64::NAN
-            }
-        };
         Criticals {
             k,
             z: Normal::standard().inverse_cdf(tail),
-            t_hksj: t(k as f64 - 1.0, tail),
-            t_pi: t(k as f64 - 2.0, 0.975),
-            t_egger: t(k as f64 - 2.0, 1.0 - EGGER_ALPHA / 2.0),
+            t_hksj: t_quantile(k as f64 - 1.0, tail),
+            t_pi: t_quantile(k as f64 - 2.0, 0.975),
+            t_egger: t_quantile(k as f64 - 2.0, 1.0 - EGGER_ALPHA / 2.0),
         }
     }
 
     /// The same with the prediction interval at `level` instead of 95%
     /// (`pool --level`; the simulated literature keeps 95%).
     pub fn with_pi_level(self, level: f64) -> Self {
-        let tail = 1.0 - (1.0 - level) / 2.0;
-        let df = self.k as f64 - 2.0;
         Criticals {
-            t_pi: if df >= 1.0 {
-                StudentsT::new(0.0, 1.0, df)
-                    .expect("df >= 1")
-                    .inverse_cdf(tail)
-            } else {
-                f64::NAN
-            },
+            t_pi: t_quantile(self.k as f64 - 2.0, 1.0 - (1.0 - level) / 2.0),
             ..self
         }
+    }
+}
+
+/// The `p` quantile of t on `df` degrees of freedom (NaN below 1 df).
+fn t_quantile(df: f64, p: f64) -> f64 {
+    if df >= 1.0 {
+        StudentsT::new(0.0, 1.0, df)
+            .expect("df >= 1")
+            .inverse_cdf(p)
+    } else {
+        f64::NAN
     }
 }
 

@@ -291,35 +291,24 @@ pub fn pool_report(
         p_value: two_z(fe_mu / fe_se),
     };
     let mut warnings = Vec::new();
-    // The model's estimate and Wald SE, and the HKSJ factor Q*/(K − 1) about it.
-    let (mu, se_wald, tau2) = match model {
-        Model::Fixed => (fe_mu, fe_se, 0.0),
-        Model::Random(_) => (p.mu, p.se, p.tau2),
+    // The model's estimate, its Wald SE and its HKSJ SE. With tau² = 0,
+    // Q* is Cochran's Q, so the fixed-effect HKSJ SE is fe_se·sqrt(Q/(K − 1)).
+    let (mu, se_wald, se_hksj, tau2) = match model {
+        Model::Fixed => (fe_mu, fe_se, fe_se * (p.q / (p.k as f64 - 1.0)).sqrt(), 0.0),
+        Model::Random(_) => (p.mu, p.se, p.se_hksj, p.tau2),
     };
-    // Identical estimates make Q* 0 but for the rounding of mu: the factor
+    // Identical estimates make Q* 0 but for the rounding of mu: the HKSJ SE
     // is then 0. (metafor zeroes it whenever Q* <= machine epsilon, an
     // absolute test that also fires for distinct estimates with huge
     // variances; here only identical estimates count.)
     let identical = y.iter().all(|&yi| yi == y[0]);
-    let q_star: f64 = y
-        .iter()
-        .zip(&v)
-        .map(|(&yi, &vi)| (yi - mu).powi(2) / (vi + tau2))
-        .sum();
-    let factor = if identical {
-        0.0
-    } else {
-        q_star / (p.k as f64 - 1.0)
-    };
     let se = match test {
         Test::Wald => se_wald,
-        Test::Hksj if factor == 0.0 => 0.0,
-        Test::Hksj => match model {
-            // Bit for bit what the simulation uses.
-            Model::Random(_) => p.se_hksj,
-            Model::Fixed => se_wald * factor.sqrt(),
-        },
-        Test::HksjAdhoc => se_wald * factor.max(1.0).sqrt(),
+        Test::Hksj if identical => 0.0,
+        Test::Hksj => se_hksj,
+        // The factor bounded below by 1: never narrower than Wald.
+        Test::HksjAdhoc if identical => se_wald,
+        Test::HksjAdhoc => se_hksj.max(se_wald),
     };
     let crit_ci = if test == Test::Wald {
         crit.z
