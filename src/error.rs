@@ -197,6 +197,8 @@ pub enum Setting {
     Alpha,
     /// `pool`'s confidence level.
     Level,
+    /// Which simulated literature the forest plot draws.
+    Forest,
 }
 
 impl Setting {
@@ -218,6 +220,7 @@ impl Setting {
             Setting::Se => "se",
             Setting::Alpha => "alpha",
             Setting::Level => "level",
+            Setting::Forest => "forest",
         }
     }
 

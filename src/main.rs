@@ -60,7 +60,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
             force,
             quiet,
-        } => cli::merge::merge(&shards, &out, force, quiet),
+            forest,
+        } => cli::merge::merge(&shards, &out, force, quiet, forest),
         Command::Bench {
             scenario,
             replicates,

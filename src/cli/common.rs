@@ -82,6 +82,27 @@ pub fn run_options(c: &CommonArgs) -> engine::RunOptions {
     }
 }
 
+/// What the figures of a run's outputs need besides the results.
+pub struct Figures {
+    /// The literature the forest plot draws.
+    pub forest: engine::ForestChoice,
+    /// Worker threads for the focus sample (`None`: every core).
+    pub threads: Option<std::num::NonZeroUsize>,
+    /// What `size` found, for its figure.
+    pub size: Option<output::plots::SizeMarks>,
+}
+
+impl Figures {
+    /// For `run` and `size` (without `size`'s marks).
+    pub fn of(c: &super::CommonArgs) -> Self {
+        Figures {
+            forest: c.forest,
+            threads: c.threads,
+            size: None,
+        }
+    }
+}
+
 /// Writes a run's outputs through the staging folder; a Ctrl-C before the
 /// folder is moved into place leaves the output folder as it was.
 pub fn write_outputs(
@@ -89,7 +110,7 @@ pub fn write_outputs(
     study: &Study,
     result: &engine::RunResult,
     force: bool,
-    size: Option<output::plots::SizeMarks>,
+    figures: Figures,
 ) -> Result<()> {
     let flag = interrupt_flag();
     let stopped = || {
@@ -99,8 +120,9 @@ pub fn write_outputs(
     if let Some(e) = stopped() {
         return Err(e);
     }
-    let sample = engine::focus_sample(study, result);
-    let files = output::run_files(study, result, &sample, Naming::Flags, size)?;
+    let workers = engine::schedule::Workers::new(figures.threads)?;
+    let sample = engine::focus_sample(study, result, figures.forest, &workers)?;
+    let files = output::run_files(study, result, &sample, Naming::Flags, figures.size)?;
     output::files::write_folder(out, &files, (&result.scenario, result.seed), force, || {
         stopped().map_or(Ok(()), Err)
     })

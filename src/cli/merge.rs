@@ -1,16 +1,27 @@
 //! `trialsim merge`: shards into exactly the files an unsharded run writes.
 
-use super::common::{print, warn, write_outputs};
+use super::common::{Figures, print, warn, write_outputs};
 use std::path::{Path, PathBuf};
 use trialsim::engine;
 use trialsim::output;
 use trialsim::{Error, Result};
 
 /// Runs the command.
-pub fn merge(shards: &[PathBuf], out: &Path, force: bool, quiet: bool) -> Result<()> {
+pub fn merge(
+    shards: &[PathBuf],
+    out: &Path,
+    force: bool,
+    quiet: bool,
+    forest: engine::ForestChoice,
+) -> Result<()> {
     let files = read_shards(shards)?;
     let (study, result) = engine::shard::merge(files)?;
-    write_outputs(out, &study, &result, force, None)?;
+    let figures = Figures {
+        forest,
+        threads: None,
+        size: None,
+    };
+    write_outputs(out, &study, &result, force, figures)?;
     warn(&result, quiet);
     if quiet {
         Ok(())

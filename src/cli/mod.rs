@@ -19,6 +19,7 @@ pub mod validate;
 use clap::{Args, Parser, Subcommand};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use trialsim::engine::ForestChoice;
 
 /// Fast, honest Monte Carlo simulation of small randomized clinical trials.
 #[derive(Debug, Parser)]
@@ -95,6 +96,11 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long)]
         quiet: bool,
+        /// The simulated meta-analysis the forest plot draws: `median` (the
+        /// one whose pooled estimate is the median of the first 2000), or a
+        /// replicate number K (0-based, as `dataset --replicate`).
+        #[arg(long, default_value = "median", value_parser = forest)]
+        forest: ForestChoice,
     },
     /// Reserved for a later version (teaching presets): not supported yet.
     #[command(hide = true)]
@@ -198,6 +204,11 @@ pub struct CommonArgs {
     /// Replace an output folder that holds another scenario's or seed's results.
     #[arg(long)]
     pub force: bool,
+    /// The simulated meta-analysis the forest plot draws: `median` (the one
+    /// whose pooled estimate is the median of the first 2000), or a
+    /// replicate number K (0-based, as `dataset --replicate`).
+    #[arg(long, default_value = "median", value_parser = forest)]
+    pub forest: ForestChoice,
 }
 
 /// Flags of `run`.
@@ -234,6 +245,17 @@ fn whole_number(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + Clon
             .filter(|n| (lo..=hi).contains(n))
             .ok_or_else(|| format!("must be a whole number {range}"))
     }
+}
+
+/// `median` or a replicate number, for `--forest`.
+fn forest(text: &str) -> Result<ForestChoice, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("median") {
+        return Ok(ForestChoice::Median);
+    }
+    text.parse::<u64>()
+        .map(ForestChoice::Replicate)
+        .map_err(|_| "must be median or a replicate number (0, 1, 2, ...)".to_string())
 }
 
 /// A number of worker threads, at least 1.

@@ -1,7 +1,7 @@
 //! `trialsim run`: every design point of a scenario, or one shard of it.
 
 use super::RunArgs;
-use super::common::{load, print, reserved_flags, run_options, warn, write_outputs};
+use super::common::{Figures, load, print, reserved_flags, run_options, warn, write_outputs};
 use super::progress;
 use std::path::PathBuf;
 use trialsim::engine;
@@ -50,6 +50,12 @@ pub fn run(args: RunArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("outputs").join(&study.name));
     // Before the run, so that a long run does not end in a refusal.
     output::files::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
+    if let (engine::ForestChoice::Replicate(k), None) = (c.forest, c.precision) {
+        let replicates = c.replicates.unwrap_or(study.replicates);
+        if k >= replicates {
+            return Err(engine::forest_out_of_range(k, replicates));
+        }
+    }
     let bar = progress::Bar::new(c.quiet);
     let started = std::time::Instant::now();
     let result = engine::run_with_progress(&study, &run_options(c), &|done, total| {
@@ -59,7 +65,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     bar.finish();
     let result = result?;
     let seconds = started.elapsed().as_secs_f64();
-    write_outputs(&out, &study, &result, c.force, None)?;
+    write_outputs(&out, &study, &result, c.force, Figures::of(c))?;
     warn(&result, c.quiet);
     if !c.quiet {
         let trials = result

@@ -1,7 +1,7 @@
 //! `trialsim size`: the smallest value of a parameter that reaches a target power.
 
 use super::SizeArgs;
-use super::common::{load, print, reserved_flags, run_options, warn, write_outputs};
+use super::common::{Figures, load, print, reserved_flags, run_options, warn, write_outputs};
 use super::progress;
 use std::path::PathBuf;
 use trialsim::engine::sizing::{self, PowerJson, SizeAnswer};
@@ -38,7 +38,11 @@ pub fn size(args: SizeArgs) -> Result<()> {
         target_power: args.target_power,
         max_type_m: args.max_type_m,
     };
-    write_outputs(&out, &study, &result, c.force, Some(marks))?;
+    let figures = Figures {
+        size: Some(marks),
+        ..Figures::of(c)
+    };
+    write_outputs(&out, &study, &result, c.force, figures)?;
     warn(&result, c.quiet);
     if !c.quiet {
         for w in &answer.warnings {

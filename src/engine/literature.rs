@@ -25,6 +25,8 @@ pub struct LiteratureTrial {
     pub ci_high: f64,
     /// Control-arm size.
     pub n_control: usize,
+    /// Treatment-arm size.
+    pub n_treatment: usize,
     /// Whether it was published (pooled).
     pub published: bool,
 }
@@ -114,6 +116,7 @@ impl Simulator<'_> {
                         ci_low: r.ci_low,
                         ci_high: r.ci_high,
                         n_control,
+                        n_treatment,
                         published,
                     });
                 }

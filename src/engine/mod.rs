@@ -24,7 +24,7 @@ pub mod sizing;
 use crate::error::{Error, Message, Result, Setting};
 use crate::metrics::{Accumulator, Group, Metrics, Truth, VisitMetrics};
 use crate::scenario::{Scenario, Study};
-pub use focus::{FocusSample, focus_sample};
+pub use focus::{FocusSample, ForestChoice, ForestLiterature, focus_sample, forest_out_of_range};
 pub use literature::{LiteratureTrial, META_FIRST_TRIAL, META_MAX_RUNS_PER_TRIAL};
 pub use point::{OneTrial, Simulator};
 use precision::replicates_for;

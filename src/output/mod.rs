@@ -88,7 +88,7 @@ pub fn run_files(
     }
     files.push(OutputFile::new(
         "report.html",
-        report::html(study, result, sample.focus, &figures),
+        report::html(study, result, sample, &figures),
     ));
     Ok(files)
 }

@@ -8,7 +8,7 @@
 //! with `X` the exact value from `summary.json`, so a test can check that the
 //! words say what the numbers say.
 
-use crate::engine::{DesignPointResult, RunResult};
+use crate::engine::{DesignPointResult, FocusSample, ForestChoice, RunResult};
 use crate::metrics::{Estimate, Metric, Metrics};
 use crate::output::format::{group_thousands, month_label, months};
 use crate::output::plots::Figure;
@@ -442,8 +442,27 @@ fn metric_rows(metrics: &Metrics) -> String {
     rows
 }
 
-/// One sentence per figure saying what to look at.
-pub fn figure_caption(name: &str) -> &'static str {
+/// One sentence per figure saying what to look at (the forest plot's also
+/// names the literature it draws and why).
+pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
+    if name == "forest" {
+        let which = match &sample.literature {
+            Some(l) => match l.choice {
+                ForestChoice::Median => format!(
+                    "the typical simulated literature, replicate {} (its pooled estimate is the median of the first {} that could be pooled)",
+                    l.replicate,
+                    group_thousands(l.among)
+                ),
+                ForestChoice::Replicate(k) => {
+                    format!("the simulated literature of replicate {k}, as asked")
+                }
+            },
+            None => "one simulated literature".to_string(),
+        };
+        return format!(
+            "One literature as a reviewer would see it: {which}. Each trial's estimate and CI, the pooled estimate (diamond) and the prediction interval, against the true mean effect and the line of no effect."
+        );
+    }
     match name {
         "power_curve" => {
             "Power rises with the design: read where the curve crosses the target line, and how wide the Monte Carlo band is there."
@@ -454,9 +473,6 @@ pub fn figure_caption(name: &str) -> &'static str {
         "visits" => {
             "Over the visits: the true effect, the mean estimate with its spread, and power at each visit; power follows the effect's rise and fade."
         }
-        "forest" => {
-            "One simulated literature: each trial's estimate and CI, the pooled estimate, and the line at no effect."
-        }
         "funnel" => {
             "The simulated literature as a funnel: unpublished trials (grey) leave a hole, and Egger's line leans when small trials are selected."
         }
@@ -465,10 +481,12 @@ pub fn figure_caption(name: &str) -> &'static str {
         }
         _ => "",
     }
+    .to_string()
 }
 
 /// The whole page, with `figures` inline in their order.
-pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure]) -> String {
+pub fn html(study: &Study, result: &RunResult, sample: &FocusSample, figures: &[Figure]) -> String {
+    let focus = sample.focus;
     let dp = &result.design_points[focus];
     let mut page = String::new();
     let _ = write!(
@@ -513,7 +531,7 @@ pub fn html(study: &Study, result: &RunResult, focus: usize, figures: &[Figure])
         let _ = writeln!(
             page,
             "<figure id=\"fig-{name}\">{svg}<figcaption>{}</figcaption></figure>",
-            figure_caption(name)
+            figure_caption(name, sample)
         );
     }
     page.push_str("<h2>All metrics</h2>\n");

@@ -269,13 +269,133 @@ fn the_report_s_prose_reads_right() {
     );
 }
 
-/// A text element of a figure's SVG: position, font size, anchor, text.
+/// A text element of a figure's SVG: position, font size, anchor, vertical
+/// offset (`dy`), whether it is rotated, and its text.
 struct SvgText {
     x: f64,
     y: f64,
     size: f64,
     anchor: String,
+    dy: String,
+    rotated: bool,
     text: String,
+}
+
+impl SvgText {
+    /// Its box, (x0, y0, x1, y1), estimated as [`extent`] does.
+    fn bounds(&self) -> (f64, f64, f64, f64) {
+        let (x0, x1) = extent(self);
+        let (y0, y1) = match self.dy.as_str() {
+            "0.76em" => (self.y, self.y + self.size),
+            "0.5ex" => (self.y - self.size / 2.0, self.y + self.size / 2.0),
+            "-0.5ex" => (self.y - self.size, self.y),
+            _ => (self.y - 0.8 * self.size, self.y + 0.2 * self.size),
+        };
+        (x0, y0, x1, y1)
+    }
+}
+
+/// Numbers of an attribute such as `points="1,2 3,4"`.
+fn numbers(text: &str) -> Vec<f64> {
+    text.split([' ', ','])
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
+
+/// Whether the segment (a, b) meets the box (x0, y0, x1, y1): sampled
+/// finely enough for any figure's pixels.
+fn segment_meets(a: (f64, f64), b: (f64, f64), (x0, y0, x1, y1): (f64, f64, f64, f64)) -> bool {
+    let steps = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) as usize).max(1);
+    (0..=steps).any(|i| {
+        let t = i as f64 / steps as f64;
+        let (x, y) = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+        x >= x0 && x <= x1 && y >= y0 && y <= y1
+    })
+}
+
+/// Texts of `svg` that lie over its data: its lines (coloured polylines;
+/// black ones are axes and ticks), dots, bars and polygons inside the
+/// charts (below the top of the highest grid line: the key above them is
+/// not data). A key, note or label drawn over the data reads as a problem.
+fn texts_over_data(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let number = |n: &roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok());
+    let top = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("line"))
+        .flat_map(|n| [number(&n, "y1"), number(&n, "y2")])
+        .flatten()
+        .fold(f64::INFINITY, f64::min);
+    // Data as boxes and segments.
+    let mut boxes: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut segments: Vec<((f64, f64), (f64, f64))> = Vec::new();
+    for n in doc.descendants() {
+        match n.tag_name().name() {
+            "polyline" | "polygon" if n.attribute("stroke") != Some("#000000") => {
+                let v = numbers(n.attribute("points").unwrap_or(""));
+                let pts: Vec<(f64, f64)> = v.chunks(2).map(|p| (p[0], p[1])).collect();
+                let closed = n.tag_name().name() == "polygon";
+                if pts.iter().all(|p| p.1 < top) {
+                    continue;
+                }
+                if closed {
+                    let (x0, x1) = pts
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                            (a.min(p.0), b.max(p.0))
+                        });
+                    let (y0, y1) = pts
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                            (a.min(p.1), b.max(p.1))
+                        });
+                    boxes.push((x0, y0, x1, y1));
+                } else {
+                    segments.extend(pts.windows(2).map(|w| (w[0], w[1])));
+                }
+            }
+            "circle" => {
+                let (x, y, r) = (
+                    number(&n, "cx").unwrap_or(0.0),
+                    number(&n, "cy").unwrap_or(0.0),
+                    number(&n, "r").unwrap_or(0.0),
+                );
+                if y + r >= top {
+                    boxes.push((x - r, y - r, x + r, y + r));
+                }
+            }
+            "rect" => {
+                let (x, y) = (
+                    number(&n, "x").unwrap_or(0.0),
+                    number(&n, "y").unwrap_or(0.0),
+                );
+                let (w, h) = (
+                    number(&n, "width").unwrap_or(0.0),
+                    number(&n, "height").unwrap_or(0.0),
+                );
+                let background = x == 0.0 && y == 0.0;
+                if !background && w > 0.0 && h > 0.0 && y + h >= top {
+                    boxes.push((x, y, x + w, y + h));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for t in svg_texts(svg)
+        .iter()
+        .filter(|t| !t.rotated && !t.text.is_empty())
+    {
+        let b = t.bounds();
+        let over_box = boxes
+            .iter()
+            .any(|d| d.0 < b.2 && b.0 < d.2 && d.1 < b.3 && b.1 < d.3);
+        let over_line = segments.iter().any(|&(p, q)| segment_meets(p, q, b));
+        if over_box || over_line {
+            found.push(format!("{:?} lies over the data", t.text));
+        }
+    }
+    found
 }
 
 fn svg_texts(svg: &str) -> Vec<SvgText> {
@@ -290,6 +410,8 @@ fn svg_texts(svg: &str) -> Vec<SvgText> {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(12.0),
             anchor: n.attribute("text-anchor").unwrap_or("start").to_string(),
+            dy: n.attribute("dy").unwrap_or("").to_string(),
+            rotated: n.attribute("transform").is_some(),
             text: n.text().unwrap_or("").trim().to_string(),
         })
         .collect()
@@ -311,30 +433,7 @@ fn extent(t: &SvgText) -> (f64, f64) {
 #[test]
 fn figures_have_readable_ticks_and_no_dotted_keys() {
     let dir = tempfile::tempdir().unwrap();
-    let out = default_run(dir.path());
-    let size_out = dir.path().join("size");
-    let sc = dir.path().join("d.toml");
-    fs::write(&sc, crate::calibration::power_design(30, 400)).unwrap();
-    crate::ok(
-        Command::cargo_bin("trialsim")
-            .unwrap()
-            .arg("size")
-            .arg(&sc)
-            .args([
-                "--target-power",
-                "0.8",
-                "--max-type-m",
-                "1.2",
-                "--quiet",
-                "--out",
-            ])
-            .arg(&size_out),
-    );
-    let mut files: Vec<PathBuf> = FIGURES
-        .iter()
-        .map(|f| out.join(format!("plots/{f}.svg")))
-        .collect();
-    files.push(size_out.join("plots/size_curve.svg"));
+    let files = figure_files(dir.path());
     let mut problems = Vec::new();
     for file in &files {
         let svg = fs::read_to_string(file).unwrap();
@@ -371,4 +470,171 @@ fn figures_have_readable_ticks_and_no_dotted_keys() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// #17 item 4: no key, note or label covers data, in any figure of the
+/// default scenario and of `size`. (The check sees the v0.2.0 figures'
+/// problems: the estimates note crossed by the MCID line, the forest's
+/// trial labels under their whiskers, the legend over a visit's band.)
+#[test]
+fn no_text_covers_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut problems = Vec::new();
+    for file in figure_files(dir.path()) {
+        let svg = fs::read_to_string(&file).unwrap();
+        for p in texts_over_data(&svg) {
+            problems.push(format!("{}: {p}", file.display()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The SVGs of every figure: the default scenario's, and `size`'s curve.
+fn figure_files(dir: &Path) -> Vec<PathBuf> {
+    let out = default_run(dir);
+    let size_out = dir.join("size");
+    let sc = dir.join("d.toml");
+    fs::write(&sc, crate::calibration::power_design(30, 400)).unwrap();
+    crate::ok(
+        Command::cargo_bin("trialsim")
+            .unwrap()
+            .arg("size")
+            .arg(&sc)
+            .args([
+                "--target-power",
+                "0.8",
+                "--max-type-m",
+                "1.2",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&size_out),
+    );
+    // A two-key sweep (a line per value of the second key) and a literature
+    // of 40 trials (rows too many to label each in full size).
+    let text = trialsim::scenario::DEFAULT_SCENARIO
+        .replace("\ntrials = 8\n", "\ntrials = 40\n")
+        .replace(
+            "\"design.n_per_arm\" = [10, 15, 20, 30, 50, 80, 150, 300, 600]",
+            "\"design.n_per_arm\" = [10, 40]\n\"heterogeneity.tau\" = [0.0, 8.0]",
+        );
+    assert_ne!(text, trialsim::scenario::DEFAULT_SCENARIO);
+    let wide = dir.join("wide.toml");
+    fs::write(&wide, text).unwrap();
+    let wide_out = dir.join("wide");
+    crate::ok(
+        crate::trialsim()
+            .arg("run")
+            .arg(&wide)
+            .args(["--replicates", "100", "--quiet", "--out"])
+            .arg(&wide_out),
+    );
+    let mut files: Vec<PathBuf> = FIGURES
+        .iter()
+        .map(|f| out.join(format!("plots/{f}.svg")))
+        .collect();
+    files.push(size_out.join("plots/size_curve.svg"));
+    files.push(wide_out.join("plots/power_curve.svg"));
+    files.push(wide_out.join("plots/forest.svg"));
+    files
+}
+
+/// #17 item 5: the forest plot draws the literature whose pooled estimate
+/// is the median of the first 2000 (here of all 301, an odd count: as many
+/// pooled estimates lie below it as above), whatever the number of threads;
+/// or the replicate asked for, exactly the literature `run` simulated.
+#[test]
+fn the_forest_plot_draws_the_median_literature_or_the_one_asked_for() {
+    use trialsim::engine::schedule::Workers;
+    use trialsim::engine::{ForestChoice, RunOptions, Simulator, focus_sample, run};
+    use trialsim::scenario::Study;
+    let study = Study::default_study();
+    let opts = RunOptions {
+        replicates: Some(301),
+        ..Default::default()
+    };
+    let result = run(&study, &opts).unwrap();
+    let one = Workers::Sequential;
+    let median = focus_sample(&study, &result, ForestChoice::Median, &one).unwrap();
+    let chosen = median.literature.as_ref().unwrap();
+    let sim = Simulator::new(&study.points[median.focus].scenario, result.seed);
+    let mus: Vec<f64> = (0..301)
+        .filter_map(|r| sim.literature_detail(r)?.1.pooled.map(|p| p.mu))
+        .collect();
+    let mu = chosen.record.pooled.unwrap().mu;
+    let below = mus.iter().filter(|&&m| m < mu).count();
+    let above = mus.iter().filter(|&&m| m > mu).count();
+    assert_eq!(chosen.among as usize, mus.len());
+    assert_eq!(mus.len() % 2, 1, "an odd count has one median");
+    assert_eq!((below, above), (mus.len() / 2, mus.len() / 2));
+    assert_eq!(
+        sim.literature_detail(chosen.replicate).unwrap().0,
+        chosen.trials
+    );
+    let pool = Workers::new(std::num::NonZeroUsize::new(2)).unwrap();
+    let again = focus_sample(&study, &result, ForestChoice::Median, &pool).unwrap();
+    assert_eq!(again.literature.unwrap().replicate, chosen.replicate);
+
+    let asked = focus_sample(&study, &result, ForestChoice::Replicate(5), &one).unwrap();
+    let asked = asked.literature.unwrap();
+    assert_eq!(asked.replicate, 5);
+    assert_eq!(asked.trials, sim.literature_detail(5).unwrap().0);
+    let e = focus_sample(&study, &result, ForestChoice::Replicate(301), &one).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "forest = 301: the run has replicates 0 to 300; give one of them, or median"
+    );
+}
+
+/// `--forest K` draws replicate K's literature and the report's caption
+/// says so; a K the run does not have, or a word other than median, is
+/// refused before anything is written.
+#[test]
+fn the_forest_flag_chooses_the_literature() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("asked");
+    crate::ok(
+        crate::trialsim()
+            .args([
+                "run",
+                "--replicates",
+                "200",
+                "--forest",
+                "7",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&out),
+    );
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("the simulated literature of replicate 7, as asked"));
+    for (value, want) in [
+        (
+            "200",
+            "error: --forest = 200: the run has replicates 0 to 199; give one of them, or median\n",
+        ),
+        (
+            "middle",
+            "error: --forest = middle: must be median or a replicate number (0, 1, 2, ...)\n",
+        ),
+    ] {
+        let bad = dir.path().join(value);
+        let o = crate::trialsim()
+            .args([
+                "run",
+                "--replicates",
+                "200",
+                "--quiet",
+                "--forest",
+                value,
+                "--out",
+            ])
+            .arg(&bad)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.starts_with(want), "{stderr}");
+        assert!(!bad.exists());
+    }
 }

@@ -1,6 +1,7 @@
 use super::FigureInput;
 use super::style::{
-    BLUE, DARK, GREY, ORANGE, caption, err, house_chart, legend, mesh, params_label, value,
+    BLUE, DARK, GREY, Key, Mark, ORANGE, caption, err, frame, house_chart, mesh, params_label,
+    value,
 };
 use crate::error::Result;
 use crate::metrics::Metric;
@@ -35,14 +36,32 @@ pub(super) fn draw<DB: DrawingBackend>(
             counts[i].0 += 1;
         }
     }
-    let top = counts.iter().map(|(a, b)| a + b).max().unwrap_or(1) as f64 * 1.15;
+    let top = counts.iter().map(|(a, b)| a + b).max().unwrap_or(1) as f64 * 1.05;
     let type_m = value(dp.metrics.get(Metric::TypeM));
     let power = value(dp.metrics.get(Metric::Power));
+    let mcid = sc.outcome.mcid.map(|m| sc.outcome.s * m);
+    let mut note = Vec::new();
+    if let Some((p, se)) = power {
+        note.push(format!("power {:.1}% ± {:.1}%", 100.0 * p, 100.0 * se));
+    }
+    if let Some((m, se)) = type_m {
+        note.push(format!(
+            "significant estimates overstate θ {m:.2}× ± {se:.2} (type M)"
+        ));
+    }
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
-        let mut chart = house_chart(
+        let mut keys = vec![
+            Key::new(Mark::Square(GREY), "not significant"),
+            Key::new(Mark::Square(ORANGE), "significant (p < alpha)"),
+            Key::new(Mark::Line(BLUE), format!("true effect θ = {theta:.2}")),
+        ];
+        if let Some(at) = mcid {
+            keys.push(Key::new(Mark::Line(DARK), format!("MCID ({at:+})")));
+        }
+        let note = note.join("   ");
+        let area = frame(
             root,
-            caption(
+            &caption(
                 input,
                 &format!(
                     "estimates at month {}{}",
@@ -50,8 +69,10 @@ pub(super) fn draw<DB: DrawingBackend>(
                     params_label(input)
                 ),
             ),
-        )
-        .build_cartesian_2d(lo - width..hi + width, 0.0..top)?;
+            &keys,
+            (!note.is_empty()).then_some(note.as_str()),
+        )?;
+        let mut chart = house_chart(&area).build_cartesian_2d(lo - width..hi + width, 0.0..top)?;
         mesh(&mut chart, 15)
             .x_desc(format!(
                 "estimated effect, treatment − control ({}, scale points)",
@@ -69,56 +90,28 @@ pub(super) fn draw<DB: DrawingBackend>(
                 ShapeStyle::from(&c).filled(),
             )
         };
-        chart
-            .draw_series(
-                counts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(ns, _))| bar(i, 0, ns, GREY)),
-            )?
-            .label("not significant")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], GREY.filled()));
-        chart
-            .draw_series(
-                counts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(ns, s))| bar(i, ns, ns + s, ORANGE)),
-            )?
-            .label("significant (p < alpha)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], ORANGE.filled()));
-        chart
-            .draw_series(LineSeries::new(
-                [(theta, 0.0), (theta, top)],
-                ShapeStyle::from(&BLUE).stroke_width(3),
-            ))?
-            .label(format!("true effect θ = {theta:.2}"))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLUE));
-        if let Some(m) = sc.outcome.mcid {
-            let at = sc.outcome.s * m;
-            chart
-                .draw_series(LineSeries::new(
-                    [(at, 0.0), (at, top)],
-                    ShapeStyle::from(&DARK).stroke_width(2),
-                ))?
-                .label(format!("MCID ({at:+})"))
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], DARK));
-        }
-        legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
-        let mut note = Vec::new();
-        if let Some((p, se)) = power {
-            note.push(format!("power {:.1}% ± {:.1}%", 100.0 * p, 100.0 * se));
-        }
-        if let Some((m, se)) = type_m {
-            note.push(format!(
-                "significant estimates overstate θ {m:.2}× ± {se:.2} (type M)"
-            ));
-        }
-        root.draw(&Text::new(
-            note.join("   "),
-            (90, 70),
-            ("sans-serif", 17).into_font().color(&DARK),
+        chart.draw_series(
+            counts
+                .iter()
+                .enumerate()
+                .map(|(i, &(ns, _))| bar(i, 0, ns, GREY)),
+        )?;
+        chart.draw_series(
+            counts
+                .iter()
+                .enumerate()
+                .map(|(i, &(ns, s))| bar(i, ns, ns + s, ORANGE)),
+        )?;
+        chart.draw_series(LineSeries::new(
+            [(theta, 0.0), (theta, top)],
+            ShapeStyle::from(&BLUE).stroke_width(3),
         ))?;
+        if let Some(at) = mcid {
+            chart.draw_series(LineSeries::new(
+                [(at, 0.0), (at, top)],
+                ShapeStyle::from(&DARK).stroke_width(2),
+            ))?;
+        }
         Ok(())
     };
     Some(draw().map_err(err("estimates")))

@@ -17,6 +17,7 @@
 //! Text is drawn with DejaVu Sans, embedded (crate `dejavu`) and rendered by
 //! ab_glyph, so PNGs need no system fonts.
 
+mod curves;
 mod estimates;
 mod forest;
 mod funnel;

@@ -1,5 +1,6 @@
 //! The house style every figure shares: colours, the embedded font, the
-//! caption, axis ticks, the mesh and the legend box.
+//! frame (title, key and note, drawn outside the charts), axis ticks and
+//! the mesh.
 
 use super::FigureInput;
 use crate::error::{Error, Result};
@@ -9,6 +10,7 @@ use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub(super) const BLUE: RGBColor = RGBColor(31, 119, 180);
 pub(super) const ORANGE: RGBColor = RGBColor(230, 120, 20);
@@ -59,19 +61,23 @@ pub(super) fn caption(input: &FigureInput, what: &str) -> String {
     )
 }
 
-/// ` [design.n_per_arm = 20]`: the focus design point's swept values, if any.
+/// ` [patients per arm = 20]`: the focus design point's swept values, if any.
 pub(super) fn params_label(input: &FigureInput) -> String {
     let dp = &input.result.design_points[input.sample.focus];
     if dp.params.is_empty() {
         String::new()
     } else {
-        let words: Vec<String> = dp
-            .params
-            .iter()
-            .map(|(k, v)| format!("{} = {v}", key_words(k)))
-            .collect();
-        format!(" [{}]", words.join(", "))
+        format!(" [{}]", params_words(&dp.params))
     }
+}
+
+/// Swept values in words: `patients per arm = 20, dropout per month = 0.01`.
+pub(super) fn params_words(params: &[(String, toml::Value)]) -> String {
+    let words: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{} = {v}", key_words(k)))
+        .collect();
+    words.join(", ")
 }
 
 /// A scenario key as an axis title, in words: `design.n_per_arm` →
@@ -140,19 +146,134 @@ pub(super) fn value(e: Option<&Estimate>) -> Option<(f64, f64)> {
     e.and_then(|e| Some((e.estimate?, e.mc_se.unwrap_or(0.0))))
 }
 
-/// A chart on `area` with the house caption, margin and label areas (a
-/// figure overrides the label areas its layout needs).
+/// A chart on `area` with the house margin and label areas (a figure
+/// overrides the label areas its layout needs); the title and key are
+/// drawn by [`frame`], outside every chart.
 pub(super) fn house_chart<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
-    title: String,
 ) -> ChartBuilder<'a, 'b, DB> {
     let mut builder = ChartBuilder::on(area);
     builder
-        .caption(title, ("sans-serif", 22))
         .margin(16)
+        .margin_top(8)
         .x_label_area_size(50)
         .y_label_area_size(60);
     builder
+}
+
+/// How a key entry is drawn.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Mark {
+    /// A line in the colour.
+    Line(RGBColor),
+    /// A filled square.
+    Square(RGBColor),
+    /// A filled dot.
+    Dot(RGBColor),
+    /// A hollow triangle (points drawn at the axes' edge).
+    Triangle(RGBColor),
+}
+
+/// One entry of a figure's key: its mark and its words.
+#[derive(Debug, Clone)]
+pub(super) struct Key {
+    pub mark: Mark,
+    pub label: String,
+}
+
+impl Key {
+    pub(super) fn new(mark: Mark, label: impl Into<String>) -> Self {
+        Key {
+            mark,
+            label: label.into(),
+        }
+    }
+}
+
+/// Point size of the key's words and of a figure's note.
+const KEY_FONT: u32 = 14;
+/// Height of one row of the key.
+const KEY_ROW: i32 = 22;
+
+/// Draws the figure's frame on `root`: a white page, the title, then the
+/// key and an optional note in rows under it, centred — outside the area
+/// left for the charts, which is returned. A key drawn here can never
+/// cover data (plotters' own legend box sits inside the chart).
+pub(super) fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    keys: &[Key],
+    note: Option<&str>,
+) -> std::result::Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let (_, below) = root.split_vertically(6);
+    let area = below.titled(title, ("sans-serif", 22))?;
+    let font = ("sans-serif", KEY_FONT).into_font();
+    let (width, _) = area.dim_in_pixel();
+    let room = width as i32 - 40;
+    // Lay the entries out in rows: swatch (22 px), 6 px, words, 26 px.
+    let mut rows: Vec<Vec<(usize, i32)>> = vec![Vec::new()];
+    let mut used = 0;
+    for (i, key) in keys.iter().enumerate() {
+        let (w, _) = area.estimate_text_size(&key.label, &TextStyle::from(font.clone()))?;
+        let entry = 28 + w as i32;
+        if used > 0 && used + entry > room {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        rows.last_mut().expect("one row at least").push((i, entry));
+        used += entry + 26;
+    }
+    rows.retain(|r| !r.is_empty());
+    let note_rows = usize::from(note.is_some());
+    let height = KEY_ROW * (rows.len() + note_rows) as i32
+        + if keys.is_empty() && note.is_none() {
+            0
+        } else {
+            6
+        };
+    let (strip, rest) = area.split_vertically(height);
+    for (r, row) in rows.iter().enumerate() {
+        let total: i32 = row.iter().map(|(_, e)| e).sum::<i32>() + 26 * (row.len() as i32 - 1);
+        let mut x = (width as i32 - total) / 2;
+        let y = KEY_ROW * r as i32 + KEY_ROW / 2;
+        for &(i, entry) in row {
+            let key = &keys[i];
+            match key.mark {
+                Mark::Line(c) => strip.draw(&PathElement::new(
+                    [(x, y), (x + 22, y)],
+                    ShapeStyle::from(&c).stroke_width(3),
+                ))?,
+                Mark::Square(c) => strip.draw(&Rectangle::new(
+                    [(x + 4, y - 7), (x + 18, y + 7)],
+                    c.filled(),
+                ))?,
+                Mark::Dot(c) => strip.draw(&Circle::new((x + 11, y), 5, c.filled()))?,
+                Mark::Triangle(c) => strip.draw(&TriangleMarker::new(
+                    (x + 11, y),
+                    6,
+                    ShapeStyle::from(&c).stroke_width(2),
+                ))?,
+            }
+            strip.draw(&Text::new(
+                key.label.clone(),
+                (x + 28, y),
+                font.color(&DARK).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+            x += entry + 26;
+        }
+    }
+    if let Some(note) = note {
+        strip.draw(&Text::new(
+            note.to_string(),
+            (width as i32 / 2, KEY_ROW * rows.len() as i32 + KEY_ROW / 2),
+            ("sans-serif", KEY_FONT + 1)
+                .into_font()
+                .color(&DARK)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+    }
+    Ok(rest)
 }
 
 /// The house mesh: light grid lines, [`tick`] labels in `font` points.
@@ -172,23 +293,4 @@ where
         .light_line_style(RGBColor(240, 240, 240))
         .label_style(("sans-serif", font));
     style
-}
-
-/// The house legend box at `position`, labels in `font` points.
-pub(super) fn legend<'a, DB, CT>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-    font: u32,
-) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>>
-where
-    DB: DrawingBackend + 'a,
-    CT: CoordTranslate,
-{
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY)
-        .label_font(("sans-serif", font))
-        .draw()
 }

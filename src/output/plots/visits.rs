@@ -1,7 +1,7 @@
+use super::FigureInput;
 use super::style::{
-    BLUE, DARK, ORANGE, caption, err, house_chart, legend, mesh, params_label, value,
+    BLUE, DARK, Key, Mark, ORANGE, caption, err, frame, house_chart, mesh, params_label, value,
 };
-use super::{FigureInput, SIZE};
 use crate::error::Result;
 use crate::metrics::Metric;
 use plotters::coord::Shift;
@@ -49,17 +49,24 @@ pub(super) fn draw<DB: DrawingBackend>(
     });
     let pad = (yhi - ylo).max(1.0) * 0.08;
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        root.fill(&WHITE)?;
-        let (top, bottom) = root.split_vertically(SIZE.1 as i32 * 3 / 5);
-        let mut chart = house_chart(
-            &top,
-            caption(
+        let keys = [
+            Key::new(Mark::Line(BLUE), "true effect θ(t)"),
+            Key::new(Mark::Dot(ORANGE), "mean estimate ± 1 SD of estimates"),
+            Key::new(Mark::Dot(DARK), "power ± 1.96 MC SE"),
+        ];
+        let area = frame(
+            root,
+            &caption(
                 input,
                 &format!("effect and power over follow-up{}", params_label(input)),
             ),
-        )
-        .x_label_area_size(30)
-        .build_cartesian_2d(0.0..last * 1.02, ylo - pad..yhi + pad)?;
+            &keys,
+            None,
+        )?;
+        let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 * 3 / 5);
+        let mut chart = house_chart(&top)
+            .x_label_area_size(30)
+            .build_cartesian_2d(0.0..last * 1.02, ylo - pad..yhi + pad)?;
         mesh(&mut chart, 14)
             .y_desc("effect (scale points)")
             .draw()?;
@@ -69,24 +76,16 @@ pub(super) fn draw<DB: DrawingBackend>(
                 ShapeStyle::from(&ORANGE.mix(0.5)).stroke_width(8),
             )
         }))?;
-        chart
-            .draw_series(LineSeries::new(
-                curve.iter().copied(),
-                ShapeStyle::from(&BLUE).stroke_width(3),
-            ))?
-            .label("true effect θ(t)")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLUE));
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|&(m, e, _)| Circle::new((m, e), 5, ORANGE.filled())),
-            )?
-            .label("mean estimate ± 1 SD of estimates")
-            .legend(|(x, y)| Circle::new((x + 9, y), 5, ORANGE.filled()));
-        legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin(16)
+        chart.draw_series(LineSeries::new(
+            curve.iter().copied(),
+            ShapeStyle::from(&BLUE).stroke_width(3),
+        ))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(m, e, _)| Circle::new((m, e), 5, ORANGE.filled())),
+        )?;
+        let mut chart = house_chart(&bottom)
             .x_label_area_size(45)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..last * 1.02, 0.0..1.0)?;

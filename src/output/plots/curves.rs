@@ -1,0 +1,145 @@
+//! Panels of an estimate against a numeric design value, each point with
+//! its 95% Monte Carlo band (± 1.96 MC SE): power and the exaggeration
+//! ratio, for `power_curve` and `size_curve`.
+
+use super::style::{GREY, RED, house_chart, key_words, log_ticks, mesh};
+use plotters::coord::Shift;
+use plotters::coord::combinators::BindKeyPoints;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::prelude::*;
+
+/// One line of a panel: its colour and its points (x, estimate, MC SE).
+#[derive(Debug, Clone)]
+pub(super) struct Series {
+    pub colour: RGBColor,
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// The shared horizontal axis: the values of a design key, on a log scale
+/// when they span a factor of 8 or more (and are positive).
+#[derive(Debug, Clone)]
+pub(super) struct Axis {
+    lo: f64,
+    hi: f64,
+    log: bool,
+    title: String,
+}
+
+impl Axis {
+    /// The axis for `key` over the values `xs` (`None` without values).
+    pub(super) fn new(key: &str, xs: impl Iterator<Item = f64>) -> Option<Axis> {
+        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        if !(lo.is_finite() && hi.is_finite()) {
+            return None;
+        }
+        let log = lo > 0.0 && hi / lo >= 8.0;
+        let words = key_words(key);
+        let title = if log {
+            format!("{words} (log scale)")
+        } else {
+            words
+        };
+        Some(Axis { lo, hi, log, title })
+    }
+}
+
+/// What one panel shows.
+#[derive(Debug)]
+pub(super) struct Panel<'a> {
+    /// A title over the panel (the figure's own title is the frame's).
+    pub title: Option<&'a str>,
+    /// The vertical axis' title.
+    pub y_title: &'a str,
+    /// The vertical axis' range.
+    pub y: std::ops::Range<f64>,
+    /// A horizontal reference line (grey): the target or the limit.
+    pub reference: Option<f64>,
+    /// A vertical marker line (red): `size`'s answer.
+    pub marker: Option<f64>,
+    /// The lines.
+    pub series: &'a [Series],
+}
+
+/// Draws `panel` on `area` over `axis`.
+pub(super) fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    axis: &Axis,
+    panel: &Panel,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut builder = house_chart(area);
+    if let Some(title) = panel.title {
+        builder.caption(title, ("sans-serif", 17));
+    }
+    if axis.log {
+        let (lo, hi) = (axis.lo * 0.9, axis.hi * 1.1);
+        let x = (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
+        body(builder.build_cartesian_2d(x, panel.y.clone())?, axis, panel)
+    } else {
+        let pad = (axis.hi - axis.lo).max(1.0) * 0.05;
+        body(
+            builder.build_cartesian_2d(axis.lo - pad..axis.hi + pad, panel.y.clone())?,
+            axis,
+            panel,
+        )
+    }
+}
+
+fn body<DB, X, Y>(
+    mut chart: ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    axis: &Axis,
+    panel: &Panel,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    mesh(&mut chart, 15)
+        .x_desc(axis.title.clone())
+        .y_desc(panel.y_title)
+        .draw()?;
+    let (ylo, yhi) = (panel.y.start, panel.y.end);
+    if let Some(level) = panel.reference {
+        chart.draw_series(LineSeries::new(
+            [(axis.lo, level), (axis.hi, level)],
+            ShapeStyle::from(&GREY).stroke_width(2),
+        ))?;
+    }
+    if let Some(x) = panel.marker {
+        chart.draw_series(LineSeries::new(
+            [(x, ylo), (x, yhi)],
+            ShapeStyle::from(&RED).stroke_width(2),
+        ))?;
+    }
+    for s in panel.series {
+        let c = s.colour;
+        chart.draw_series(s.points.iter().map(|&(x, v, se)| {
+            PathElement::new(
+                [(x, (v - 1.96 * se).max(ylo)), (x, (v + 1.96 * se).min(yhi))],
+                ShapeStyle::from(&c.mix(0.5)).stroke_width(6),
+            )
+        }))?;
+        chart.draw_series(LineSeries::new(
+            s.points.iter().map(|&(x, v, _)| (x, v.clamp(ylo, yhi))),
+            ShapeStyle::from(&c).stroke_width(2),
+        ))?;
+        chart.draw_series(
+            s.points
+                .iter()
+                .map(|&(x, v, _)| Circle::new((x, v.clamp(ylo, yhi)), 4, c.filled())),
+        )?;
+    }
+    Ok(())
+}
+
+/// The top of a type M axis: the highest band, at least `floor`, with room.
+pub(super) fn type_m_top(series: &[Series], floor: f64) -> f64 {
+    series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|&(_, v, se)| v + 1.96 * se))
+        .filter(|v| v.is_finite())
+        .fold(floor, f64::max)
+        * 1.05
+}
