@@ -44,14 +44,7 @@ const Q: usize = 3;
 /// Index of the arm among the covariates.
 const ARM: usize = 1;
 
-/// One covariance matrix for both arms, or one per arm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Covariance {
-    /// One unstructured Σ for both arms.
-    Common,
-    /// One unstructured Σ per arm (SAS's `REPEATED / GROUP=arm`).
-    ByArm,
-}
+pub use crate::scenario::Covariance;
 
 /// The patients sharing a dropout pattern and a covariance matrix.
 #[derive(Debug, Clone)]
@@ -435,7 +428,26 @@ fn start(d: &MmrmData) -> Option<Vec<f64>> {
 /// Fits the MMRM by REML; `None` when it cannot be fitted (too few
 /// patients for a covariance or a visit, or no positive-definite optimum).
 pub fn fit(d: &MmrmData) -> Option<MmrmFit> {
-    let theta = start(d)?;
+    // One matrix per arm starts from the exact common fit, both arms alike
+    // (close to the optimum, so few Newton steps); else from the diagonal.
+    let common = MmrmData {
+        covariances: 1,
+        groups: d
+            .groups
+            .iter()
+            .map(|g| Group {
+                cov: 0,
+                ..g.clone()
+            })
+            .collect(),
+        ..d.clone()
+    };
+    let theta = match (d.covariances, closed_form(&common)) {
+        (1, _) | (_, None) => start(d)?,
+        (_, Some(one)) => (0..d.covariances)
+            .flat_map(|_| one.iter().copied())
+            .collect(),
+    };
     fit_from(d, theta)
 }
 
@@ -480,6 +492,17 @@ fn fit_from(d: &MmrmData, mut theta: Vec<f64>) -> Option<MmrmFit> {
         theta = next;
         ev = evaluate(d, &theta, true)?;
     }
+    summarise(d, &theta, &ev, iterations, converged)
+}
+
+/// The fit's results at θ from its evaluation `ev` (with derivatives).
+fn summarise(
+    d: &MmrmData,
+    theta: &[f64],
+    ev: &Evaluation,
+    iterations: u32,
+    converged: bool,
+) -> Option<MmrmFit> {
     let info = Cholesky::new(ev.observed.clone())?;
     let t = d.visits;
     let mut estimate = Vec::with_capacity(t);
@@ -502,10 +525,84 @@ fn fit_from(d: &MmrmData, mut theta: Vec<f64>) -> Option<MmrmFit> {
         se,
         df,
         log_likelihood: ev.log_likelihood,
-        sigma: d.sigmas(&theta),
+        sigma: d.sigmas(theta),
         iterations,
         converged,
     })
+}
+
+/// The exact fit for one covariance matrix and monotone dropout, without
+/// iterating (T. W. Anderson, JASA 1957; for the MMRM, Y. Tang, Statistics
+/// in Medicine 2017): the likelihood factors into regressions of each visit
+/// on the covariates and the earlier visits, over the patients observed
+/// there. Each regression is ordinary least squares; its residual variance
+/// takes the REML divisor n_j − 3 (the covariates' count, not the
+/// regression's n_j − 3 − j). Σ and the visit means follow from the
+/// regression coefficients; the SEs and df come from the same evaluation
+/// as the general fit's. `None` with one covariance per arm (no closed
+/// form while the baseline slopes are shared) or when a regression cannot
+/// be solved.
+pub fn fit_exact(d: &MmrmData) -> Option<MmrmFit> {
+    let theta = closed_form(d)?;
+    let ev = evaluate(d, &theta, true)?;
+    summarise(d, &theta, &ev, 0, true)
+}
+
+/// Σ's elements at the REML optimum for one covariance matrix (see
+/// [`fit_exact`]).
+fn closed_form(d: &MmrmData) -> Option<Vec<f64>> {
+    if d.covariances != 1 {
+        return None;
+    }
+    let t = d.visits;
+    let mut sigma = DMatrix::<f64>::zeros(t, t);
+    for j in 0..t {
+        // Σ w wᵀ and Σ w y_j over the patients seen at visit j, w = (z, y_<j).
+        let size = Q + j;
+        let mut gram = DMatrix::<f64>::zeros(size, size);
+        let mut rhs = DVector::<f64>::zeros(size);
+        let (mut yy, mut n) = (0.0, 0.0);
+        for g in d.groups.iter().filter(|g| g.m > j) {
+            n += g.n;
+            yy += g.y[(j, j)];
+            let mut block = gram.view_mut((0, 0), (Q, Q));
+            block += &g.s;
+            for l in 0..j {
+                for c in 0..Q {
+                    gram[(c, Q + l)] += g.c[(c, l)];
+                    gram[(Q + l, c)] += g.c[(c, l)];
+                }
+                for k in 0..j {
+                    gram[(Q + l, Q + k)] += g.y[(l, k)];
+                }
+                rhs[Q + l] += g.y[(l, j)];
+            }
+            for c in 0..Q {
+                rhs[c] += g.c[(c, j)];
+            }
+        }
+        let coef = Cholesky::new(gram)?.solve(&rhs);
+        let variance = (yy - rhs.dot(&coef)) / (n - Q as f64);
+        if !(variance.is_finite() && variance > 0.0) {
+            return None;
+        }
+        let phi = coef.rows(Q, j).into_owned();
+        let earlier = sigma.view((0, 0), (j, j)).into_owned();
+        let cross = &earlier * &phi;
+        for l in 0..j {
+            sigma[(l, j)] = cross[l];
+            sigma[(j, l)] = cross[l];
+        }
+        sigma[(j, j)] = variance + phi.dot(&cross);
+    }
+    Some(
+        (0..d.parameters())
+            .map(|k| {
+                let (_, a, b) = d.element(k);
+                sigma[(a, b)]
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ mod welch;
 
 pub use quantile::CritCache;
 
-use crate::scenario::{Analysis, Method, Sided};
+use crate::scenario::{Analysis, Covariance, Method, Sided};
 use crate::simulate::{ArmSums, CONTROL, TREATMENT, TrialData};
 use ancova::ancova;
 use serde::Serialize;
@@ -136,6 +136,9 @@ pub fn analyse_trial<'w>(
     s: f64,
     ws: &'w mut Workspace,
 ) -> TrialAnalysis<'w> {
+    if let Method::Mmrm(covariance) = settings.method {
+        return mmrm_trial(data, primary, every_visit, covariance, settings, s, ws);
+    }
     let at_primary = visit(data, primary, settings, s, &mut ws.crit);
     ws.visits.clear();
     if every_visit {
@@ -159,7 +162,79 @@ pub fn analyse_trial<'w>(
 /// its own, without a workspace (for tests and one-off analyses).
 /// `s` is the direction of MODEL.md §0.
 pub fn analyse(data: &TrialData, k: usize, settings: &Analysis, s: f64) -> Analysed {
+    if let Method::Mmrm(_) = settings.method {
+        let mut ws = Workspace::default();
+        return analyse_trial(data, k, false, settings, s, &mut ws).primary;
+    }
     visit(data, k, settings, s, &mut CritCache::default())
+}
+
+/// The MMRM of a whole trial: one fit, every visit's treatment contrast
+/// from it. The exact fit where there is one (one covariance matrix), else
+/// the REML optimiser. A visit is not estimable when an arm has fewer than
+/// two patients observed there, or when the fit fails or does not converge
+/// (every visit then; the diagnostics say which).
+fn mmrm_trial<'w>(
+    data: &TrialData,
+    primary: usize,
+    every_visit: bool,
+    covariance: Covariance,
+    settings: &Analysis,
+    s: f64,
+    ws: &'w mut Workspace,
+) -> TrialAnalysis<'w> {
+    let d = mmrm::MmrmData::new(data, covariance);
+    let fitted = match covariance {
+        Covariance::Common => mmrm::fit_exact(&d).or_else(|| mmrm::fit(&d)),
+        Covariance::ByArm => mmrm::fit(&d),
+    };
+    let diagnostics = fitted.as_ref().map_or(
+        FitDiagnostics {
+            iterations: 0,
+            converged: false,
+        },
+        |f| FitDiagnostics {
+            iterations: f.iterations,
+            converged: f.converged,
+        },
+    );
+    let usable = fitted.filter(|f| f.converged);
+    let mut at = |k: usize| {
+        let seen = |arm: usize| {
+            let patients = if arm == CONTROL {
+                0..data.n[CONTROL]
+            } else {
+                data.n[CONTROL]..data.n[CONTROL] + data.n[TREATMENT]
+            };
+            patients.filter(|&i| data.observed[i] > k).count()
+        };
+        let (n_control, n_treatment) = (seen(CONTROL), seen(TREATMENT));
+        let result = usable
+            .as_ref()
+            .filter(|_| n_control >= 2 && n_treatment >= 2)
+            .map(|f| (f.estimate[k], f.se[k], f.df[k]))
+            .filter(|&(estimate, se, df)| {
+                estimate.is_finite() && se.is_finite() && se > 0.0 && df.is_finite() && df > 0.0
+            })
+            .map(|(estimate, se, df)| test(estimate, se, df, settings, s, &mut ws.crit));
+        Analysed {
+            n_control,
+            n_treatment,
+            result,
+        }
+    };
+    let at_primary = at(primary);
+    let mut visits = std::mem::take(&mut ws.visits);
+    visits.clear();
+    if every_visit {
+        visits.extend((0..data.visits).map(&mut at));
+    }
+    ws.visits = visits;
+    TrialAnalysis {
+        primary: at_primary,
+        visits: &ws.visits,
+        diagnostics,
+    }
 }
 
 /// Visit `k` of a trial, with cached critical values.
@@ -202,6 +277,9 @@ fn from_sums(
         match settings.method {
             Method::WelchChange => welch(c, t),
             Method::Ancova => ancova(c, t),
+            // MMRM needs every visit of every patient: `analyse_trial` fits
+            // it, and the sums never see it (`FastPlan::eligible` excludes it).
+            Method::Mmrm(_) => None,
         }
         // Anything non-finite (values near the limits of f64) is not estimable.
         .filter(|&(estimate, se, df)| {

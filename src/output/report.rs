@@ -13,7 +13,7 @@ use crate::metrics::{Estimate, Metric, Metrics};
 use crate::output::format::{group_thousands, month_label, months};
 use crate::output::plots::Figure;
 use crate::output::summary::SWEEP_COLUMNS;
-use crate::scenario::{Mechanism, Method, Missing, Onset, Scenario, Sided, Study};
+use crate::scenario::{Covariance, Mechanism, Method, Missing, Onset, Scenario, Sided, Study};
 use std::fmt::Write as _;
 
 /// How a quoted number is shown.
@@ -239,11 +239,18 @@ pub fn describe(study: &Study, focus: usize) -> String {
         match a.method {
             Method::WelchChange => "a Welch t-test on change from baseline",
             Method::Ancova => "ANCOVA on the baseline",
+            Method::Mmrm(Covariance::Common) => {
+                "a mixed model for repeated measures (MMRM: unstructured covariance, REML, Satterthwaite df)"
+            }
+            Method::Mmrm(Covariance::ByArm) => {
+                "a mixed model for repeated measures (MMRM: an unstructured covariance per arm, REML, Satterthwaite df)"
+            }
         },
-        match a.missing {
-            Missing::CompleteCase => "complete cases",
-            Missing::Locf => "the last observation carried forward",
-            Missing::Bocf => "the baseline carried forward",
+        match (a.method, a.missing) {
+            (Method::Mmrm(_), _) => "every observed visit of every patient (nothing imputed)",
+            (_, Missing::CompleteCase) => "complete cases",
+            (_, Missing::Locf) => "the last observation carried forward",
+            (_, Missing::Bocf) => "the baseline carried forward",
         },
         match a.sided {
             Sided::Two => "two-sided",

@@ -216,8 +216,20 @@ pub enum MethodFile {
     WelchChange,
     /// OLS of the follow-up value on arm and baseline.
     Ancova,
-    /// Reserved: rejected as not supported yet.
+    /// Mixed model for repeated measures (REML, unstructured covariance).
     Mmrm,
+}
+
+/// MMRM's within-patient covariance: one unstructured matrix for both
+/// arms, or one per arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Covariance {
+    /// One unstructured matrix for both arms.
+    #[default]
+    Common,
+    /// One unstructured matrix per arm (SAS's `REPEATED / GROUP=arm`).
+    ByArm,
 }
 
 /// Missing-data handling at the analysed visit.
@@ -260,6 +272,8 @@ pub struct AnalysisFile {
     pub replication: bool,
     #[serde(default)]
     pub fast_path: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mmrm_covariance: Option<Covariance>,
 }
 
 fn default_estimator() -> super::Estimator {
@@ -363,6 +377,7 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "by_visit",
             "replication",
             "fast_path",
+            "mmrm_covariance",
         ],
         _ => &[],
     }
@@ -437,6 +452,7 @@ sided = "two"
 by_visit = true
 replication = true
 fast_path = false
+mmrm_covariance = "by_arm"
 [meta_analysis]
 trials = 8
 sizes = [10, 20]

@@ -19,7 +19,7 @@ mod warnings;
 use crate::error::{Error, Result};
 
 use file::ScenarioFile;
-pub use file::{Mechanism, Missing, Onset, Sided};
+pub use file::{Covariance, Mechanism, Missing, Onset, Sided};
 use parse::deserialize;
 pub use parse::{parse_table, suggest};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -399,6 +399,9 @@ pub enum Method {
     WelchChange,
     /// OLS of the follow-up value on arm and baseline.
     Ancova,
+    /// Mixed model for repeated measures on every observed visit, with
+    /// this within-patient covariance (`analysis.missing` does not apply).
+    Mmrm(Covariance),
 }
 
 /// Analysis settings.
@@ -537,6 +540,10 @@ impl Scenario {
         }
         resolved.effect.half_life_months =
             resolved.effect.half_life_months.filter(|h| h.is_finite());
+        // An MMRM's covariance is written out, default or not.
+        if let Method::Mmrm(covariance) = analysis.method {
+            resolved.analysis.mmrm_covariance = Some(covariance);
+        }
 
         Ok(Scenario {
             name: f.name,

@@ -93,7 +93,7 @@ pub(super) fn deserialize(table: toml::Table) -> Result<ScenarioFile> {
 
 /// Values a validated type does not take although serde's enum lists them
 /// (reserved for a later version): left out of "must be one of".
-const RESERVED_VALUES: [(&str, &str); 1] = [("analysis.method", "mmrm")];
+const RESERVED_VALUES: [(&str, &str); 0] = [];
 
 /// A serde type error at `field` (value `value`) said in the user's words:
 /// the value as written, then what the key takes. serde's text (`invalid

@@ -362,11 +362,7 @@ pub(super) fn analysis(a: &AnalysisFile) -> Result<Analysis> {
     let method = match a.method {
         MethodFile::WelchChange => Method::WelchChange,
         MethodFile::Ancova => Method::Ancova,
-        MethodFile::Mmrm => {
-            return Err(Error::NotSupported {
-                field: "analysis.method = \"mmrm\"".to_string(),
-            });
-        }
+        MethodFile::Mmrm => Method::Mmrm(a.mmrm_covariance.unwrap_or_default()),
     };
     if !(a.alpha > 0.0 && a.alpha < 0.5) {
         return Err(Error::invalid(

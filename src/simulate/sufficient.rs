@@ -51,6 +51,7 @@ impl FastPlan {
     pub fn eligible(sc: &Scenario) -> bool {
         let o = &sc.outcome;
         sc.analysis.fast_path
+            && !matches!(sc.analysis.method, crate::scenario::Method::Mmrm(_))
             && !sc.analysis.by_visit
             && o.min.is_none()
             && o.max.is_none()

@@ -10,6 +10,7 @@ mod fast;
 mod interrupt;
 mod layout;
 mod meta;
+mod mmrm;
 mod properties;
 mod reference;
 mod report;
