@@ -67,6 +67,8 @@ struct Group {
 #[derive(Debug, Clone)]
 pub struct MmrmData {
     visits: usize,
+    /// The visits' times (months).
+    months: Vec<f64>,
     covariances: usize,
     groups: Vec<Group>,
 }
@@ -115,6 +117,7 @@ impl MmrmData {
         groups.sort_by_key(|g| (g.cov, g.m));
         MmrmData {
             visits,
+            months: data.months.clone(),
             covariances,
             groups,
         }
@@ -167,6 +170,8 @@ pub struct MmrmFit {
     pub log_likelihood: f64,
     /// The covariance matrices fitted (one, or control's and treatment's).
     pub sigma: Vec<DMatrix<f64>>,
+    /// The covariance structure fitted.
+    pub structure: Structure,
     /// Newton iterations.
     pub iterations: u32,
     /// Whether the fit converged.
@@ -425,44 +430,246 @@ fn start(d: &MmrmData) -> Option<Vec<f64>> {
     Some(theta)
 }
 
-/// Fits the MMRM by REML; `None` when it cannot be fitted (too few
-/// patients for a covariance or a visit, or no positive-definite optimum).
-pub fn fit(d: &MmrmData) -> Option<MmrmFit> {
-    // One matrix per arm starts from the exact common fit, both arms alike
-    // (close to the optimum, so few Newton steps); else from the diagonal.
-    let common = MmrmData {
-        covariances: 1,
-        groups: d
-            .groups
-            .iter()
-            .map(|g| Group {
-                cov: 0,
-                ..g.clone()
-            })
-            .collect(),
-        ..d.clone()
-    };
-    let theta = match (d.covariances, closed_form(&common)) {
-        (1, _) | (_, None) => start(d)?,
-        (_, Some(one)) => (0..d.covariances)
-            .flat_map(|_| one.iter().copied())
-            .collect(),
-    };
-    fit_from(d, theta)
+/// A within-patient covariance structure: how Σ's elements θ follow from
+/// the structure's parameters φ (for each covariance matrix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Structure {
+    /// Every element free: φ = θ.
+    Unstructured,
+    /// Heterogeneous continuous-time AR(1): Σ_jk = σ_j σ_k ρ^|t_j − t_k|
+    /// (visits need not be equally spaced); φ = (log σ_1, …, log σ_T,
+    /// logit ρ), ρ in (0, 1).
+    HeterogeneousAr1,
+    /// Compound symmetry: Σ_jj = a + b, Σ_jk = b; φ = (a, b).
+    CompoundSymmetry,
 }
 
-/// [`fit`] from a given θ.
-fn fit_from(d: &MmrmData, mut theta: Vec<f64>) -> Option<MmrmFit> {
+impl Structure {
+    /// The order the fit tries them in: each is the fallback of the one
+    /// before when that one cannot be fitted or does not converge.
+    pub const CHAIN: [Structure; 3] = [
+        Structure::Unstructured,
+        Structure::HeterogeneousAr1,
+        Structure::CompoundSymmetry,
+    ];
+
+    /// Its name, in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            Structure::Unstructured => "unstructured",
+            Structure::HeterogeneousAr1 => "heterogeneous AR(1)",
+            Structure::CompoundSymmetry => "compound symmetry",
+        }
+    }
+
+    /// Parameters per covariance matrix over `t` visits.
+    fn size(self, t: usize) -> usize {
+        match self {
+            Structure::Unstructured => t * (t + 1) / 2,
+            Structure::HeterogeneousAr1 => t + 1,
+            Structure::CompoundSymmetry => 2,
+        }
+    }
+}
+
+/// θ(φ), its Jacobian J = ∂θ/∂φ, and Σ_k g_k ∂²θ_k/∂φ∂φᵀ for a given g.
+struct Map<'a> {
+    d: &'a MmrmData,
+    structure: Structure,
+}
+
+impl Map<'_> {
+    fn parameters(&self) -> usize {
+        self.d.covariances * self.structure.size(self.d.visits)
+    }
+
+    /// (cov, a, b) → the block's parameters and the element's value with
+    /// its first and second derivatives in them: (value, [(index, ∂)],
+    /// [(index, index, ∂²)]).
+    #[allow(clippy::type_complexity)]
+    fn element(
+        &self,
+        phi: &[f64],
+        (cov, a, b): (usize, usize, usize),
+    ) -> (f64, Vec<(usize, f64)>, Vec<(usize, usize, f64)>) {
+        let t = self.d.visits;
+        let base = cov * self.structure.size(t);
+        match self.structure {
+            Structure::Unstructured => {
+                let k = self.d.index(cov, a, b);
+                (phi[k], vec![(k, 1.0)], Vec::new())
+            }
+            Structure::HeterogeneousAr1 => {
+                let z = phi[base + t];
+                let rho = 1.0 / (1.0 + (-z).exp());
+                let gap = (self.d.months[a] - self.d.months[b]).abs();
+                let v = (phi[base + a] + phi[base + b]).exp() * rho.powf(gap);
+                let dz = gap * (1.0 - rho);
+                let dzz = gap * gap * (1.0 - rho).powi(2) - gap * rho * (1.0 - rho);
+                let (la, lb, iz) = (base + a, base + b, base + t);
+                // On the diagonal la = lb: the entries add up to ∂ = 2v, ∂² = 4v.
+                let first = vec![(la, v), (lb, v), (iz, v * dz)];
+                let second = vec![
+                    (la, la, v),
+                    (la, lb, v),
+                    (lb, la, v),
+                    (lb, lb, v),
+                    (la, iz, v * dz),
+                    (iz, la, v * dz),
+                    (lb, iz, v * dz),
+                    (iz, lb, v * dz),
+                    (iz, iz, v * dzz),
+                ];
+                (v, first, second)
+            }
+            Structure::CompoundSymmetry => {
+                let (ia, ib) = (base, base + 1);
+                if a == b {
+                    (phi[ia] + phi[ib], vec![(ia, 1.0), (ib, 1.0)], Vec::new())
+                } else {
+                    (phi[ib], vec![(ib, 1.0)], Vec::new())
+                }
+            }
+        }
+    }
+
+    /// θ(φ).
+    fn theta(&self, phi: &[f64]) -> Vec<f64> {
+        (0..self.d.parameters())
+            .map(|k| self.element(phi, self.d.element(k)).0)
+            .collect()
+    }
+
+    /// J (K × P) and Σ_k g_k ∇²θ_k (P × P).
+    fn derivatives(&self, phi: &[f64], g: &DVector<f64>) -> (DMatrix<f64>, DMatrix<f64>) {
+        let p = self.parameters();
+        let mut jac = DMatrix::zeros(self.d.parameters(), p);
+        let mut curvature = DMatrix::zeros(p, p);
+        for k in 0..self.d.parameters() {
+            let (_, first, second) = self.element(phi, self.d.element(k));
+            for (i, v) in first {
+                jac[(k, i)] += v;
+            }
+            for (i, j, v) in second {
+                curvature[(i, j)] += g[k] * v;
+            }
+        }
+        (jac, curvature)
+    }
+
+    /// A starting φ from a diagonal θ (each visit's residual variance).
+    fn start(&self, diagonal: &[f64]) -> Vec<f64> {
+        let t = self.d.visits;
+        let mut phi = Vec::with_capacity(self.parameters());
+        for cov in 0..self.d.covariances {
+            let var = |j: usize| diagonal[self.d.index(cov, j, j)];
+            match self.structure {
+                Structure::Unstructured => {
+                    let per = t * (t + 1) / 2;
+                    phi.extend_from_slice(&diagonal[cov * per..(cov + 1) * per]);
+                }
+                Structure::HeterogeneousAr1 => {
+                    phi.extend((0..t).map(|j| 0.5 * var(j).ln()));
+                    phi.push(0.0);
+                }
+                Structure::CompoundSymmetry => {
+                    let mean = (0..t).map(var).sum::<f64>() / t as f64;
+                    phi.extend([0.5 * mean, 0.5 * mean]);
+                }
+            }
+        }
+        phi
+    }
+}
+
+/// Fits the MMRM by REML: unstructured first, then down [`Structure::CHAIN`]
+/// until a structure converges; `None` when none does (too few patients,
+/// or no positive-definite optimum).
+pub fn fit(d: &MmrmData) -> Option<MmrmFit> {
+    Structure::CHAIN
+        .into_iter()
+        .filter_map(|s| fit_structure(d, s))
+        .find(|f| f.converged)
+}
+
+/// Fits one structure by Newton–Raphson on its parameters.
+pub fn fit_structure(d: &MmrmData, structure: Structure) -> Option<MmrmFit> {
+    let map = Map { d, structure };
+    let diagonal = start(d)?;
+    let phi = match structure {
+        // One matrix per arm starts from the exact common fit, both arms
+        // alike (close to the optimum, so few Newton steps).
+        Structure::Unstructured => {
+            let common = MmrmData {
+                covariances: 1,
+                groups: d
+                    .groups
+                    .iter()
+                    .map(|g| Group {
+                        cov: 0,
+                        ..g.clone()
+                    })
+                    .collect(),
+                ..d.clone()
+            };
+            match (d.covariances, closed_form(&common)) {
+                (1, _) | (_, None) => diagonal,
+                (_, Some(one)) => (0..d.covariances)
+                    .flat_map(|_| one.iter().copied())
+                    .collect(),
+            }
+        }
+        _ => map.start(&diagonal),
+    };
+    newton(&map, phi)
+}
+
+/// An evaluation carried to a structure's parameters φ.
+struct InParameters {
+    ev: Evaluation,
+    /// ∂ℓ/∂φ.
+    gradient: DVector<f64>,
+    /// −∂²ℓ/∂φ∂φᵀ.
+    observed: DMatrix<f64>,
+    /// Fisher's information in φ.
+    expected: DMatrix<f64>,
+    /// ∂θ/∂φ.
+    jac: DMatrix<f64>,
+}
+
+/// Newton–Raphson on φ with the observed information (Fisher scoring where
+/// that is not positive definite), halving steps that leave a covariance
+/// matrix not positive definite or lower ℓ.
+fn newton(map: &Map, mut phi: Vec<f64>) -> Option<MmrmFit> {
     const MAX_ITERATIONS: u32 = 100;
-    let mut ev = evaluate(d, &theta, true)?;
+    let d = map.d;
+    let at = |phi: &[f64]| -> Option<InParameters> {
+        let ev = evaluate(d, &map.theta(phi), true)?;
+        let (jac, curvature) = map.derivatives(phi, &ev.gradient);
+        Some(InParameters {
+            gradient: jac.transpose() * &ev.gradient,
+            observed: jac.transpose() * &ev.observed * &jac - curvature,
+            expected: jac.transpose() * &ev.expected * &jac,
+            ev,
+            jac,
+        })
+    };
+    let mut here = at(&phi)?;
     let mut iterations = 0;
     let mut converged = false;
     while iterations < MAX_ITERATIONS {
         iterations += 1;
-        let step = Cholesky::new(ev.observed.clone())
-            .map(|c| c.solve(&ev.gradient))
-            .or_else(|| Cholesky::new(ev.expected.clone()).map(|c| c.solve(&ev.gradient)))?;
-        let decrement = ev.gradient.dot(&step);
+        let InParameters {
+            ev,
+            gradient,
+            observed,
+            expected,
+            ..
+        } = &here;
+        let step = Cholesky::new(observed.clone())
+            .map(|c| c.solve(gradient))
+            .or_else(|| Cholesky::new(expected.clone()).map(|c| c.solve(gradient)))?;
+        let decrement = gradient.dot(&step);
         if decrement < 1e-20 {
             converged = true;
             break;
@@ -470,12 +677,12 @@ fn fit_from(d: &MmrmData, mut theta: Vec<f64>) -> Option<MmrmFit> {
         let mut scale = 1.0;
         let mut next = None;
         for _ in 0..40 {
-            let trial: Vec<f64> = theta
+            let trial: Vec<f64> = phi
                 .iter()
                 .zip(step.iter())
                 .map(|(t, s)| t + scale * s)
                 .collect();
-            let gains = evaluate(d, &trial, false).is_some_and(|e| {
+            let gains = evaluate(d, &map.theta(&trial), false).is_some_and(|e| {
                 e.log_likelihood >= ev.log_likelihood - 1e-12 * ev.log_likelihood.abs()
             });
             if gains {
@@ -489,21 +696,38 @@ fn fit_from(d: &MmrmData, mut theta: Vec<f64>) -> Option<MmrmFit> {
             converged = decrement < 1e-8;
             break;
         };
-        theta = next;
-        ev = evaluate(d, &theta, true)?;
+        phi = next;
+        here = at(&phi)?;
     }
-    summarise(d, &theta, &ev, iterations, converged)
+    let InParameters {
+        ev, observed, jac, ..
+    } = &here;
+    summarise(
+        d,
+        &map.theta(&phi),
+        ev,
+        observed,
+        jac,
+        iterations,
+        converged,
+        map.structure,
+    )
 }
 
-/// The fit's results at θ from its evaluation `ev` (with derivatives).
+/// The fit's results at θ from its evaluation `ev`, the information in the
+/// structure's parameters and the Jacobian J = ∂θ/∂φ.
+#[allow(clippy::too_many_arguments)]
 fn summarise(
     d: &MmrmData,
     theta: &[f64],
     ev: &Evaluation,
+    information: &DMatrix<f64>,
+    jac: &DMatrix<f64>,
     iterations: u32,
     converged: bool,
+    structure: Structure,
 ) -> Option<MmrmFit> {
-    let info = Cholesky::new(ev.observed.clone())?;
+    let info = Cholesky::new(information.clone())?;
     let t = d.visits;
     let mut estimate = Vec::with_capacity(t);
     let mut se = Vec::with_capacity(t);
@@ -511,10 +735,12 @@ fn summarise(
     for j in 0..t {
         let c = at(j, ARM);
         let phi = ev.m_inv[(c, c)];
-        // ∂φ/∂θ_k = cᵀ M⁻¹ A_k M⁻¹ c = (M⁻¹A_k M⁻¹)[c, c].
-        let grad = DVector::from_fn(d.parameters(), |k, _| {
+        // ∂φ/∂θ_k = cᵀ M⁻¹ A_k M⁻¹ c = (M⁻¹A_k M⁻¹)[c, c], then to the
+        // structure's parameters.
+        let grad_theta = DVector::from_fn(d.parameters(), |k, _| {
             ev.m_inv_a[k].row(c).dot(&ev.m_inv.column(c).transpose())
         });
+        let grad = jac.transpose() * grad_theta;
         let spread = grad.dot(&info.solve(&grad));
         estimate.push(ev.beta[c]);
         se.push(phi.sqrt());
@@ -526,6 +752,7 @@ fn summarise(
         df,
         log_likelihood: ev.log_likelihood,
         sigma: d.sigmas(theta),
+        structure,
         iterations,
         converged,
     })
@@ -545,7 +772,17 @@ fn summarise(
 pub fn fit_exact(d: &MmrmData) -> Option<MmrmFit> {
     let theta = closed_form(d)?;
     let ev = evaluate(d, &theta, true)?;
-    summarise(d, &theta, &ev, 0, true)
+    let identity = DMatrix::identity(d.parameters(), d.parameters());
+    summarise(
+        d,
+        &theta,
+        &ev,
+        &ev.observed,
+        &identity,
+        0,
+        true,
+        Structure::Unstructured,
+    )
 }
 
 /// Σ's elements at the REML optimum for one covariance matrix (see
@@ -649,6 +886,54 @@ mod tests {
                         "{cov:?} information ({k}, {l}): {hess} vs {}",
                         ev.observed[(k, l)]
                     );
+                }
+            }
+        }
+    }
+
+    /// The structured fallbacks' gradient and information in their own
+    /// parameters agree with finite differences of ℓ and of the gradient.
+    #[test]
+    fn structured_derivatives_match_finite_differences() {
+        let data = example(true).with_months(&[1.0, 3.0, 6.0]);
+        for cov in [Covariance::Common, Covariance::ByArm] {
+            let d = MmrmData::new(&data, cov);
+            for structure in [Structure::HeterogeneousAr1, Structure::CompoundSymmetry] {
+                let map = Map { d: &d, structure };
+                let phi = map.start(&start(&d).unwrap());
+                let phi: Vec<f64> = phi
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| p + 0.05 * (i as f64 + 1.0).sin())
+                    .collect();
+                let value = |phi: &[f64]| {
+                    let ev = evaluate(&d, &map.theta(phi), true).unwrap();
+                    let (jac, curvature) = map.derivatives(phi, &ev.gradient);
+                    let g = jac.transpose() * &ev.gradient;
+                    let info = jac.transpose() * &ev.observed * &jac - curvature;
+                    (ev.log_likelihood, g, info)
+                };
+                let (_, g, info) = value(&phi);
+                for k in 0..phi.len() {
+                    let h = 1e-6 * phi[k].abs().max(1.0);
+                    let (mut up, mut down) = (phi.clone(), phi.clone());
+                    up[k] += h;
+                    down[k] -= h;
+                    let ((lu, gu, _), (ld, gd, _)) = (value(&up), value(&down));
+                    let fd = (lu - ld) / (2.0 * h);
+                    assert!(
+                        (fd - g[k]).abs() < 1e-5 * (1.0 + fd.abs()),
+                        "{structure:?} {cov:?} gradient {k}: {fd} vs {}",
+                        g[k]
+                    );
+                    for l in 0..phi.len() {
+                        let fd = -(gu[l] - gd[l]) / (2.0 * h);
+                        assert!(
+                            (fd - info[(k, l)]).abs() < 1e-4 * (1.0 + fd.abs()),
+                            "{structure:?} {cov:?} information ({k}, {l}): {fd} vs {}",
+                            info[(k, l)]
+                        );
+                    }
                 }
             }
         }

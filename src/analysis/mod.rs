@@ -93,14 +93,25 @@ pub struct Workspace {
 }
 
 /// How a trial's fit went. Welch and ANCOVA are closed forms (one pass,
-/// nothing to converge); an iterative method, such as a mixed model, reports
-/// its own iterations and whether it converged.
+/// nothing to converge); the mixed model reports its iterations, whether it
+/// converged and which covariance structure it ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FitDiagnostics {
     /// Iterations the fit took (0 for a closed form).
     pub iterations: u32,
     /// Whether the fit converged (always for a closed form).
     pub converged: bool,
+    /// For an MMRM: the structure fitted, or `Failed` when none converged.
+    pub mmrm: Option<MmrmOutcome>,
+}
+
+/// What an MMRM fit ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MmrmOutcome {
+    /// This structure converged (a fallback unless unstructured).
+    Fitted(mmrm::Structure),
+    /// No structure of the chain converged: the trial is not estimable.
+    Failed,
 }
 
 impl FitDiagnostics {
@@ -108,6 +119,7 @@ impl FitDiagnostics {
     pub const CLOSED_FORM: FitDiagnostics = FitDiagnostics {
         iterations: 0,
         converged: true,
+        mmrm: None,
     };
 }
 
@@ -188,16 +200,18 @@ fn mmrm_trial<'w>(
         Covariance::Common => mmrm::fit_exact(&d).or_else(|| mmrm::fit(&d)),
         Covariance::ByArm => mmrm::fit(&d),
     };
-    let diagnostics = fitted.as_ref().map_or(
-        FitDiagnostics {
-            iterations: 0,
-            converged: false,
-        },
-        |f| FitDiagnostics {
+    let diagnostics = match &fitted {
+        Some(f) if f.converged => FitDiagnostics {
             iterations: f.iterations,
-            converged: f.converged,
+            converged: true,
+            mmrm: Some(MmrmOutcome::Fitted(f.structure)),
         },
-    );
+        _ => FitDiagnostics {
+            iterations: fitted.as_ref().map_or(0, |f| f.iterations),
+            converged: false,
+            mmrm: Some(MmrmOutcome::Failed),
+        },
+    };
     let usable = fitted.filter(|f| f.converged);
     let mut at = |k: usize| {
         let seen = |arm: usize| {

@@ -258,6 +258,7 @@ impl<'a> Simulator<'a> {
         let (trial, completers) =
             self.analyse_trial(replicate, 0, &setting, scratch, sc.analysis.by_visit);
         let analysed = trial.primary;
+        let diagnostics = trial.diagnostics;
         for (k, a) in trial.visits.iter().enumerate() {
             acc.add_visit(k, a, &self.truth);
         }
@@ -278,6 +279,7 @@ impl<'a> Simulator<'a> {
                 theta_trial_last: setting.theta(sc, last),
                 completers,
                 replication,
+                diagnostics,
             },
             &self.truth,
         );

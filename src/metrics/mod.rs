@@ -205,6 +205,19 @@ mod tests {
                     theta_trial_last: 0.5 * theta_trial,
                     completers: [10 + (u() * 10.0) as usize, 10 + (u() * 10.0) as usize],
                     replication: Some(u() < 0.5),
+                    diagnostics: crate::analysis::FitDiagnostics {
+                        iterations: 3,
+                        converged: i % 11 != 4,
+                        mmrm: Some(match i % 11 {
+                            4 => crate::analysis::MmrmOutcome::Failed,
+                            2 | 7 => crate::analysis::MmrmOutcome::Fitted(
+                                crate::analysis::mmrm::Structure::HeterogeneousAr1,
+                            ),
+                            _ => crate::analysis::MmrmOutcome::Fitted(
+                                crate::analysis::mmrm::Structure::Unstructured,
+                            ),
+                        }),
+                    },
                 };
                 let y: Vec<f64> = (0..4).map(|_| -3.0 + 6.0 * (u() - 0.5)).collect();
                 let v: Vec<f64> = (0..4).map(|_| 0.5 + 2.0 * u()).collect();

@@ -68,6 +68,10 @@ metric_names! {
     DropoutTreatment = "dropout_treatment",
     /// P(the analysis is not estimable).
     NotEstimable = "not_estimable",
+    /// P(the MMRM fell back from the unstructured covariance to a simpler one).
+    MmrmFallback = "mmrm_fallback",
+    /// P(no covariance structure of the MMRM converged).
+    MmrmFailed = "mmrm_failed",
     /// Mean estimate at a visit.
     MeanEstimate = "mean_estimate",
     /// P(pooled result significant).

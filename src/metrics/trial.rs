@@ -3,7 +3,8 @@
 
 use super::online::{Count, Moments, PairMoments};
 use super::{Estimate, Group, Metric, Metrics};
-use crate::analysis::{Analysed, TestResult};
+use crate::analysis::mmrm::Structure;
+use crate::analysis::{Analysed, FitDiagnostics, MmrmOutcome, TestResult};
 use serde::{Deserialize, Serialize};
 
 /// What the metrics are judged against: fixed for a design point.
@@ -44,6 +45,8 @@ pub struct PrimaryRecord {
     pub completers: [usize; 2],
     /// Whether the replication trial was significant and favourable (when simulated).
     pub replication: Option<bool>,
+    /// How the trial's fit went.
+    pub diagnostics: FitDiagnostics,
 }
 
 /// Whether a result is significant at `alpha`, and whether it is favourable.
@@ -76,6 +79,17 @@ pub struct TrialAccumulator {
     replication_same: Count,
     completers: [Moments; 2],
     dropout: [Moments; 2],
+    /// MMRM trials only: fallbacks and failures (absent otherwise, so other
+    /// methods' shard files and summaries are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mmrm: Option<MmrmCounts>,
+}
+
+/// How an MMRM design point's fits went.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct MmrmCounts {
+    fallback: Count,
+    failed: Count,
 }
 
 impl TrialAccumulator {
@@ -99,6 +113,14 @@ impl Group for TrialAccumulator {
         self.power.add(sig);
         self.power_favourable.add(sig && fav);
         self.not_estimable.add(rec.analysed.result.is_none());
+        if let Some(outcome) = rec.diagnostics.mmrm {
+            let counts = self.mmrm.get_or_insert_default();
+            counts.fallback.add(matches!(
+                outcome,
+                MmrmOutcome::Fitted(s) if s != Structure::Unstructured
+            ));
+            counts.failed.add(outcome == MmrmOutcome::Failed);
+        }
         for arm in 0..2 {
             let n = truth.n_arm[arm] as f64;
             self.completers[arm].add(rec.completers[arm] as f64);
@@ -152,6 +174,14 @@ impl Group for TrialAccumulator {
         self.power.merge(&o.power);
         self.power_favourable.merge(&o.power_favourable);
         self.not_estimable.merge(&o.not_estimable);
+        match (&mut self.mmrm, &o.mmrm) {
+            (Some(a), Some(b)) => {
+                a.fallback.merge(&b.fallback);
+                a.failed.merge(&b.failed);
+            }
+            (None, Some(b)) => self.mmrm = Some(b.clone()),
+            _ => {}
+        }
         self.type_s.merge(&o.type_s);
         self.type_m.merge(&o.type_m);
         self.type_s_trial.merge(&o.type_s_trial);
@@ -222,7 +252,7 @@ impl Group for TrialAccumulator {
         } else {
             Estimate::UNDEFINED
         };
-        Metrics(vec![
+        let mut metrics = vec![
             (Metric::Power, self.power.estimate()),
             (Metric::PowerFavourable, self.power_favourable.estimate()),
             (Metric::TypeS, type_s),
@@ -256,6 +286,11 @@ impl Group for TrialAccumulator {
                 self.dropout[1].mean_estimate(0.0, 1.0),
             ),
             (Metric::NotEstimable, self.not_estimable.estimate()),
-        ])
+        ];
+        if let Some(m) = &self.mmrm {
+            metrics.push((Metric::MmrmFallback, m.fallback.estimate()));
+            metrics.push((Metric::MmrmFailed, m.failed.estimate()));
+        }
+        Metrics(metrics)
     }
 }

@@ -276,6 +276,8 @@ impl Plan {
 pub struct TrialData {
     /// Number of post-baseline visits V.
     pub visits: usize,
+    /// The visits' times in months (the MMRM's AR(1) fallback needs them).
+    pub months: Vec<f64>,
     /// Patients per arm: `[control, treatment]`.
     pub n: [usize; 2],
     /// Measured baseline value per patient.
@@ -318,6 +320,7 @@ impl TrialData {
         assert_eq!(values.len(), total * visits);
         TrialData {
             visits,
+            months: (1..=visits).map(|k| k as f64).collect(),
             n,
             baseline,
             values,
@@ -327,6 +330,17 @@ impl TrialData {
             arm_visits: Vec::new(),
             placebo: Vec::new(),
         }
+    }
+
+    /// The same data with visits at these times (months; [`TrialData::new`]
+    /// puts them a month apart).
+    ///
+    /// # Panics
+    /// If there is not one time per visit.
+    pub fn with_months(mut self, months: &[f64]) -> Self {
+        assert_eq!(months.len(), self.visits, "one time per visit");
+        self.months = months.to_vec();
+        self
     }
 
     /// Index range of an arm's patients.
@@ -412,6 +426,8 @@ pub fn simulate_trial(
     let v = sc.visits.months.len();
     let total = n[0] + n[1];
     data.visits = v;
+    data.months.clear();
+    data.months.extend_from_slice(&sc.visits.months);
     data.n = n;
     data.baseline.resize(total, 0.0);
     data.values.resize(total * v, 0.0);

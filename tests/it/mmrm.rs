@@ -118,3 +118,54 @@ fn a_sweep_over_methods_with_locf_is_legal_and_mmrm_ignores_the_rule() {
         "same trials (common random numbers), same MMRM numbers, whatever the missing-data rule"
     );
 }
+
+/// When the unstructured fit cannot be had (sparse late visits in small
+/// trials with heavy dropout), the fit falls back down the chain and the
+/// design point counts it: `mmrm_fallback` and `mmrm_failed` are reported
+/// for an MMRM point (and only there), and a failed fit is not estimable.
+#[test]
+fn fallbacks_are_used_and_counted() {
+    use trialsim::analysis::mmrm::{Structure, fit_structure};
+    use trialsim::engine::{RunOptions, run};
+    use trialsim::metrics::Metric;
+    let study = mar(15);
+    let sim = Simulator::new(&study.points[0].scenario, 5);
+    let mut fell_back = 0;
+    for r in 0..200 {
+        let trial = sim.one_trial(r);
+        let d = MmrmData::new(&trial.data, Covariance::Common);
+        let unstructured = fit_structure(&d, Structure::Unstructured).filter(|f| f.converged);
+        match (unstructured, fit(&d)) {
+            (Some(u), Some(f)) => assert_eq!(
+                u, f,
+                "replicate {r}: unstructured converged, so it is the fit"
+            ),
+            (None, Some(f)) => {
+                assert!(f.converged && f.structure != Structure::Unstructured);
+                fell_back += 1;
+            }
+            (_, None) => {}
+        }
+    }
+    assert!(fell_back > 10, "{fell_back} of 200 fell back");
+
+    let opts = RunOptions {
+        replicates: Some(500),
+        ..Default::default()
+    };
+    let text =
+        include_str!("../reference/mmrm/mar.toml").replace("n_per_arm = 40", "n_per_arm = 15");
+    let ancova = run(&Study::from_toml_str(&text, "a").unwrap(), &opts).unwrap();
+    assert!(
+        ancova.design_points[0]
+            .metrics
+            .get(Metric::MmrmFallback)
+            .is_none()
+    );
+    let text = text.replace("method = \"ancova\"", "method = \"mmrm\"");
+    let mmrm = run(&Study::from_toml_str(&text, "m").unwrap(), &opts).unwrap();
+    let m = &mmrm.design_points[0].metrics;
+    let share = |metric| m.get(metric).and_then(|e| e.estimate).unwrap();
+    assert!(share(Metric::MmrmFallback) > 0.05, "{m:?}");
+    assert!(share(Metric::NotEstimable) >= share(Metric::MmrmFailed));
+}
