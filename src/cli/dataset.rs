@@ -38,6 +38,6 @@ pub fn dataset(
     let trial = sim.one_trial(replicate);
     let csv = dataset::dataset_csv(&trial, &sc.visits.months)?;
     output::files::write_atomic(out, &csv)?;
-    let json = to_json(&dataset::analysis_json(&trial.analysed))?;
+    let json = to_json(&dataset::analysis_json(&trial.analysed, &trial.diagnostics))?;
     print(&format!("{json}\n"))
 }

@@ -48,6 +48,8 @@ pub struct OneTrial {
     pub setting: Setting,
     /// Its analysis at the primary visit.
     pub analysed: Analysed,
+    /// How the analysis' fit went.
+    pub diagnostics: analysis::FitDiagnostics,
 }
 
 impl<'a> Simulator<'a> {
@@ -104,7 +106,7 @@ impl<'a> Simulator<'a> {
         let mut scratch = Scratch::default();
         (0..n)
             .filter_map(|r| {
-                let (_, a) = self.trial_into(r, &mut scratch.data, &mut scratch.analysis);
+                let (_, a, _) = self.trial_into(r, &mut scratch.data, &mut scratch.analysis);
                 a.result.map(|t| (t.estimate, t.significant))
             })
             .collect()
@@ -198,11 +200,13 @@ impl<'a> Simulator<'a> {
     /// Simulates and analyses replicate `replicate`'s first trial, as `run` does.
     pub fn one_trial(&self, replicate: u64) -> OneTrial {
         let mut data = TrialData::default();
-        let (setting, analysed) = self.trial_into(replicate, &mut data, &mut Workspace::default());
+        let (setting, analysed, diagnostics) =
+            self.trial_into(replicate, &mut data, &mut Workspace::default());
         OneTrial {
             data,
             setting,
             analysed,
+            diagnostics,
         }
     }
 
@@ -214,7 +218,7 @@ impl<'a> Simulator<'a> {
         replicate: u64,
         data: &mut TrialData,
         ws: &mut Workspace,
-    ) -> (Setting, Analysed) {
+    ) -> (Setting, Analysed, analysis::FitDiagnostics) {
         let setting = Setting::draw(self.sc, self.key, replicate, 0);
         simulate_trial(
             self.sc,
@@ -224,16 +228,15 @@ impl<'a> Simulator<'a> {
             &setting,
             data,
         );
-        let analysed = analysis::analyse_trial(
+        let a = analysis::analyse_trial(
             data,
             self.sc.visits.primary,
             false,
             &self.sc.analysis,
             self.sc.outcome.s,
             ws,
-        )
-        .primary;
-        (setting, analysed)
+        );
+        (setting, a.primary, a.diagnostics)
     }
 
     /// Trial `trial` of a replicate at the design's arm sizes.

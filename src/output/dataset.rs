@@ -2,7 +2,8 @@
 //! the trial `run` simulated for that replicate, as a long CSV, and its
 //! analysis as JSON.
 
-use crate::analysis::Analysed;
+use crate::analysis::mmrm::Structure;
+use crate::analysis::{Analysed, FitDiagnostics, MmrmOutcome};
 use crate::engine::OneTrial;
 use crate::error::{Error, Result};
 use crate::simulate::CONTROL;
@@ -52,10 +53,10 @@ pub fn dataset_csv(trial: &OneTrial, months: &[f64]) -> Result<String> {
 
 /// The analysis as JSON: `estimate, se, df, t, p_value, ci_low, ci_high,
 /// n_treatment, n_control, not_estimable` (numbers null when not estimable).
-pub fn analysis_json(a: &Analysed) -> serde_json::Value {
+pub fn analysis_json(a: &Analysed, diagnostics: &FitDiagnostics) -> serde_json::Value {
     let r = a.result;
     let f = |get: fn(&crate::analysis::TestResult) -> f64| r.as_ref().map(get);
-    json!({
+    let mut out = json!({
         "estimate": f(|r| r.estimate),
         "se": f(|r| r.se),
         "df": f(|r| r.df),
@@ -66,5 +67,21 @@ pub fn analysis_json(a: &Analysed) -> serde_json::Value {
         "n_treatment": a.n_treatment,
         "n_control": a.n_control,
         "not_estimable": r.is_none(),
-    })
+    });
+    // An MMRM says how its fit went: the structure it ended with (null
+    // when none converged), whether that is a fallback, iterations (0 for
+    // the exact closed form) and convergence.
+    if let Some(outcome) = diagnostics.mmrm {
+        let structure = match outcome {
+            MmrmOutcome::Fitted(s) => Some(s),
+            MmrmOutcome::Failed => None,
+        };
+        out["fit"] = json!({
+            "structure": structure.map(Structure::name),
+            "fallback": structure.is_some_and(|s| s != Structure::Unstructured),
+            "iterations": diagnostics.iterations,
+            "converged": diagnostics.converged,
+        });
+    }
+    out
 }

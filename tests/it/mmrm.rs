@@ -169,3 +169,34 @@ fn fallbacks_are_used_and_counted() {
     assert!(share(Metric::MmrmFallback) > 0.05, "{m:?}");
     assert!(share(Metric::NotEstimable) >= share(Metric::MmrmFailed));
 }
+
+/// `dataset` keeps its top-level fields and, for an MMRM, adds `fit`: the
+/// structure used, whether it is a fallback, iterations and convergence
+/// (the exact fit takes none); an ANCOVA has no `fit`.
+#[test]
+fn dataset_reports_the_mmrm_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_of = |method: &str| {
+        let text = include_str!("../reference/mmrm/mar.toml")
+            .replace("method = \"ancova\"", &format!("method = \"{method}\""));
+        let sc = dir.path().join(format!("{method}.toml"));
+        std::fs::write(&sc, text).unwrap();
+        let out = crate::ok(
+            crate::trialsim()
+                .arg("dataset")
+                .arg(&sc)
+                .args(["--replicate", "2", "--out"])
+                .arg(dir.path().join(format!("{method}.csv"))),
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let mmrm = json_of("mmrm");
+    for key in ["estimate", "se", "df", "p_value"] {
+        assert!(mmrm[key].is_f64(), "{key}: {mmrm}");
+    }
+    assert_eq!(mmrm["fit"]["structure"], "unstructured");
+    assert_eq!(mmrm["fit"]["fallback"], false);
+    assert_eq!(mmrm["fit"]["iterations"], 0);
+    assert_eq!(mmrm["fit"]["converged"], true);
+    assert!(json_of("ancova").get("fit").is_none());
+}
