@@ -134,8 +134,63 @@ where
     Ok(())
 }
 
+/// What the two stacked panels of a curve figure mark.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Marks {
+    /// The target power (a grey line on the power panel).
+    pub target_power: f64,
+    /// The type M limit (a grey line on the type M panel), if any.
+    pub limit: Option<f64>,
+    /// A value marked on both panels (a red line): `size`'s answer.
+    pub marker: Option<f64>,
+}
+
+/// Power on top and, when there are type M values, the exaggeration ratio
+/// below it (two fifths of the height), over the same axis.
+pub(super) fn power_and_type_m<DB: DrawingBackend>(
+    area: DrawingArea<DB, Shift>,
+    axis: &Axis,
+    power: &[Series],
+    type_m: &[Series],
+    marks: Marks,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (top, bottom) = if type_m.iter().all(|s| s.points.is_empty()) {
+        (area, None)
+    } else {
+        let (a, b) = area.split_vertically(area.dim_in_pixel().1 * 3 / 5);
+        (a, Some(b))
+    };
+    draw_panel(
+        &top,
+        axis,
+        &Panel {
+            title: None,
+            y_title: "power (share of trials significant)",
+            y: 0.0..1.0,
+            reference: Some(marks.target_power),
+            marker: marks.marker,
+            series: power,
+        },
+    )?;
+    if let Some(area) = bottom {
+        draw_panel(
+            &area,
+            axis,
+            &Panel {
+                title: Some("exaggeration ratio (type M) of significant trials"),
+                y_title: "type M",
+                y: 1.0..type_m_top(type_m, marks.limit.unwrap_or(1.5)),
+                reference: marks.limit,
+                marker: marks.marker,
+                series: type_m,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// The top of a type M axis: the highest band, at least `floor`, with room.
-pub(super) fn type_m_top(series: &[Series], floor: f64) -> f64 {
+fn type_m_top(series: &[Series], floor: f64) -> f64 {
     series
         .iter()
         .flat_map(|s| s.points.iter().map(|&(_, v, se)| v + 1.96 * se))

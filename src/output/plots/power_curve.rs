@@ -1,5 +1,5 @@
 use super::FigureInput;
-use super::curves::{Axis, Panel, Series, draw_panel, type_m_top};
+use super::curves::{Axis, Marks, Series, power_and_type_m};
 use super::style::{
     BLUE, DARK, GREY, Key, Mark, ORANGE, RED, caption, err, frame, params_words, value,
 };
@@ -80,38 +80,17 @@ pub(super) fn draw<DB: DrawingBackend>(
             &keys,
             None,
         )?;
-        let (top, bottom) = if type_m.is_empty() {
-            (area, None)
-        } else {
-            let (a, b) = area.split_vertically(area.dim_in_pixel().1 * 3 / 5);
-            (a, Some(b))
-        };
-        draw_panel(
-            &top,
+        power_and_type_m(
+            area,
             &axis,
-            &Panel {
-                title: None,
-                y_title: "power (share of trials significant)",
-                y: 0.0..1.0,
-                reference: Some(input.target_power),
+            &power,
+            &type_m,
+            Marks {
+                target_power: input.target_power,
+                limit: None,
                 marker: None,
-                series: &power,
             },
         )?;
-        if let Some(area) = bottom {
-            draw_panel(
-                &area,
-                &axis,
-                &Panel {
-                    title: Some("exaggeration ratio (type M) of significant trials"),
-                    y_title: "type M",
-                    y: 1.0..type_m_top(&type_m, 1.5),
-                    reference: None,
-                    marker: None,
-                    series: &type_m,
-                },
-            )?;
-        }
         Ok(())
     };
     Some(draw().map_err(err("power_curve")))

@@ -1,5 +1,5 @@
 use super::FigureInput;
-use super::curves::{Axis, Panel, Series, draw_panel, type_m_top};
+use super::curves::{Axis, Marks, Series, power_and_type_m};
 use super::style::{BLUE, GREY, Key, Mark, ORANGE, RED, caption, err, frame, value};
 use crate::error::Result;
 use crate::metrics::Metric;
@@ -58,40 +58,23 @@ pub(super) fn draw<DB: DrawingBackend>(
             &keys,
             None,
         )?;
-        let (top, bottom) = match marks.max_type_m {
-            Some(limit) => {
-                let (a, b) = area.split_vertically(area.dim_in_pixel().1 * 3 / 5);
-                (a, Some((b, limit)))
-            }
-            None => (area, None),
+        // The type M panel only with a limit to read it against.
+        let type_m = if marks.max_type_m.is_some() {
+            std::slice::from_ref(&type_m)
+        } else {
+            &[]
         };
-        draw_panel(
-            &top,
+        power_and_type_m(
+            area,
             &axis,
-            &Panel {
-                title: None,
-                y_title: "power (share of trials significant)",
-                y: 0.0..1.0,
-                reference: Some(marks.target_power),
+            std::slice::from_ref(&power),
+            type_m,
+            Marks {
+                target_power: marks.target_power,
+                limit: marks.max_type_m,
                 marker: Some(answer),
-                series: std::slice::from_ref(&power),
             },
         )?;
-        if let Some((area, limit)) = bottom {
-            let series = std::slice::from_ref(&type_m);
-            draw_panel(
-                &area,
-                &axis,
-                &Panel {
-                    title: Some("exaggeration ratio (type M) of significant trials"),
-                    y_title: "type M",
-                    y: 1.0..type_m_top(series, limit),
-                    reference: Some(limit),
-                    marker: Some(answer),
-                    series,
-                },
-            )?;
-        }
         Ok(())
     };
     Some(draw().map_err(err("size_curve")))
