@@ -353,6 +353,10 @@ fn evaluate(d: &MmrmData, theta: &[f64], derivatives: bool) -> Option<Evaluation
     }
     let m_inv_a: Vec<DMatrix<f64>> = a_mats.iter().map(|a| &m_inv * a).collect();
     let m_inv_e: Vec<DVector<f64>> = e_vecs.iter().map(|e| &m_inv * e).collect();
+    let m_inv_a_t: Vec<DMatrix<f64>> = m_inv_a.iter().map(|a| a.transpose()).collect();
+    // W Q_g and W R_g, once per group.
+    let wq: Vec<DMatrix<f64>> = groups.iter().zip(&qs).map(|(g, q)| &g.w * q).collect();
+    let wr: Vec<DMatrix<f64>> = groups.iter().map(|g| &g.w * &g.r).collect();
     let mut observed = DMatrix::zeros(k_total, k_total);
     let mut expected = DMatrix::zeros(k_total, k_total);
     for k in 0..k_total {
@@ -364,15 +368,13 @@ fn evaluate(d: &MmrmData, theta: &[f64], derivatives: bool) -> Option<Evaluation
                 let (Some(gk), Some(gl)) = (&gs[gi][k], &gs[gi][l]) else {
                     continue;
                 };
-                let at_g = &groups[gi];
                 tr_gd += g.n * tr_d(gk, l);
                 // tr(M⁻¹ B_lk), B_lk = Σ (G_l D_k W) ⊗ S: tr(G_l D_k W Q).
-                let wq = &at_g.w * &qs[gi];
-                tr_mib += tr_d_between(gl, &wq, elements[k]);
-                let wr = &at_g.w * &at_g.r;
-                tr_gdwr += tr_d_between(gk, &wr, elements[l]);
+                tr_mib += tr_d_between(gl, &wq[gi], elements[k]);
+                tr_gdwr += tr_d_between(gk, &wr[gi], elements[l]);
             }
-            let tr_mama = m_inv_a[k].component_mul(&m_inv_a[l].transpose()).sum();
+            // tr(M⁻¹A_k M⁻¹A_l): the elementwise product with the transpose.
+            let tr_mama = m_inv_a[k].dot(&m_inv_a_t[l]);
             let bracket = tr_gd - 2.0 * tr_mib + tr_mama;
             let quad = tr_gdwr - e_vecs[k].dot(&m_inv_e[l]);
             observed[(k, l)] = -0.5 * bracket + quad;
