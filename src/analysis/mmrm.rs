@@ -203,6 +203,32 @@ fn at(j: usize, c: usize) -> usize {
     j * Q + c
 }
 
+/// log |A| from A's Cholesky factor.
+fn log_det(chol: &Cholesky<f64, Dyn>) -> f64 {
+    2.0 * chol
+        .l_dirty()
+        .diagonal()
+        .iter()
+        .map(|x| x.ln())
+        .sum::<f64>()
+}
+
+/// `target += left ⊗ s` on the (visit, covariate) indices of β, for a
+/// group's `left` over its first m visits: M = Σ_g W_g ⊗ S_g and
+/// A_k = Σ_g G_gk ⊗ S_g are both built this way.
+fn add_kronecker(target: &mut DMatrix<f64>, left: &DMatrix<f64>, s: &DMatrix<f64>) {
+    let m = left.nrows();
+    for j in 0..m {
+        for k in 0..m {
+            for c in 0..Q {
+                for e in 0..Q {
+                    target[(at(j, c), at(k, e))] += left[(j, k)] * s[(c, e)];
+                }
+            }
+        }
+    }
+}
+
 /// Evaluates ℓ and, with `derivatives`, its gradient and information at
 /// θ; `None` when a covariance matrix or XᵀV⁻¹X is not positive definite.
 fn evaluate(d: &MmrmData, theta: &[f64], derivatives: bool) -> Option<Evaluation> {
@@ -212,40 +238,23 @@ fn evaluate(d: &MmrmData, theta: &[f64], derivatives: bool) -> Option<Evaluation
     let mut m = DMatrix::<f64>::zeros(p, p);
     let mut h = DVector::<f64>::zeros(p);
     let mut log_det_v = 0.0;
-    let mut ws: Vec<(DMatrix<f64>, f64)> = Vec::with_capacity(d.groups.len());
+    let mut ws: Vec<DMatrix<f64>> = Vec::with_capacity(d.groups.len());
     for g in &d.groups {
         let v = sigmas[g.cov].view((0, 0), (g.m, g.m)).into_owned();
         let chol = Cholesky::new(v)?;
-        let log_det = 2.0
-            * chol
-                .l_dirty()
-                .diagonal()
-                .iter()
-                .map(|x| x.ln())
-                .sum::<f64>();
+        log_det_v += g.n * log_det(&chol);
         let w = chol.inverse();
-        log_det_v += g.n * log_det;
         let cw = &g.c * &w;
         for j in 0..g.m {
             for c in 0..Q {
                 h[at(j, c)] += cw[(c, j)];
-                for k in 0..g.m {
-                    for e in 0..Q {
-                        m[(at(j, c), at(k, e))] += w[(j, k)] * g.s[(c, e)];
-                    }
-                }
             }
         }
-        ws.push((w, log_det));
+        add_kronecker(&mut m, &w, &g.s);
+        ws.push(w);
     }
     let chol_m = Cholesky::<f64, Dyn>::new(m)?;
-    let log_det_m = 2.0
-        * chol_m
-            .l_dirty()
-            .diagonal()
-            .iter()
-            .map(|x| x.ln())
-            .sum::<f64>();
+    let log_det_m = log_det(&chol_m);
     let beta = chol_m.solve(&h);
     let m_inv = chol_m.inverse();
     let b = DMatrix::from_fn(Q, t, |c, j| beta[at(j, c)]);
@@ -254,7 +263,7 @@ fn evaluate(d: &MmrmData, theta: &[f64], derivatives: bool) -> Option<Evaluation
         .groups
         .iter()
         .zip(ws)
-        .map(|(g, (w, _))| {
+        .map(|(g, w)| {
             let bm = b.columns(0, g.m).into_owned();
             let cb = g.c.transpose() * &bm;
             let r = &g.y - &cb - cb.transpose() + bm.transpose() * &g.s * &bm;
@@ -339,13 +348,9 @@ fn evaluate(d: &MmrmData, theta: &[f64], derivatives: bool) -> Option<Evaluation
             for j in 0..g.m {
                 for c in 0..Q {
                     e_k[at(j, c)] += ge[(j, c)];
-                    for l in 0..g.m {
-                        for e in 0..Q {
-                            a_k[(at(j, c), at(l, e))] += gk[(j, l)] * g.s[(c, e)];
-                        }
-                    }
                 }
             }
+            add_kronecker(&mut a_k, gk, &g.s);
         }
         gradient[k] = -0.5 * (tr_wd - tr_mia - tr_gr);
         a_mats.push(a_k);
@@ -601,7 +606,7 @@ pub fn fit_structure(d: &MmrmData, structure: Structure) -> Option<MmrmFit> {
     let phi = match structure {
         // One matrix per arm starts from the exact common fit, both arms
         // alike (close to the optimum, so few Newton steps).
-        Structure::Unstructured => {
+        Structure::Unstructured if d.covariances > 1 => {
             let common = MmrmData {
                 covariances: 1,
                 groups: d
@@ -614,11 +619,11 @@ pub fn fit_structure(d: &MmrmData, structure: Structure) -> Option<MmrmFit> {
                     .collect(),
                 ..d.clone()
             };
-            match (d.covariances, closed_form(&common)) {
-                (1, _) | (_, None) => diagonal,
-                (_, Some(one)) => (0..d.covariances)
+            match closed_form(&common) {
+                Some(one) => (0..d.covariances)
                     .flat_map(|_| one.iter().copied())
                     .collect(),
+                None => diagonal,
             }
         }
         _ => map.start(&diagonal),

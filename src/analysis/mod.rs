@@ -214,14 +214,7 @@ fn mmrm_trial<'w>(
     };
     let usable = fitted.filter(|f| f.converged);
     let mut at = |k: usize| {
-        let seen = |arm: usize| {
-            let patients = if arm == CONTROL {
-                0..data.n[CONTROL]
-            } else {
-                data.n[CONTROL]..data.n[CONTROL] + data.n[TREATMENT]
-            };
-            patients.filter(|&i| data.observed[i] > k).count()
-        };
+        let seen = |arm: usize| data.arm(arm).filter(|&i| data.observed[i] > k).count();
         let (n_control, n_treatment) = (seen(CONTROL), seen(TREATMENT));
         let result = usable
             .as_ref()

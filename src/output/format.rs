@@ -1,5 +1,6 @@
-//! Shared formatting of numbers for every output: month labels and grouped
-//! thousands ("estimate ± MC SE" is [`crate::metrics::Estimate::plus_minus`],
+//! Shared formatting for every output: month labels, grouped thousands and
+//! the forest plot's literature in words
+//! ("estimate ± MC SE" is [`crate::metrics::Estimate::plus_minus`],
 //! which the engine's messages use too).
 
 /// A month as a JSON key or CSV cell: `12` for whole months, `1.5` otherwise.
@@ -32,6 +33,21 @@ pub fn group_thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// Which literature the forest plot draws and why, in words (its note and
+/// the report's caption).
+pub fn forest_literature(literature: &crate::engine::ForestLiterature) -> String {
+    match literature.choice {
+        crate::engine::ForestChoice::Median => format!(
+            "the typical simulated literature, replicate {} (its pooled estimate is the median of the first {} that could be pooled)",
+            literature.replicate,
+            group_thousands(literature.among)
+        ),
+        crate::engine::ForestChoice::Replicate(k) => {
+            format!("the simulated literature of replicate {k}, as asked")
+        }
+    }
 }
 
 #[cfg(test)]

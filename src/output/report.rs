@@ -8,7 +8,7 @@
 //! with `X` the exact value from `summary.json`, so a test can check that the
 //! words say what the numbers say.
 
-use crate::engine::{DesignPointResult, FocusSample, ForestChoice, RunResult};
+use crate::engine::{DesignPointResult, FocusSample, RunResult};
 use crate::metrics::{Estimate, Metric, Metrics};
 use crate::output::format::{group_thousands, month_label, months};
 use crate::output::plots::Figure;
@@ -453,19 +453,10 @@ fn metric_rows(metrics: &Metrics) -> String {
 /// names the literature it draws and why).
 pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
     if name == "forest" {
-        let which = match &sample.literature {
-            Some(l) => match l.choice {
-                ForestChoice::Median => format!(
-                    "the typical simulated literature, replicate {} (its pooled estimate is the median of the first {} that could be pooled)",
-                    l.replicate,
-                    group_thousands(l.among)
-                ),
-                ForestChoice::Replicate(k) => {
-                    format!("the simulated literature of replicate {k}, as asked")
-                }
-            },
-            None => "one simulated literature".to_string(),
-        };
+        let which = sample.literature.as_ref().map_or_else(
+            || "one simulated literature".to_string(),
+            crate::output::format::forest_literature,
+        );
         return format!(
             "One literature as a reviewer would see it: {which}. Each trial's estimate and CI, the pooled estimate (diamond) and the prediction interval, against the true mean effect and the line of no effect."
         );

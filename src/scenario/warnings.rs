@@ -3,17 +3,23 @@
 //! treatment effect whose sign makes patients worse. The run goes on; the
 //! binary prints them on stderr (`run`, `size`, `validate`, `dataset`).
 
-use super::{Mechanism, Profile, Scenario};
+use super::{Mechanism, Method, Profile, Scenario};
 
 /// Why a key has no effect in this scenario, or `None` when it has one.
 type Unused = fn(&Scenario) -> Option<String>;
 
 /// Keys that another key can make ineffective, with the reason.
-const CONDITIONAL_KEYS: [(&str, Unused); 8] = [
+const CONDITIONAL_KEYS: [(&str, Unused); 10] = [
     ("dropout.monthly_rate", no_mechanism),
     ("dropout.arm_odds_ratio", no_mechanism),
     ("dropout.beta", beta_unused),
-    ("analysis.missing", nobody_drops_out),
+    ("analysis.missing", |sc| {
+        mmrm("imputes nothing", sc).or_else(|| nobody_drops_out(sc))
+    }),
+    ("analysis.fast_path", |sc| {
+        mmrm("fits every visit of every patient", sc)
+    }),
+    ("analysis.mmrm_covariance", not_mmrm),
     ("effect.onset", |sc| {
         onset_unused("effect", &sc.effect.profile)
     }),
@@ -40,6 +46,17 @@ fn beta_unused(sc: &Scenario) -> Option<String> {
             sc.dropout.mechanism.name()
         )
     }))
+}
+
+/// The MMRM makes a key moot (what it does instead in `does`).
+fn mmrm(does: &str, sc: &Scenario) -> Option<String> {
+    matches!(sc.analysis.method, Method::Mmrm(_))
+        .then(|| format!("analysis.method = \"mmrm\" {does}"))
+}
+
+fn not_mmrm(sc: &Scenario) -> Option<String> {
+    (!matches!(sc.analysis.method, Method::Mmrm(_)))
+        .then(|| "it applies to analysis.method = \"mmrm\" only".to_string())
 }
 
 fn nobody_drops_out(sc: &Scenario) -> Option<String> {

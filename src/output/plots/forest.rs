@@ -1,8 +1,7 @@
 use super::FigureInput;
 use super::style::{BLUE, DARK, Key, Mark, ORANGE, RED, caption, err, frame, house_chart, mesh};
-use crate::engine::{ForestChoice, ForestLiterature, LiteratureTrial};
+use crate::engine::LiteratureTrial;
 use crate::error::Result;
-use crate::output::format::group_thousands;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -74,7 +73,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             interval(pooled.pi_low, pooled.pi_high),
         ));
     }
-    let note = which(literature);
+    let note = crate::output::format::forest_literature(literature);
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let keys = [
             Key::new(
@@ -172,18 +171,4 @@ pub(super) fn draw<DB: DrawingBackend>(
 /// Two decimals, with a true minus sign.
 fn fixed(x: f64) -> String {
     format!("{x:.2}").replace('-', "−")
-}
-
-/// Which literature this is, and why, in words.
-fn which(literature: &ForestLiterature) -> String {
-    match literature.choice {
-        ForestChoice::Median => format!(
-            "replicate {}: the typical literature, its pooled estimate the median of {} simulated",
-            literature.replicate,
-            group_thousands(literature.among)
-        ),
-        ForestChoice::Replicate(_) => {
-            format!("replicate {}, as asked", literature.replicate)
-        }
-    }
 }
