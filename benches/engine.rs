@@ -109,5 +109,48 @@ fn raw_draws(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, one_trial, analyses, full_run, raw_draws);
+/// The MMRM fits of one trial of issue #27's plain MAR scenario
+/// (`tests/reference/mmrm/mar.toml`) at 30 per arm, 5 visits: the exact
+/// fast path, the general optimiser on the same (common) covariance, and
+/// one covariance per arm; each from the trial's data (sufficient
+/// statistics included).
+fn mmrm(c: &mut Criterion) {
+    use trialsim::analysis::mmrm::{
+        Covariance, MmrmData, Structure, fit, fit_exact, fit_structure,
+    };
+    let mut sc =
+        Scenario::from_toml_str(include_str!("../tests/reference/mmrm/mar.toml"), "mar").unwrap();
+    sc.design.n_control = 30;
+    sc.design.n_treatment = 30;
+    let sim = Simulator::new(&sc, 1);
+    let trials: Vec<TrialData> = (0..64).map(|r| sim.one_trial(r).data).collect();
+    let mut group = c.benchmark_group("mmrm_n30_5_visits");
+    group.throughput(Throughput::Elements(trials.len() as u64));
+    group.bench_function("fast_path", |b| {
+        b.iter(|| {
+            for t in &trials {
+                black_box(fit_exact(&MmrmData::new(t, Covariance::Common)));
+            }
+        })
+    });
+    group.bench_function("optimiser_common", |b| {
+        b.iter(|| {
+            for t in &trials {
+                let d = MmrmData::new(t, Covariance::Common);
+                black_box(fit_structure(&d, Structure::Unstructured));
+            }
+        })
+    });
+    group.sample_size(10);
+    group.bench_function("optimiser_by_arm", |b| {
+        b.iter(|| {
+            for t in &trials {
+                black_box(fit(&MmrmData::new(t, Covariance::ByArm)));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, one_trial, analyses, full_run, raw_draws, mmrm);
 criterion_main!(benches);

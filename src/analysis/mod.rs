@@ -196,10 +196,7 @@ fn mmrm_trial<'w>(
     ws: &'w mut Workspace,
 ) -> TrialAnalysis<'w> {
     let d = mmrm::MmrmData::new(data, covariance);
-    let fitted = match covariance {
-        Covariance::Common => mmrm::fit_exact(&d).or_else(|| mmrm::fit(&d)),
-        Covariance::ByArm => mmrm::fit(&d),
-    };
+    let fitted = mmrm::fit(&d);
     let diagnostics = match &fitted {
         Some(f) if f.converged => FitDiagnostics {
             iterations: f.iterations,

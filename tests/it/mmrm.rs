@@ -1,7 +1,7 @@
 //! MMRM (issue #27): the exact fit for monotone dropout against the
 //! general REML optimiser, on simulated trials with MAR dropout.
 
-use trialsim::analysis::mmrm::{Covariance, MmrmData, fit, fit_exact};
+use trialsim::analysis::mmrm::{Covariance, MmrmData, Structure, fit, fit_exact, fit_structure};
 use trialsim::engine::Simulator;
 use trialsim::scenario::Study;
 
@@ -29,10 +29,12 @@ fn the_exact_fit_is_the_optimisers_optimum() {
             "replicate {r} has dropout"
         );
         let d = MmrmData::new(&trial.data, Covariance::Common);
-        let (Some(exact), Some(general)) = (fit_exact(&d), fit(&d)) else {
+        let general = fit_structure(&d, Structure::Unstructured);
+        let (Some(exact), Some(general)) = (fit_exact(&d), general) else {
             panic!("replicate {r}: a fit failed");
         };
         assert!(general.converged, "replicate {r}: {general:?}");
+        assert!(general.iterations > 0 && exact.iterations == 0);
         for j in 0..5 {
             let at = format!("replicate {r}, visit {j}");
             assert!(
@@ -125,7 +127,6 @@ fn a_sweep_over_methods_with_locf_is_legal_and_mmrm_ignores_the_rule() {
 /// for an MMRM point (and only there), and a failed fit is not estimable.
 #[test]
 fn fallbacks_are_used_and_counted() {
-    use trialsim::analysis::mmrm::{Structure, fit_structure};
     use trialsim::engine::{RunOptions, run};
     use trialsim::metrics::Metric;
     let study = mar(15);
@@ -134,17 +135,27 @@ fn fallbacks_are_used_and_counted() {
     for r in 0..200 {
         let trial = sim.one_trial(r);
         let d = MmrmData::new(&trial.data, Covariance::Common);
-        let unstructured = fit_structure(&d, Structure::Unstructured).filter(|f| f.converged);
-        match (unstructured, fit(&d)) {
-            (Some(u), Some(f)) => assert_eq!(
-                u, f,
-                "replicate {r}: unstructured converged, so it is the fit"
-            ),
+        match (fit_exact(&d), fit(&d)) {
+            // Unstructured has an optimum: the fit is the closed form, and
+            // the optimiser, where it converges, finds the same.
+            (Some(exact), Some(f)) => {
+                assert_eq!(f, exact, "replicate {r}");
+                if let Some(u) = fit_structure(&d, Structure::Unstructured).filter(|u| u.converged)
+                {
+                    for j in 0..u.estimate.len() {
+                        assert!(
+                            (u.estimate[j] - f.estimate[j]).abs() < 1e-6 * u.se[j],
+                            "replicate {r}"
+                        );
+                    }
+                }
+            }
             (None, Some(f)) => {
                 assert!(f.converged && f.structure != Structure::Unstructured);
                 fell_back += 1;
             }
-            (_, None) => {}
+            (Some(_), None) => panic!("replicate {r}: the closed form exists but is not the fit"),
+            (None, None) => {}
         }
     }
     // About 29% fall back in this scenario (R = 20 000: 29.3% ± 0.3%); 10

@@ -280,11 +280,12 @@ fn trial_from_dataset(path: &str) -> TrialData {
 /// made by `make.sh` there) agrees at every visit with an exactly converged
 /// independent REML fit (estimate, SE and Satterthwaite df to 1e-6) and
 /// with `nlme::gls(corSymm, varIdent, REML)` (estimate and SE to 1e-4, its
-/// own convergence being about 1e-5). Reference values by
+/// own convergence being about 1e-5), both the closed form and the general
+/// optimiser. Reference values by
 /// `tests/reference/mmrm/mmrm_reml.R` (R 4.2.2, nlme 3.1-162).
 #[test]
 fn mmrm_matches_an_exact_reml_fit_and_nlme() {
-    use trialsim::analysis::mmrm::{Covariance, MmrmData, fit};
+    use trialsim::analysis::mmrm::{Covariance, MmrmData, Structure, fit_exact, fit_structure};
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/mmrm");
     let mut reader = csv::Reader::from_path(format!("{dir}/reference.csv")).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
@@ -294,24 +295,34 @@ fn mmrm_matches_an_exact_reml_fit_and_nlme() {
     let mut checked = 0;
     for set in ["a", "b", "c"] {
         let data = trial_from_dataset(&format!("{dir}/{set}.csv"));
-        let f = fit(&MmrmData::new(&data, Covariance::Common)).unwrap();
-        assert!(f.converged, "{set}: {f:?}");
+        let d = MmrmData::new(&data, Covariance::Common);
+        // The closed form, and the general optimiser.
+        let (exact, general) = (
+            fit_exact(&d).unwrap(),
+            fit_structure(&d, Structure::Unstructured).unwrap(),
+        );
+        assert!(general.converged, "{set}: {general:?}");
         for (j, r) in rows.iter().filter(|r| &r[col("data")] == set).enumerate() {
-            let what = |q: &str| format!("data set {set}, visit {}: {q}", j + 1);
-            assert_close(&what("estimate"), f.estimate[j], number(r, "estimate"));
-            assert_close(&what("SE"), f.se[j], number(r, "se"));
-            assert_close(&what("df"), f.df[j], number(r, "df"));
-            let near = |got: f64, want: f64, q: &str| {
-                assert!(
-                    (got - want).abs() <= 1e-4 * want.abs().max(1.0),
-                    "{}: {got} vs nlme {want}",
-                    what(q)
-                )
-            };
-            near(f.estimate[j], number(r, "nlme_estimate"), "estimate");
-            near(f.se[j], number(r, "nlme_se"), "SE");
-            checked += 1;
+            for (fit, f) in [("exact", &exact), ("optimiser", &general)] {
+                let what = |q: &str| format!("data set {set}, visit {}, {fit}: {q}", j + 1);
+                assert_close(&what("estimate"), f.estimate[j], number(r, "estimate"));
+                assert_close(&what("SE"), f.se[j], number(r, "se"));
+                assert_close(&what("df"), f.df[j], number(r, "df"));
+                let near = |got: f64, want: f64, q: &str| {
+                    assert!(
+                        (got - want).abs() <= 1e-4 * want.abs().max(1.0),
+                        "{}: {got} vs nlme {want}",
+                        what(q)
+                    )
+                };
+                near(f.estimate[j], number(r, "nlme_estimate"), "estimate");
+                near(f.se[j], number(r, "nlme_se"), "SE");
+                checked += 1;
+            }
         }
     }
-    assert_eq!(checked, 15, "five visits in each of three data sets");
+    assert_eq!(
+        checked, 30,
+        "five visits in each of three data sets, two fits"
+    );
 }
