@@ -109,19 +109,17 @@ fn raw_draws(c: &mut Criterion) {
     group.finish();
 }
 
-/// The MMRM fits of one trial of issue #27's plain MAR scenario
-/// (`tests/reference/mmrm/mar.toml`) at 30 per arm, 5 visits: the exact
-/// fast path, the general optimiser on the same (common) covariance, and
-/// one covariance per arm; each from the trial's data (sufficient
-/// statistics included).
+/// The MMRM fits of one trial of the MMRM bench scenario
+/// (`configs/bench_mmrm.toml`: issue #27's plain MAR scenario at 30 per
+/// arm, 5 visits): the exact fast path, the general optimiser on the same
+/// (common) covariance, and one covariance per arm; each from the trial's
+/// data (sufficient statistics included). `trialsim bench --mmrm` times
+/// the same beside nlme::gls.
 fn mmrm(c: &mut Criterion) {
     use trialsim::analysis::mmrm::{
         Covariance, MmrmData, Structure, fit, fit_exact, fit_structure,
     };
-    let mut sc =
-        Scenario::from_toml_str(include_str!("../tests/reference/mmrm/mar.toml"), "mar").unwrap();
-    sc.design.n_control = 30;
-    sc.design.n_treatment = 30;
+    let sc = Scenario::from_toml_str(include_str!("../configs/bench_mmrm.toml"), "mmrm").unwrap();
     let sim = Simulator::new(&sc, 1);
     let trials: Vec<TrialData> = (0..64).map(|r| sim.one_trial(r).data).collect();
     let mut group = c.benchmark_group("mmrm_n30_5_visits");

@@ -65,7 +65,13 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Bench {
             scenario,
             replicates,
+            mmrm: false,
         } => cli::bench::command(scenario.as_deref(), replicates),
+        Command::Bench {
+            scenario,
+            replicates,
+            mmrm: true,
+        } => cli::bench_mmrm::command(scenario.as_deref(), replicates),
         Command::Retro {
             effect,
             se,

@@ -5,6 +5,7 @@
 //! touches the terminal.
 
 pub mod bench;
+pub mod bench_mmrm;
 pub mod common;
 pub mod dataset;
 pub mod merge;
@@ -112,6 +113,10 @@ pub enum Command {
         /// Replicates per measurement [default: the scenario's].
         #[arg(long, allow_hyphen_values = true, value_parser = whole_number(1, u64::MAX))]
         replicates: Option<u64>,
+        /// Time MMRM fits instead, on one core, beside R's nlme::gls
+        /// [default scenario: the embedded configs/bench_mmrm.toml].
+        #[arg(long)]
+        mmrm: bool,
     },
     /// Gelman–Carlin retrospective design: power, Type S, exaggeration ratio.
     Retro {

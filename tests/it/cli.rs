@@ -2,6 +2,7 @@
 //! (exit code 2 and exactly one expected line on stderr, never a panic).
 
 use std::fs;
+use std::io::Write as _;
 use std::path::Path;
 
 use crate::trialsim;
@@ -467,6 +468,48 @@ fn bench_prints_the_ratio_to_the_limit() {
         text.lines().filter(|l| l.starts_with("1 ")).count() == 1,
         "{text}"
     );
+}
+
+/// `bench --mmrm` times the three fits on one core and, with R and nlme
+/// installed (.ci/run installs them), nlme::gls on the same trials: its arm
+/// effects agree with the exact fit's (nlme converges to about 1e-5 SE;
+/// 1e-3 would be another trial). Without R it says nlme was skipped, and
+/// under CI=true that is a failure.
+#[test]
+fn bench_mmrm_times_the_fits_beside_nlme() {
+    let out = crate::ok(trialsim().args(["bench", "--mmrm", "--replicates", "4"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for row in [
+        "exact fit (closed form), common",
+        "general optimiser, common",
+        "optimiser, by_arm (whole chain)",
+    ] {
+        assert!(text.lines().any(|l| l.starts_with(row)), "{row}: {text}");
+    }
+    assert!(
+        text.contains("4 trials of 30 + 30 patients and 5 visits"),
+        "{text}"
+    );
+    if text.contains("nlme::gls: skipped") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "nlme skipped under CI=true (.ci/run must install r-base-core and r-cran-nlme): {text}"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: the nlme half of bench_mmrm_times_the_fits_beside_nlme (no R with nlme)"
+        );
+        return;
+    }
+    assert!(text.contains("first 4 trials, 0 failed"), "{text}");
+    assert!(text.contains("ratio to nlme::gls: exact fit"), "{text}");
+    let difference: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("nlme's arm effects differ from the exact fit's by at most "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("no comparison with nlme: {text}"));
+    assert!(difference < 1e-3, "{text}");
 }
 
 #[test]

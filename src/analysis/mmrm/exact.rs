@@ -18,7 +18,7 @@
 //! n_j − Q − j). The information in ψ is block diagonal at the optimum:
 //! Ỹ_jᵀỸ_j / s_j for φ_j (Ỹ_j the earlier visits residualised on Z_j) and
 //! (n_j − Q) / 2 for λ_j = log s_j (ψ is the modified Cholesky
-//! parameterisation, [`super::cholesky`]). The Satterthwaite df of each contrast
+//! parameterisation, `cholesky.rs`). The Satterthwaite df of each contrast
 //! follow from it and the gradient of the contrast's variance carried to ψ,
 //! with no Newton step and no Σ-element Hessian (the same df as the
 //! general fit's: df does not depend on the parameterisation at an
@@ -155,11 +155,16 @@ fn sequential(
                 rhs[q + l] += g.y[(l, j)];
             }
         }
+        // The regression needs a residual degree of freedom: more patients
+        // than coefficients (else it fits exactly, up to rounding).
+        if n <= size as f64 {
+            return None;
+        }
         let chol = Cholesky::new(gram)?;
         let coef = chol.solve(&rhs);
         let variance = (yy - rhs.dot(&coef)) / (n - q as f64);
         // A residual at rounding level is none: the regression fits exactly.
-        if !(variance.is_finite() && n > q as f64 && variance > 1e-10 * yy / n) {
+        if !(variance.is_finite() && variance > 1e-10 * yy / n) {
             return None;
         }
         let phi = coef.rows(q, j).into_owned();

@@ -12,10 +12,10 @@
 //! `V = Σ[..m, ..m]`, so the REML log-likelihood, its gradient and its
 //! Hessian need only, per such group, the count n, `S = Σ z zᵀ`,
 //! `C = Σ z yᵀ` and `Y = Σ y yᵀ`, with `z = (1, arm, centred baseline)`
-//! and y centred on each visit's mean ([`reml`]).
+//! and y centred on each visit's mean (`reml.rs`).
 //!
 //! **Which fit.** With one covariance matrix the REML optimum has a closed
-//! form ([`exact`]); with one per arm the optimiser ([`structure`]) starts
+//! form (`exact.rs`); with one per arm the optimiser (`structure.rs`) starts
 //! from each arm's own closed form. Where the unstructured optimum does not
 //! exist (a visit with too few patients for its regression on the earlier
 //! ones to leave a residual) or the optimiser does not converge, the fit

@@ -17,7 +17,7 @@ use nalgebra::{Cholesky, DMatrix, DVector};
 pub enum Structure {
     /// Every element free, parameterised by the modified Cholesky factor:
     /// φ = each visit's regression on the earlier visits and its log
-    /// residual variance ([`super::cholesky`]).
+    /// residual variance (`cholesky.rs`).
     Unstructured,
     /// Heterogeneous continuous-time AR(1): Σ_jk = σ_j σ_k ρ^|t_j − t_k|
     /// (visits need not be equally spaced); φ = (log σ_1, …, log σ_T,
