@@ -15,7 +15,7 @@
 //! Each is timed [`ROUNDS`] times, interleaved, and the median reported.
 //! Where `Rscript` with nlme is installed, `benches/mmrm_nlme.R` fits the
 //! first [`NLME_TRIALS`] trials with `gls(corSymm, varIdent, REML)` (nlme's
-//! defaults) and the ratios are printed with the largest difference between
+//! default controls, one BLAS thread) and the ratios are printed with the largest difference between
 //! nlme's arm effects and the exact fit's, in SEs (nlme converges to about
 //! 1e-5); otherwise the report says why nlme was skipped.
 
@@ -217,15 +217,19 @@ fn nlme(trials: &[TrialData], exact: &[Option<MmrmFit>]) -> Nlme {
             );
         }
     }
-    let dir = std::env::temp_dir().join(format!("trialsim-bench-mmrm-{}", std::process::id()));
-    let result = run_nlme(&dir, trials, exact);
-    let _ = std::fs::remove_dir_all(&dir);
-    result.unwrap_or_else(|e| Nlme::Skipped(e.to_string()))
+    // A folder of our own (a fresh random name, removed when dropped).
+    let dir = match tempfile::Builder::new()
+        .prefix("trialsim-bench-mmrm-")
+        .tempdir()
+    {
+        Ok(dir) => dir,
+        Err(e) => return Nlme::Skipped(format!("no temporary folder: {e}")),
+    };
+    run_nlme(dir.path(), trials, exact).unwrap_or_else(|e| Nlme::Skipped(e.to_string()))
 }
 
 fn run_nlme(dir: &Path, trials: &[TrialData], exact: &[Option<MmrmFit>]) -> Result<Nlme> {
     let io = |e: std::io::Error| Error::Internal(format!("{}: {e}", dir.display()));
-    std::fs::create_dir_all(dir).map_err(io)?;
     let mut csv = String::from("trial,patient,arm,baseline,visit,value\n");
     for (r, t) in trials.iter().enumerate() {
         for i in 0..t.n[0] + t.n[1] {
@@ -245,7 +249,10 @@ fn run_nlme(dir: &Path, trials: &[TrialData], exact: &[Option<MmrmFit>]) -> Resu
     let (data, script) = (dir.join("trials.csv"), dir.join("mmrm_nlme.R"));
     std::fs::write(&data, csv).map_err(io)?;
     std::fs::write(&script, NLME_SCRIPT).map_err(io)?;
+    // One core, as trialsim's fits are timed: no threaded BLAS.
     let output = Command::new("Rscript")
+        .env("OPENBLAS_NUM_THREADS", "1")
+        .env("OMP_NUM_THREADS", "1")
         .arg("--vanilla")
         .arg(&script)
         .arg(&data)
@@ -255,7 +262,8 @@ fn run_nlme(dir: &Path, trials: &[TrialData], exact: &[Option<MmrmFit>]) -> Resu
         let stderr = String::from_utf8_lossy(&output.stderr);
         let line = stderr
             .lines()
-            .find(|l| !l.trim().is_empty())
+            .find(|l| l.starts_with("Error"))
+            .or_else(|| stderr.lines().find(|l| !l.trim().is_empty()))
             .unwrap_or("no message");
         return Ok(Nlme::Skipped(format!("R failed: {}", line.trim())));
     }
@@ -288,13 +296,18 @@ fn run_nlme(dir: &Path, trials: &[TrialData], exact: &[Option<MmrmFit>]) -> Resu
         }
     }
     Ok(match timed {
-        Some((Some(fits), Some(failed), Some(seconds))) if fits > 0 => Nlme::Timed {
-            fits,
-            failed,
-            seconds,
-            largest_difference: largest,
-            compared,
-        },
+        Some((Some(fits), Some(failed), Some(seconds))) if fits > failed && seconds > 0.0 => {
+            Nlme::Timed {
+                fits,
+                failed,
+                seconds,
+                largest_difference: largest,
+                compared,
+            }
+        }
+        Some((Some(fits), Some(failed), _)) if failed >= fits => {
+            Nlme::Skipped(format!("nlme fitted none of the {fits} trials"))
+        }
         _ => Nlme::Skipped(format!("unexpected output from R: {}", stdout.trim())),
     })
 }

@@ -25,6 +25,10 @@ pub use parse::{parse_table, suggest};
 use statrs::distribution::{ContinuousCDF, Normal};
 pub use sweep::{DesignPoint, Study};
 
+/// The most post-baseline visits an MMRM may have (its general fit costs
+/// the sixth power of the visits).
+pub const MMRM_MAX_VISITS: usize = 12;
+
 /// The performance bench scenario (`configs/bench.toml`), compiled in.
 pub const BENCH_SCENARIO: &str = include_str!("../../configs/bench.toml");
 
@@ -530,7 +534,7 @@ impl Scenario {
         let heterogeneity = validate::heterogeneity(f.heterogeneity.as_ref())?;
         let dropout = validate::dropout(f.dropout.as_ref())?;
         let design = validate::design(&f.design)?;
-        let analysis = validate::analysis(&f.analysis)?;
+        let analysis = validate::analysis(&f.analysis, &visits)?;
         let meta = f.meta_analysis.as_ref().map(validate::meta).transpose()?;
 
         let mut resolved = f.clone();

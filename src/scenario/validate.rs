@@ -358,12 +358,26 @@ pub(super) fn design(dz: &DesignFile) -> Result<Design> {
 }
 
 /// `[analysis]`: the method and how each trial is judged.
-pub(super) fn analysis(a: &AnalysisFile) -> Result<Analysis> {
+/// `[analysis]`, with the visits it analyses.
+pub(super) fn analysis(a: &AnalysisFile, visits: &Visits) -> Result<Analysis> {
     let method = match a.method {
         MethodFile::WelchChange => Method::WelchChange,
         MethodFile::Ancova => Method::Ancova,
         MethodFile::Mmrm => Method::Mmrm(a.mmrm_covariance.unwrap_or_default()),
     };
+    // The general fit's information has one row per pair of visits (per
+    // arm with by_arm): its cost grows as the sixth power of the visits.
+    if matches!(method, Method::Mmrm(_)) && visits.months.len() > MMRM_MAX_VISITS {
+        return Err(Error::invalid(
+            "analysis.method",
+            "\"mmrm\"",
+            format!(
+                "allows at most {MMRM_MAX_VISITS} visits (it fits a covariance for every pair of visits); \
+                 visits.months has {}: use \"ancova\" or \"welch_change\", or fewer visits",
+                visits.months.len()
+            ),
+        ));
+    }
     if !(a.alpha > 0.0 && a.alpha < 0.5) {
         return Err(Error::invalid(
             "analysis.alpha",

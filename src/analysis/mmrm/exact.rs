@@ -43,7 +43,7 @@ struct Regression {
 /// The exact fit with one covariance matrix (see the module docs); `None`
 /// with one per arm (no closed form while the baseline slopes are shared)
 /// or where a visit's regression is singular or fits exactly (the
-/// unstructured likelihood then has no maximum).
+/// unstructured likelihood then has no unique maximum).
 pub fn fit_exact(d: &MmrmData) -> Option<MmrmFit> {
     if d.covariances != 1 || d.visits == 0 {
         return None;
@@ -101,8 +101,8 @@ pub fn fit_exact(d: &MmrmData) -> Option<MmrmFit> {
 /// `by_arm` model does not have), REML divisor n_j − 2. It starts the
 /// general fit close to its optimum; `None` when an arm has a visit whose
 /// regression leaves no residual (fewer than j + 3 patients at the j-th
-/// visit, counting from 0), where the `by_arm` unstructured likelihood has
-/// no maximum.
+/// visit, counting from 0): with 3 to j + 2 patients there the `by_arm`
+/// unstructured likelihood grows without bound, and the fit falls back.
 pub(super) fn by_arm_start(d: &MmrmData) -> Option<Vec<f64>> {
     let mut psi = Vec::with_capacity(d.parameters());
     for cov in 0..d.covariances {

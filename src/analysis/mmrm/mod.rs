@@ -84,9 +84,11 @@ impl MmrmData {
     ///
     /// The model covers the visits at which both arms have at least two
     /// patients: under monotone dropout, the first few visits. A later
-    /// visit is not estimable, and its values do not enter the fit (with an
-    /// unstructured Σ they would inform only that visit's own parameters:
-    /// the likelihood factors over the visits).
+    /// visit is not estimable by the usual rule, and its values do not
+    /// enter the fit (with one unstructured Σ they would inform only that
+    /// visit's own parameters, the likelihood factoring over the visits;
+    /// with one per arm they would also inform the shared baseline slopes
+    /// a little).
     pub fn new(data: &TrialData, covariance: Covariance) -> Self {
         let total = data.n[0] + data.n[1];
         let visits = (0..data.visits)

@@ -1,11 +1,12 @@
 //! The general REML fit: a covariance structure's parameters φ, Σ's
 //! elements θ(φ), and Newton–Raphson on φ.
 //!
-//! **Optimiser.** Newton–Raphson with the observed information (Fisher
-//! scoring where it is not positive definite), halving a step until Σ stays
-//! positive definite and ℓ does not fall. It stops when the Newton
-//! decrement gᵀI⁻¹g, the predicted gain in ℓ, falls below 1e-20, or where
-//! rounding stops it falling.
+//! **Optimiser.** Newton–Raphson with the observed information, damped
+//! towards Fisher scoring where it is not positive definite
+//! (Levenberg–Marquardt), halving a step until Σ stays positive definite
+//! and ℓ does not fall. It stops when the Newton decrement gᵀI⁻¹g (twice
+//! the predicted gain in ℓ) falls below 1e-20, or where rounding stops it
+//! falling.
 
 use super::reml::{Evaluation, Need, diagonal_start, evaluate, variance_gradient};
 use super::{MmrmData, MmrmFit, cholesky, exact};
@@ -239,8 +240,8 @@ impl Map<'_> {
     }
 }
 
-/// Newton–Raphson on φ with the observed information (Fisher scoring where
-/// that is not positive definite), halving steps that leave a covariance
+/// Newton–Raphson on φ with the observed information (damped towards
+/// Fisher scoring where that is not positive definite), halving steps that leave a covariance
 /// matrix not positive definite or lower ℓ.
 fn newton(map: &Map, mut phi: Vec<f64>) -> Option<MmrmFit> {
     const MAX_ITERATIONS: u32 = 100;
