@@ -367,6 +367,21 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
             "The trials' confidence intervals contain the population-average effect {c} of the time, and their own setting's effect {ct}."
         ));
     }
+    // An MMRM's fallbacks, when there were any: the fit the trials really got.
+    let share = |name: Metric| m.get(name).and_then(|e| e.estimate).unwrap_or(0.0);
+    if share(Metric::MmrmFallback) > 0.0
+        && let Some(fb) = q(Metric::MmrmFallback, Format::Percent)
+    {
+        let failed = match q(Metric::MmrmFailed, Format::Percent) {
+            Some(f) if share(Metric::MmrmFailed) > 0.0 => {
+                format!("; in {f} no structure could be fitted and the trial is not estimable")
+            }
+            _ => String::new(),
+        };
+        out.push(format!(
+            "In {fb} of trials the unstructured covariance of the MMRM could not be fitted (usually too few patients at a late visit) and a simpler one was used (heterogeneous AR(1), else compound symmetry){failed}."
+        ));
+    }
     if let Some(meta) = &dp.meta {
         let mq = |name: Metric, f: Format| quote(focus, "meta", meta, name, f);
         if let (Some(sig), Some(pi0)) = (
