@@ -18,6 +18,7 @@
 //! or the variance is zero.
 
 mod ancova;
+pub mod binary;
 pub mod mmrm;
 mod quantile;
 mod sums;
