@@ -217,7 +217,8 @@ fn mmrm_trial<'w>(
         let result = usable
             .as_ref()
             .filter(|_| n_control >= 2 && n_treatment >= 2)
-            .map(|f| (f.estimate[k], f.se[k], f.df[k]))
+            // The fit models only the visits both arms reach (the same rule).
+            .and_then(|f| Some((*f.estimate.get(k)?, f.se[k], f.df[k])))
             .filter(|&(estimate, se, df)| {
                 estimate.is_finite() && se.is_finite() && se > 0.0 && df.is_finite() && df > 0.0
             })

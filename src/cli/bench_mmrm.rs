@@ -30,7 +30,7 @@ use trialsim::analysis::mmrm::{
 };
 use trialsim::engine::Simulator;
 use trialsim::error::{Error, Result};
-use trialsim::scenario::Study;
+use trialsim::scenario::{MMRM_MAX_VISITS, Study};
 use trialsim::simulate::{CONTROL, TrialData};
 
 /// The embedded MMRM bench scenario.
@@ -122,6 +122,15 @@ pub fn command(scenario: Option<&Path>, replicates: Option<u64>) -> Result<()> {
     };
     let r = replicates.unwrap_or(study.replicates);
     let sc = &study.points[0].scenario;
+    // A scenario analysed otherwise has no MMRM visit cap of its own.
+    let visits = sc.visits.months.len();
+    if visits > MMRM_MAX_VISITS {
+        return Err(Error::invalid(
+            "visits.months",
+            format!("{visits} visits"),
+            format!("bench --mmrm fits an MMRM, which allows at most {MMRM_MAX_VISITS} visits"),
+        ));
+    }
     let sim = Simulator::new(sc, study.seed);
     let trials: Vec<TrialData> = (0..r).map(|i| sim.one_trial(i).data).collect();
     let mut seconds = vec![Vec::new(); Way::ALL.len()];

@@ -512,6 +512,33 @@ fn bench_mmrm_times_the_fits_beside_nlme() {
     assert!(difference < 1e-3, "{text}");
 }
 
+/// `bench --mmrm` on a scenario with more visits than an MMRM allows (one
+/// analysed by ANCOVA, so validation let it through) is bad input: exit 2
+/// naming the field, not a fit that runs out of memory.
+#[test]
+fn bench_mmrm_refuses_more_visits_than_an_mmrm_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = include_str!("../../configs/bench_mmrm.toml")
+        .replace("method = \"mmrm\"", "method = \"ancova\"")
+        .replace(
+            "months = [1, 3, 6, 12, 24]",
+            "months = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 24]",
+        );
+    let path = dir.path().join("many.toml");
+    fs::write(&path, text).unwrap();
+    let out = trialsim()
+        .args(["bench", "--mmrm", "--replicates", "2"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: visits.months = 13 visits: bench --mmrm fits an MMRM, which allows at most 12 visits\n"
+    );
+}
+
 #[test]
 fn the_output_folder_is_never_the_current_folder_or_one_holding_it() {
     // Found in review: `--out .` failed with "Device or resource busy"; and
