@@ -42,6 +42,9 @@ pub enum Role {
     Meta = 4,
     /// One arm's sufficient statistics on the exact fast path.
     Sufficient = 5,
+    /// One arm's adverse-event counts (`[safety]`): a role of its own, so
+    /// following safety moves no efficacy draw.
+    Safety = 6,
 }
 
 /// SplitMix64's output function: a bijection of u64 with good avalanche.
@@ -145,6 +148,7 @@ mod tests {
             stream(2, 2, 0, Role::Patient, 1, 7),
             stream(1, 2, 1, Role::Patient, 1, 7),
             stream(1, 2, 0, Role::Meta, 1, 7),
+            stream(1, 2, 0, Role::Safety, 1, 7),
         ]
         .into_iter()
         .map(|mut s| s.next_u64())

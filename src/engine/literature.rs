@@ -8,6 +8,7 @@ use crate::meta::pool;
 use crate::metrics::{MetaRecord, judge};
 use crate::rng::Role;
 use crate::scenario::{MAX_ARM, Meta, TrialSizes};
+use crate::simulate::safety::{SafetyCounts, draw_safety};
 use crate::simulate::{Setting, TrialId, simulate_trial};
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -68,6 +69,7 @@ impl Simulator<'_> {
         scratch.v.clear();
         let limit = META_MAX_RUNS_PER_TRIAL * meta.trials;
         let mut runs = 0;
+        let mut harms = sc.safety.as_ref().map(|_| SafetyCounts::default());
         while scratch.y.len() < meta.trials && runs < limit {
             let trial = META_FIRST_TRIAL + runs as u64;
             let mut rng = self
@@ -108,6 +110,10 @@ impl Simulator<'_> {
                 if published {
                     scratch.y.push(r.estimate);
                     scratch.v.push(r.se * r.se);
+                    if let (Some(total), Some(safety)) = (harms.as_mut(), &sc.safety) {
+                        let counts = draw_safety(safety, self.key, replicate, trial, id.n);
+                        *total = total.plus(counts);
+                    }
                 }
                 if let Some(d) = detail.as_mut() {
                     d.push(LiteratureTrial {
@@ -130,6 +136,7 @@ impl Simulator<'_> {
         MetaRecord {
             pooled,
             trials_run: runs,
+            safety: harms,
         }
     }
 }

@@ -252,7 +252,7 @@ pub(crate) fn finish_run(
         .zip(&study.points)
         .enumerate()
         .map(|(j, ((sim, acc), point))| {
-            let acc = acc.unwrap_or_else(|| Accumulator::new(0, false));
+            let acc = acc.unwrap_or_else(|| Accumulator::new(0, false, false));
             let (metrics, by_visit) = acc.finish(sim.truth());
             let meta = own_meta[meta_source[j].unwrap_or(j)].clone();
             let warnings =

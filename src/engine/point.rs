@@ -7,9 +7,10 @@ use super::schedule::Workers;
 use super::{BLOCK, CHUNK_BLOCKS};
 use crate::analysis::{self, Analysed, TrialAnalysis, Workspace, analyse_sums};
 use crate::meta::Criticals;
-use crate::metrics::{Accumulator, Group, MetaTruth, PrimaryRecord, Truth, judge};
+use crate::metrics::{Accumulator, Group, MetaTruth, PrimaryRecord, SafetyTruth, Truth, judge};
 use crate::rng::Key;
 use crate::scenario::Scenario;
+use crate::simulate::safety::draw_safety;
 use crate::simulate::{Plan, Setting, TrialData, TrialId, simulate_trial};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +29,18 @@ pub struct Simulator<'a> {
     /// Scratch buffers (and their cached t quantiles) handed from block to
     /// block, so that quantiles are computed once per run rather than per block.
     pub(super) scratch: std::sync::Mutex<Vec<Scratch>>,
+}
+
+/// What a design point's safety metrics are judged against, with
+/// `[safety]`; `literature` for the literature group's.
+fn safety_truth(sc: &Scenario, literature: bool) -> Option<SafetyTruth> {
+    sc.safety.as_ref().map(|s| SafetyTruth {
+        alpha: sc.analysis.alpha,
+        rule_out: s.rule_out,
+        literature,
+        serious: s.serious,
+        mild: s.mild,
+    })
 }
 
 /// Buffers one worker reuses across the replicates of a block.
@@ -73,6 +86,7 @@ impl<'a> Simulator<'a> {
                 mcid: sc.outcome.mcid,
                 replication: sc.analysis.replication,
                 n_arm: [sc.design.n_control, sc.design.n_treatment],
+                safety: safety_truth(sc, false),
             },
             meta_truth: sc.meta.as_ref().map(|m| MetaTruth {
                 s: sc.outcome.s,
@@ -81,6 +95,7 @@ impl<'a> Simulator<'a> {
                 mcid: sc.outcome.mcid,
                 hartung_knapp: m.hartung_knapp,
                 crit: Criticals::new(m.trials, 1.0 - sc.analysis.alpha),
+                safety: safety_truth(sc, true),
             }),
             cancel: None,
             fast: crate::simulate::sufficient::FastPlan::new(sc),
@@ -270,6 +285,13 @@ impl<'a> Simulator<'a> {
             let (sig, fav) = judge(&again.primary.result, &self.truth);
             sig && fav
         });
+        if let (Some(safety), Some(safety_acc), Some(safety_truth)) =
+            (&sc.safety, acc.safety.as_mut(), &self.truth.safety)
+        {
+            let n = [sc.design.n_control, sc.design.n_treatment];
+            let counts = draw_safety(safety, self.key, replicate, 0, n);
+            safety_acc.add(&counts, safety_truth);
+        }
         let last = *sc
             .visits
             .months
@@ -296,7 +318,11 @@ impl<'a> Simulator<'a> {
         } else {
             0
         };
-        let mut acc = Accumulator::new(by_visit, self.meta_truth.is_some());
+        let mut acc = Accumulator::new(
+            by_visit,
+            self.meta_truth.is_some(),
+            self.sc.safety.is_some(),
+        );
         for r in range {
             if self.cancelled() {
                 break;
@@ -310,7 +336,7 @@ impl<'a> Simulator<'a> {
     pub fn accumulate(&self, replicates: u64) -> Accumulator {
         let mut total = None;
         self.extend(&Workers::default(), &mut total, 0, replicates, &|_| true);
-        total.unwrap_or_else(|| Accumulator::new(0, false))
+        total.unwrap_or_else(|| Accumulator::new(0, false, false))
     }
 
     /// Folds replicates `from..to` into `total` (`from` a multiple of [`BLOCK`]),

@@ -2,7 +2,7 @@
 //! §4), one record per meta-replicate.
 
 use super::online::{Count, Moments};
-use super::{Estimate, Group, Metric, Metrics};
+use super::{Estimate, Group, Metric, Metrics, SafetyAccumulator};
 use serde::{Deserialize, Serialize};
 
 /// What meta-analysis metrics are judged against (MODEL.md §4).
@@ -20,6 +20,8 @@ pub struct MetaTruth {
     pub hartung_knapp: bool,
     /// Critical values for K trials at level `1 − alpha`.
     pub crit: crate::meta::Criticals,
+    /// What the literature's safety metrics are judged against, with `[safety]`.
+    pub safety: Option<super::SafetyTruth>,
 }
 
 /// What one meta-replicate contributes.
@@ -29,6 +31,8 @@ pub struct MetaRecord {
     pub pooled: Option<crate::meta::Pooled>,
     /// Trials simulated to get K published.
     pub trials_run: usize,
+    /// The published trials' adverse events added up, with `[safety]`.
+    pub safety: Option<crate::simulate::safety::SafetyCounts>,
 }
 
 /// Running meta-analysis metrics of one design point.
@@ -51,6 +55,19 @@ pub struct MetaAccumulator {
     trials_run: Moments,
     nonconverged: Count,
     not_estimable: Count,
+    /// The published literature's adverse events, with `[safety]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    safety: Option<SafetyAccumulator>,
+}
+
+impl MetaAccumulator {
+    /// An empty accumulator, following adverse events if `safety`.
+    pub fn new(safety: bool) -> Self {
+        MetaAccumulator {
+            safety: safety.then(SafetyAccumulator::default),
+            ..MetaAccumulator::default()
+        }
+    }
 }
 
 impl Group for MetaAccumulator {
@@ -60,6 +77,11 @@ impl Group for MetaAccumulator {
 
     fn add(&mut self, rec: &MetaRecord, truth: &MetaTruth) {
         self.trials_run.add(rec.trials_run as f64);
+        // Whether or not K trials were published and pooled: their harms
+        // are what the literature reports.
+        if let (Some(acc), Some(counts), Some(t)) = (&mut self.safety, &rec.safety, &truth.safety) {
+            acc.add(counts, t);
+        }
         self.not_estimable.add(rec.pooled.is_none());
         let Some(p) = rec.pooled else {
             self.significant.add(false);
@@ -118,13 +140,16 @@ impl Group for MetaAccumulator {
         self.trials_run.merge(&o.trials_run);
         self.nonconverged.merge(&o.nonconverged);
         self.not_estimable.merge(&o.not_estimable);
+        if let (Some(a), Some(b)) = (self.safety.as_mut(), o.safety.as_ref()) {
+            a.merge(b);
+        }
     }
 
     /// The meta metrics of MODEL.md §4, in a fixed order.
     fn finish(&self, truth: &MetaTruth) -> Metrics {
         let defined = |ok: bool, e: Estimate| if ok { e } else { Estimate::UNDEFINED };
         let nonzero = truth.theta != 0.0;
-        Metrics(vec![
+        let mut metrics = Metrics(vec![
             (Metric::Significant, self.significant.estimate()),
             (Metric::Coverage, self.coverage.estimate()),
             (Metric::CoverageHksj, self.coverage_hksj.estimate()),
@@ -155,6 +180,10 @@ impl Group for MetaAccumulator {
             (Metric::TrialsRun, self.trials_run.mean_estimate(0.0, 1.0)),
             (Metric::Nonconverged, self.nonconverged.estimate()),
             (Metric::NotEstimable, self.not_estimable.estimate()),
-        ])
+        ]);
+        if let (Some(acc), Some(t)) = (&self.safety, &truth.safety) {
+            metrics.0.extend(acc.finish(t).0);
+        }
+        metrics
     }
 }

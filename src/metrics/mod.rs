@@ -13,12 +13,14 @@
 pub mod literature;
 pub mod names;
 pub mod online;
+pub mod safety;
 pub mod trial;
 pub mod visit;
 pub mod warnings;
 
 pub use literature::{MetaAccumulator, MetaRecord, MetaTruth};
 pub use names::Metric;
+pub use safety::{SafetyAccumulator, SafetyTruth, UPPER_LEVEL};
 pub use trial::{PrimaryRecord, TrialAccumulator, Truth, judge};
 pub use visit::{VisitMetrics, VisitsAccumulator};
 pub use warnings::{MAX_POWER_SE, MIN_CONDITIONING, warnings};
@@ -92,16 +94,22 @@ pub struct Accumulator {
     pub visits: VisitsAccumulator,
     /// Meta-analysis metrics, when the scenario has `[meta_analysis]`.
     pub meta: Option<MetaAccumulator>,
+    /// Safety metrics, when the scenario has `[safety]` (absent otherwise,
+    /// so other scenarios' shard files are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<SafetyAccumulator>,
 }
 
 impl Accumulator {
     /// An empty accumulator for `visits` per-visit slots (0 when by-visit is
-    /// off), with meta-analysis metrics if `meta`.
-    pub fn new(visits: usize, meta: bool) -> Self {
+    /// off), with meta-analysis metrics if `meta` and safety metrics if
+    /// `safety` (in the literature group too when both).
+    pub fn new(visits: usize, meta: bool, safety: bool) -> Self {
         Accumulator {
             trial: TrialAccumulator::default(),
             visits: VisitsAccumulator::new(visits),
-            meta: meta.then(MetaAccumulator::default),
+            meta: meta.then(|| MetaAccumulator::new(safety)),
+            safety: safety.then(SafetyAccumulator::default),
         }
     }
 
@@ -127,11 +135,19 @@ impl Accumulator {
         if let (Some(a), Some(b)) = (self.meta.as_mut(), o.meta.as_ref()) {
             a.merge(b);
         }
+        if let (Some(a), Some(b)) = (self.safety.as_mut(), o.safety.as_ref()) {
+            a.merge(b);
+        }
     }
 
-    /// The metrics of MODEL.md §3, in a fixed order, and the per-visit results.
+    /// The metrics of MODEL.md §3 in a fixed order, the safety metrics
+    /// after them, and the per-visit results.
     pub fn finish(&self, truth: &Truth) -> (Metrics, Vec<VisitMetrics>) {
-        (self.trial.finish(truth), self.visits.finish(truth))
+        let mut metrics = self.trial.finish(truth);
+        if let (Some(acc), Some(safety)) = (&self.safety, &truth.safety) {
+            metrics.0.extend(acc.finish(safety).0);
+        }
+        (metrics, self.visits.finish(truth))
     }
 }
 
@@ -162,11 +178,12 @@ mod tests {
     use crate::analysis::TestResult;
     use crate::meta::{Criticals, Estimator, pool};
     use crate::scenario::Sided;
+    use crate::simulate::safety::SafetyCounts;
 
     /// Synthetic replicates that reach every branch of the three groups: not
     /// estimable, significant either way, MCID claims, replications, and
     /// literatures pooled or not.
-    fn replicates(n: usize) -> Vec<(PrimaryRecord, [Analysed; 2], MetaRecord)> {
+    fn replicates(n: usize) -> Vec<(PrimaryRecord, [Analysed; 2], MetaRecord, SafetyCounts)> {
         let mut x = 7u64;
         let mut u = move || {
             x = crate::rng::mix64(x.wrapping_add(0x9e37_79b9_7f4a_7c15));
@@ -221,11 +238,23 @@ mod tests {
                 };
                 let y: Vec<f64> = (0..4).map(|_| -3.0 + 6.0 * (u() - 0.5)).collect();
                 let v: Vec<f64> = (0..4).map(|_| 0.5 + 2.0 * u()).collect();
+                // Zero and full counts included.
+                let mut events = |n: u64| match i % 9 {
+                    0 => 0,
+                    4 => n,
+                    _ => (u() * (n + 1) as f64) as u64 % (n + 1),
+                };
+                let harms = SafetyCounts {
+                    n: [20, 20],
+                    serious: [events(20), events(20)],
+                    mild: [events(20), events(20)],
+                };
                 let meta = MetaRecord {
                     pooled: (i % 13 != 5).then(|| pool(&y, &v, Estimator::Reml, &crit)),
                     trials_run: 4 + i % 3,
+                    safety: Some(harms.plus(harms)),
                 };
-                (record, visits, meta)
+                (record, visits, meta, harms)
             })
             .collect()
     }
@@ -261,6 +290,13 @@ mod tests {
             mcid: Some(2.0),
             replication: true,
             n_arm: [20, 20],
+            safety: Some(SafetyTruth {
+                alpha: 0.05,
+                rule_out: 0.2,
+                literature: false,
+                serious: [0.1, 0.2],
+                mild: [0.3, 0.5],
+            }),
         };
         let meta_truth = MetaTruth {
             s: -1.0,
@@ -269,11 +305,21 @@ mod tests {
             mcid: Some(2.0),
             hartung_knapp: false,
             crit: Criticals::new(4, 0.95),
+            safety: Some(SafetyTruth {
+                alpha: 0.05,
+                rule_out: 0.1,
+                literature: true,
+                serious: [0.1, 0.2],
+                mild: [0.3, 0.5],
+            }),
         };
         let reps = replicates(40);
         let fold = |range: std::ops::Range<usize>| {
-            let mut acc = Accumulator::new(2, true);
-            for (record, visits, meta) in &reps[range] {
+            let mut acc = Accumulator::new(2, true, true);
+            for (record, visits, meta, harms) in &reps[range] {
+                if let (Some(s), Some(t)) = (acc.safety.as_mut(), &truth.safety) {
+                    s.add(harms, t);
+                }
                 acc.add_primary(record, &truth);
                 for (k, a) in visits.iter().enumerate() {
                     acc.add_visit(k, a, &truth);
@@ -291,6 +337,10 @@ mod tests {
         };
         let whole = finish(&fold(0..reps.len()));
         assert!(whole.0.get(Metric::TypeM).is_some_and(|e| e.n > 0));
+        for m in [Metric::SaeRuledOut, Metric::MildAePower] {
+            assert!(whole.0.get(m).is_some_and(|e| e.n == 40), "{m}");
+        }
+        assert!(whole.2.get(Metric::TreatedPatients).is_some());
         assert!(
             whole
                 .2

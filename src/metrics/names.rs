@@ -72,6 +72,18 @@ metric_names! {
     MmrmFallback = "mmrm_fallback",
     /// P(no covariance structure of the MMRM converged).
     MmrmFailed = "mmrm_failed",
+    /// P(at least one serious adverse event in the treatment arm).
+    SaeAnyTreatment = "sae_any_treatment",
+    /// Mean observed serious-event rate in the treatment arm.
+    SaeRateTreatment = "sae_rate_treatment",
+    /// Mean one-sided 95% Clopper–Pearson upper bound of that rate.
+    SaeUpper95Treatment = "sae_upper95_treatment",
+    /// P(that bound is below `safety.rule_out`).
+    SaeRuledOut = "sae_ruled_out",
+    /// Power of Fisher's exact test (two-sided) for the mild-event difference.
+    MildAePower = "mild_ae_power",
+    /// Mean treated patients in a literature's published trials.
+    TreatedPatients = "treated_patients",
     /// Mean estimate at a visit.
     MeanEstimate = "mean_estimate",
     /// P(pooled result significant).

@@ -30,6 +30,8 @@ pub struct Truth {
     pub replication: bool,
     /// Randomised patients per arm, `[control, treatment]`.
     pub n_arm: [usize; 2],
+    /// What safety metrics are judged against, with `[safety]`.
+    pub safety: Option<super::SafetyTruth>,
 }
 
 /// What one replicate contributes at the primary visit.

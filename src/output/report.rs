@@ -9,11 +9,14 @@
 //! words say what the numbers say.
 
 use crate::engine::{DesignPointResult, FocusSample, RunResult};
-use crate::metrics::{Estimate, Metric, Metrics};
+use crate::metrics::{Estimate, Metric, Metrics, UPPER_LEVEL};
 use crate::output::format::{group_thousands, month_label, months};
 use crate::output::plots::Figure;
 use crate::output::summary::SWEEP_COLUMNS;
-use crate::scenario::{Covariance, Mechanism, Method, Missing, Onset, Scenario, Sided, Study};
+use crate::scenario::{
+    Covariance, Mechanism, Method, Missing, Onset, Safety, Scenario, Sided, Study,
+};
+use crate::simulate::TREATMENT;
 use std::fmt::Write as _;
 
 /// How a quoted number is shown.
@@ -258,6 +261,16 @@ pub fn describe(study: &Study, focus: usize) -> String {
         },
         a.alpha
     );
+    if let Some(safety) = &sc.safety {
+        let [sc_, st] = safety.serious.map(rate_words);
+        let [mc, mt] = safety.mild.map(rate_words);
+        let _ = write!(
+            w,
+            "<p>Every randomised patient is followed for adverse events, dropouts included: \
+             a serious one in {st}% of treated and {sc_}% of control patients, \
+             a mild one in {mt}% and {mc}%, independently of the outcome.</p>"
+        );
+    }
     if !study.sweep.is_empty() {
         let keys: Vec<String> = study
             .sweep
@@ -306,6 +319,103 @@ fn arm_sizes(control: usize, treatment: usize) -> String {
     } else {
         format!("{control} control and {treatment} treated patients")
     }
+}
+
+/// A probability as a percentage with as many decimals as it needs, up
+/// to two: `1`, `1.5`, `0.25`.
+fn rate_words(x: f64) -> String {
+    let p = format!("{:.2}", 100.0 * x);
+    p.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The safety paragraph: what a trial of this size sees of harms, and what
+/// the simulated literature sees (`[safety]`).
+fn safety_findings(safety: &Safety, dp: &DesignPointResult, focus: usize) -> Vec<String> {
+    let m = &dp.metrics;
+    let q = |name: Metric, f: Format| quote(focus, "trial", m, name, f);
+    let n = dp.truth.n_arm[TREATMENT];
+    let p = safety.serious[TREATMENT];
+    let mut out = Vec::new();
+    if let (Some(any), Some(seen)) = (
+        q(Metric::SaeAnyTreatment, Format::Percent),
+        m.get(Metric::SaeAnyTreatment).and_then(|e| e.estimate),
+    ) {
+        let unseen = (1.0 - p).powf(n as f64);
+        out.push(format!(
+            "Safety: with {n} treated patients and a true serious-event rate of {}%, a trial sees at least one serious adverse event in {any} of trials, so the rate goes unseen in the other {} (exactly {}^{n} = {}).",
+            rate_words(p),
+            Format::Percent.show(1.0 - seen),
+            1.0 - p,
+            Format::Percent.show(unseen),
+        ));
+    }
+    if let (Some(upper), Some(ruled)) = (
+        q(Metric::SaeUpper95Treatment, Format::Percent),
+        q(Metric::SaeRuledOut, Format::Percent),
+    ) {
+        // The bound when no event is seen, 1 − 0.05^(1/n): what 3/n approximates.
+        let none_seen = 1.0 - (1.0 - UPPER_LEVEL).powf(1.0 / n as f64);
+        let ruling = if p >= safety.rule_out {
+            format!(
+                "in {ruled} of trials — falsely, since the true rate is {}%",
+                rate_words(p)
+            )
+        } else {
+            format!("in {ruled} of trials (the power to rule it out)")
+        };
+        out.push(format!(
+            "The one-sided 95% upper bound on the treated arm's serious-event rate (Clopper–Pearson) averages {upper}; after a trial with no serious event it is {}, which the rule of three, 3/{n} = {}, approximates. The bound falls below {}%, ruling out a rate that high, {ruling}.",
+            Format::Percent.show(none_seen),
+            Format::Percent.show(3.0 / n as f64),
+            rate_words(safety.rule_out),
+        ));
+    }
+    if safety.mild != [0.0, 0.0]
+        && let Some(power) = q(Metric::MildAePower, Format::Percent)
+    {
+        let [c, t] = safety.mild.map(rate_words);
+        out.push(if safety.mild[0] == safety.mild[1] {
+            format!(
+                "Fisher's exact test flags a difference in mild adverse events, where there is none ({t}% in both arms), in {power} of trials."
+            )
+        } else {
+            format!(
+                "Fisher's exact test detects the difference in mild adverse events ({t}% treated vs {c}% control) in {power} of trials."
+            )
+        });
+    }
+    if let Some(meta) = &dp.meta
+        && let (Some(any), Some(patients)) = (
+            quote(
+                focus,
+                "meta",
+                meta,
+                Metric::SaeAnyTreatment,
+                Format::Percent,
+            ),
+            quote(
+                focus,
+                "meta",
+                meta,
+                Metric::TreatedPatients,
+                Format::Decimal,
+            ),
+        )
+    {
+        out.push(format!(
+            "Across a simulated literature's published trials ({patients} treated patients on average), at least one serious adverse event is seen {any} of the time{}.",
+            if p > 0.0 {
+                format!(
+                    "; at a rate of {}%, one is expected per {} treated patients",
+                    rate_words(p),
+                    group_thousands((1.0 / p).round() as u64)
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    out
 }
 
 /// Plain-language findings for the focus design point (and the sweep).
@@ -381,6 +491,9 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
         out.push(format!(
             "In {fb} of trials the unstructured covariance of the MMRM could not be fitted (usually too few patients at a late visit) and a simpler one was used (heterogeneous AR(1), else compound symmetry){failed}."
         ));
+    }
+    if let Some(safety) = &sc.safety {
+        out.extend(safety_findings(safety, dp, focus));
     }
     if let Some(meta) = &dp.meta {
         let mq = |name: Metric, f: Format| quote(focus, "meta", meta, name, f);

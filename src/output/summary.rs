@@ -5,6 +5,7 @@ use crate::engine::{DesignPointResult, RunResult};
 use crate::error::{Error, Naming, Result};
 use crate::metrics::{Estimate, Metric, Metrics, VisitMetrics};
 use crate::output::format::{group_thousands, month_label};
+use crate::simulate::TREATMENT;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -39,6 +40,17 @@ struct TruthJson {
     month: f64,
     theta: f64,
     theta_by_visit: ByMonth,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    safety: Option<SafetyTruthJson>,
+}
+
+/// The exact values beside the simulated safety metrics of one trial.
+#[derive(Serialize)]
+struct SafetyTruthJson {
+    /// `1 − (1 − serious_treatment)^n`: what `sae_any_treatment` estimates.
+    sae_any_treatment: f64,
+    /// 3/n, the rule of three, beside `sae_upper95_treatment`.
+    rule_of_three: f64,
 }
 
 fn design_point_json(dp: &DesignPointResult, naming: Naming) -> DesignPointJson<'_> {
@@ -57,6 +69,13 @@ fn design_point_json(dp: &DesignPointResult, naming: Naming) -> DesignPointJson<
                     .map(|(&theta, &m)| (month_label(m), theta))
                     .collect(),
             ),
+            safety: dp.truth.safety.map(|s| {
+                let n = dp.truth.n_arm[TREATMENT];
+                SafetyTruthJson {
+                    sae_any_treatment: s.any_serious(n),
+                    rule_of_three: 3.0 / n as f64,
+                }
+            }),
         },
         metrics: &dp.metrics,
         by_visit: &dp.by_visit,
@@ -178,10 +197,18 @@ pub fn text_summary(result: &RunResult) -> String {
                 out.push_str(&format!("  {name:<18} {}{n}\n", fmt(Some(e))));
             }
         }
+        if dp.metrics.get(Metric::SaeAnyTreatment).is_some() {
+            out.push_str("  safety:\n");
+            for name in SAFETY_HEADLINE {
+                if let Some(e) = dp.metrics.get(name) {
+                    out.push_str(&format!("    {name:<30} {}\n", fmt(Some(e))));
+                }
+            }
+        }
         if let Some(meta) = &dp.meta {
             out.push_str("  meta-analysis of the simulated literature:\n");
-            for name in META_HEADLINE {
-                if let Some(e) = meta.get(name) {
+            for name in META_HEADLINE.iter().chain(&SAFETY_HEADLINE) {
+                if let Some(e) = meta.get(*name) {
                     out.push_str(&format!("    {name:<30} {}\n", fmt(Some(e))));
                 }
             }
@@ -255,6 +282,16 @@ const META_HEADLINE: [Metric; 8] = [
     Metric::TypeM,
     Metric::EggerDetects,
     Metric::TrialsRun,
+];
+
+/// The safety metrics the one-design-point summary shows, for the trial
+/// and for the literature, with `[safety]`.
+const SAFETY_HEADLINE: [Metric; 5] = [
+    Metric::SaeAnyTreatment,
+    Metric::SaeUpper95Treatment,
+    Metric::SaeRuledOut,
+    Metric::MildAePower,
+    Metric::TreatedPatients,
 ];
 
 /// The metrics the one-design-point summary shows.

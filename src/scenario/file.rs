@@ -47,6 +47,8 @@ pub struct ScenarioFile {
     pub analysis: AnalysisFile,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta_analysis: Option<MetaFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety: Option<SafetyFile>,
 }
 
 /// `[outcome]`.
@@ -298,6 +300,25 @@ pub struct MetaFile {
     pub publish_nonsignificant: f64,
 }
 
+fn default_rule_out() -> f64 {
+    0.01
+}
+
+/// `[safety]`: per-patient probabilities, over the whole trial, of at least
+/// one serious and at least one mild adverse event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SafetyFile {
+    pub serious_treatment: f64,
+    #[serde(default)]
+    pub serious_control: f64,
+    #[serde(default)]
+    pub mild_treatment: f64,
+    #[serde(default)]
+    pub mild_control: f64,
+    #[serde(default = "default_rule_out")]
+    pub rule_out: f64,
+}
+
 /// The scalar keys whose values are integers (what `size` can search).
 pub const INTEGER_KEYS: [&str; 3] = [
     "design.n_per_arm",
@@ -322,6 +343,7 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "analysis",
             "sweep",
             "meta_analysis",
+            "safety",
         ],
         "outcome" => &[
             "label",
@@ -368,6 +390,13 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "estimator",
             "hartung_knapp",
             "publish_nonsignificant",
+        ],
+        "safety" => &[
+            "serious_treatment",
+            "serious_control",
+            "mild_treatment",
+            "mild_control",
+            "rule_out",
         ],
         "analysis" => &[
             "method",
@@ -461,6 +490,12 @@ size_p95 = 40.0
 estimator = "reml"
 hartung_knapp = true
 publish_nonsignificant = 0.5
+[safety]
+serious_treatment = 0.01
+serious_control = 0.01
+mild_treatment = 0.3
+mild_control = 0.1
+rule_out = 0.02
 [sweep]
 "design.n_per_arm" = [10, 20]
 "#;

@@ -36,7 +36,7 @@ pub const BENCH_SCENARIO: &str = include_str!("../../configs/bench.toml");
 pub const DEFAULT_SCENARIO: &str = include_str!("../../configs/msc_knee_oa.toml");
 
 /// Top-level sections and keys reserved for later versions.
-const RESERVED_TOP: [&str; 2] = ["safety", "responder_endpoint"];
+const RESERVED_TOP: [&str; 1] = ["responder_endpoint"];
 
 /// A validated scenario: one design point of MODEL.md §1–§3.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +65,8 @@ pub struct Scenario {
     pub analysis: Analysis,
     /// Meta-analysis of K simulated trials (MODEL.md §4), if requested.
     pub meta: Option<Meta>,
+    /// Adverse events, if the scenario follows them.
+    pub safety: Option<Safety>,
     /// The file as resolved (defaults filled in), for `scenario.resolved.toml`
     /// (read it with [`Scenario::file`]; change a scenario with
     /// [`Scenario::edit`], which validates the changed file again).
@@ -456,6 +458,22 @@ pub struct Meta {
     pub publish_nonsignificant: f64,
 }
 
+/// `[safety]`: adverse events (MODEL.md §1, safety). Every randomised
+/// patient is followed for safety whatever happens to the efficacy
+/// follow-up; events are independent of the efficacy outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Safety {
+    /// Probability that a patient has at least one serious adverse event
+    /// during the trial, `[control, treatment]`.
+    pub serious: [f64; 2],
+    /// Probability that a patient has at least one mild adverse event
+    /// during the trial, `[control, treatment]`.
+    pub mild: [f64; 2],
+    /// The serious-event rate a trial should be able to rule out: its
+    /// one-sided 95% upper bound below this.
+    pub rule_out: f64,
+}
+
 /// Between-trial variance estimator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -536,6 +554,7 @@ impl Scenario {
         let design = validate::design(&f.design)?;
         let analysis = validate::analysis(&f.analysis, &visits)?;
         let meta = f.meta_analysis.as_ref().map(validate::meta).transpose()?;
+        let safety = f.safety.as_ref().map(validate::safety).transpose()?;
 
         let mut resolved = f.clone();
         // "inf" and "omitted" mean the same thing: no decay.
@@ -562,6 +581,7 @@ impl Scenario {
             design,
             analysis,
             meta,
+            safety,
             resolved,
         })
     }

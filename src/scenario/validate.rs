@@ -459,6 +459,25 @@ fn profile(
     })
 }
 
+pub(super) fn safety(f: &file::SafetyFile) -> Result<Safety> {
+    probability("safety.serious_treatment", f.serious_treatment)?;
+    probability("safety.serious_control", f.serious_control)?;
+    probability("safety.mild_treatment", f.mild_treatment)?;
+    probability("safety.mild_control", f.mild_control)?;
+    if !(f.rule_out > 0.0 && f.rule_out < 1.0) {
+        return Err(Error::invalid(
+            "safety.rule_out",
+            f.rule_out,
+            "must be a rate strictly between 0 and 1",
+        ));
+    }
+    Ok(Safety {
+        serious: [f.serious_control, f.serious_treatment],
+        mild: [f.mild_control, f.mild_treatment],
+        rule_out: f.rule_out,
+    })
+}
+
 pub(super) fn meta(m: &file::MetaFile) -> Result<Meta> {
     if !(2..=MAX_META_TRIALS).contains(&m.trials) {
         return Err(Error::invalid(

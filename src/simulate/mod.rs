@@ -1,7 +1,8 @@
 //! One simulated trial, exactly as MODEL.md §1 writes it.
 //!
 //! Owns: one trial's data (`TrialData`, `ArmSums`), its setting, the
-//! dropout model (`dropout.rs`) and the exact fast path (`sufficient.rs`).
+//! dropout model (`dropout.rs`), the exact fast path (`sufficient.rs`) and
+//! its adverse events (`safety.rs`).
 //! May not: analyse, judge or accumulate; draw from anything but `rng`
 //! streams; know threads.
 //!
@@ -30,6 +31,7 @@
 //! bit that of the plain, one-visit-at-a-time model (a test checks it).
 
 pub mod dropout;
+pub mod safety;
 pub mod sufficient;
 
 use dropout::logistic;
