@@ -336,7 +336,7 @@ fn mmrm_matches_an_exact_reml_fit_and_nlme() {
 #[test]
 fn binary_primitives_match_r() {
     use trialsim::analysis::binary::{
-        Alternative, clopper_pearson_upper, fisher_exact, fisher_power,
+        Alternative, clopper_pearson_upper, fisher_exact, fisher_power, newcombe_interval,
     };
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/binary");
     let read = |file: &str| -> Vec<std::collections::HashMap<String, String>> {
@@ -405,4 +405,24 @@ fn binary_primitives_match_r() {
         let got = fisher_power(n1, n2, num(r, "p1"), num(r, "p2"), num(r, "alpha"), alt);
         close(format!("Fisher power {r:?}"), got, num(r, "power"));
     }
+    // Newcombe's hybrid score interval (method 10) for the responder risk
+    // difference: R's Wilson intervals (prop.test, correct = FALSE)
+    // combined as Newcombe (1998) writes; its first eight rows are his
+    // Table II examples (a)-(h), printed there to 4 decimals (e.g. (a)
+    // 56/70 − 48/80: 0.0524 to 0.3339), zero and full counts included.
+    let rows = read("newcombe.csv");
+    for r in &rows {
+        let [x1, n1, x2, n2] = ["x1", "n1", "x2", "n2"].map(|k| num(r, k) as u64);
+        let (lower, upper) = newcombe_interval(x1, n1, x2, n2, num(r, "level"));
+        let what = format!("Newcombe {x1}/{n1} − {x2}/{n2}");
+        close(format!("{what} lower"), lower, num(r, "lower"));
+        close(format!("{what} upper"), upper, num(r, "upper"));
+    }
+    assert!(rows.len() >= 10);
+    let (lower, upper) = newcombe_interval(56, 70, 48, 80, 0.95);
+    assert_eq!(
+        (format!("{lower:.4}"), format!("{upper:.4}")),
+        ("0.0524".into(), "0.3339".into()),
+        "Newcombe (1998) Table II (a)"
+    );
 }
