@@ -21,6 +21,7 @@ mod ancova;
 pub mod binary;
 pub mod mmrm;
 mod quantile;
+pub mod responder;
 mod sums;
 mod welch;
 

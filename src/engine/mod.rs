@@ -20,9 +20,10 @@ pub mod precision;
 pub mod schedule;
 pub mod shard;
 pub mod sizing;
+pub mod truth;
 
 use crate::error::{Error, Message, Result, Setting};
-use crate::metrics::{Accumulator, Group, Metrics, Truth, VisitMetrics};
+use crate::metrics::{Accumulator, Group, Groups, Metrics, Truth, VisitMetrics};
 use crate::scenario::{Scenario, Study};
 pub use focus::{FocusSample, ForestChoice, ForestLiterature, focus_sample, forest_out_of_range};
 pub use literature::{LiteratureTrial, META_FIRST_TRIAL, META_MAX_RUNS_PER_TRIAL};
@@ -252,7 +253,7 @@ pub(crate) fn finish_run(
         .zip(&study.points)
         .enumerate()
         .map(|(j, ((sim, acc), point))| {
-            let acc = acc.unwrap_or_else(|| Accumulator::new(0, false, false));
+            let acc = acc.unwrap_or_else(|| Accumulator::new(0, Groups::default()));
             let (metrics, by_visit) = acc.finish(sim.truth());
             let meta = own_meta[meta_source[j].unwrap_or(j)].clone();
             let warnings =

@@ -5,9 +5,13 @@
 
 use super::schedule::Workers;
 use super::{BLOCK, CHUNK_BLOCKS};
+use crate::analysis::responder::{analyse_responders, count_responders};
 use crate::analysis::{self, Analysed, TrialAnalysis, Workspace, analyse_sums};
 use crate::meta::Criticals;
-use crate::metrics::{Accumulator, Group, MetaTruth, PrimaryRecord, SafetyTruth, Truth, judge};
+use crate::metrics::{
+    Accumulator, Group, Groups, MetaTruth, PrimaryRecord, ResponderRecord, SafetyTruth, Truth,
+    judge,
+};
 use crate::rng::Key;
 use crate::scenario::Scenario;
 use crate::simulate::safety::draw_safety;
@@ -87,6 +91,7 @@ impl<'a> Simulator<'a> {
                 replication: sc.analysis.replication,
                 n_arm: [sc.design.n_control, sc.design.n_treatment],
                 safety: safety_truth(sc, false),
+                responder: super::truth::responder_truth(sc),
             },
             meta_truth: sc.meta.as_ref().map(|m| MetaTruth {
                 s: sc.outcome.s,
@@ -280,6 +285,14 @@ impl<'a> Simulator<'a> {
         for (k, a) in trial.visits.iter().enumerate() {
             acc.add_visit(k, a, &self.truth);
         }
+        // The responders of this trial, before a replication reuses the buffers.
+        let responders = sc.responder.as_ref().map(|r| {
+            let counts = count_responders(&scratch.data, sc.visits.primary, r, sc.outcome.s);
+            ResponderRecord {
+                counts,
+                result: analyse_responders(&counts, &sc.analysis),
+            }
+        });
         let replication = sc.analysis.replication.then(|| {
             let (again, _) = self.analyse_trial(replicate, 1, &setting, scratch, false);
             let (sig, fav) = judge(&again.primary.result, &self.truth);
@@ -291,6 +304,11 @@ impl<'a> Simulator<'a> {
             let n = [sc.design.n_control, sc.design.n_treatment];
             let counts = draw_safety(safety, self.key, replicate, 0, n);
             safety_acc.add(&counts, safety_truth);
+        }
+        if let (Some(record), Some(acc), Some(truth)) =
+            (responders, acc.responder.as_mut(), &self.truth.responder)
+        {
+            acc.add(&record, truth);
         }
         let last = *sc
             .visits
@@ -320,8 +338,11 @@ impl<'a> Simulator<'a> {
         };
         let mut acc = Accumulator::new(
             by_visit,
-            self.meta_truth.is_some(),
-            self.sc.safety.is_some(),
+            Groups {
+                meta: self.meta_truth.is_some(),
+                safety: self.sc.safety.is_some(),
+                responder: self.truth.responder.is_some(),
+            },
         );
         for r in range {
             if self.cancelled() {
@@ -336,7 +357,7 @@ impl<'a> Simulator<'a> {
     pub fn accumulate(&self, replicates: u64) -> Accumulator {
         let mut total = None;
         self.extend(&Workers::default(), &mut total, 0, replicates, &|_| true);
-        total.unwrap_or_else(|| Accumulator::new(0, false, false))
+        total.unwrap_or_else(|| Accumulator::new(0, Groups::default()))
     }
 
     /// Folds replicates `from..to` into `total` (`from` a multiple of [`BLOCK`]),

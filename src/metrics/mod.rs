@@ -13,6 +13,7 @@
 pub mod literature;
 pub mod names;
 pub mod online;
+pub mod responder;
 pub mod safety;
 pub mod trial;
 pub mod visit;
@@ -20,6 +21,7 @@ pub mod warnings;
 
 pub use literature::{MetaAccumulator, MetaRecord, MetaTruth};
 pub use names::Metric;
+pub use responder::{ResponderAccumulator, ResponderRecord, ResponderTruth};
 pub use safety::{SafetyAccumulator, SafetyTruth, UPPER_LEVEL};
 pub use trial::{PrimaryRecord, TrialAccumulator, Truth, judge};
 pub use visit::{VisitMetrics, VisitsAccumulator};
@@ -98,18 +100,33 @@ pub struct Accumulator {
     /// so other scenarios' shard files are unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety: Option<SafetyAccumulator>,
+    /// Responder metrics, when the scenario has `[responder_endpoint]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responder: Option<ResponderAccumulator>,
+}
+
+/// Which optional groups an [`Accumulator`] holds, after the scenario's
+/// sections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Groups {
+    /// `[meta_analysis]`: the literature group.
+    pub meta: bool,
+    /// `[safety]`: the safety group (in the literature group too, with both).
+    pub safety: bool,
+    /// `[responder_endpoint]`: the responder group.
+    pub responder: bool,
 }
 
 impl Accumulator {
     /// An empty accumulator for `visits` per-visit slots (0 when by-visit is
-    /// off), with meta-analysis metrics if `meta` and safety metrics if
-    /// `safety` (in the literature group too when both).
-    pub fn new(visits: usize, meta: bool, safety: bool) -> Self {
+    /// off), with the optional `groups`.
+    pub fn new(visits: usize, groups: Groups) -> Self {
         Accumulator {
             trial: TrialAccumulator::default(),
             visits: VisitsAccumulator::new(visits),
-            meta: meta.then(|| MetaAccumulator::new(safety)),
-            safety: safety.then(SafetyAccumulator::default),
+            meta: groups.meta.then(|| MetaAccumulator::new(groups.safety)),
+            safety: groups.safety.then(SafetyAccumulator::default),
+            responder: groups.responder.then(ResponderAccumulator::default),
         }
     }
 
@@ -138,14 +155,20 @@ impl Accumulator {
         if let (Some(a), Some(b)) = (self.safety.as_mut(), o.safety.as_ref()) {
             a.merge(b);
         }
+        if let (Some(a), Some(b)) = (self.responder.as_mut(), o.responder.as_ref()) {
+            a.merge(b);
+        }
     }
 
-    /// The metrics of MODEL.md §3 in a fixed order, the safety metrics
-    /// after them, and the per-visit results.
+    /// The metrics of MODEL.md §3 in a fixed order, the safety and the
+    /// responder metrics after them, and the per-visit results.
     pub fn finish(&self, truth: &Truth) -> (Metrics, Vec<VisitMetrics>) {
         let mut metrics = self.trial.finish(truth);
         if let (Some(acc), Some(safety)) = (&self.safety, &truth.safety) {
             metrics.0.extend(acc.finish(safety).0);
+        }
+        if let (Some(acc), Some(responder)) = (&self.responder, &truth.responder) {
+            metrics.0.extend(acc.finish(responder).0);
         }
         (metrics, self.visits.finish(truth))
     }
@@ -176,6 +199,7 @@ impl Serialize for Metrics {
 mod tests {
     use super::*;
     use crate::analysis::TestResult;
+    use crate::analysis::responder::{ResponderCounts, analyse_responders};
     use crate::meta::{Criticals, Estimator, pool};
     use crate::scenario::Sided;
     use crate::simulate::safety::SafetyCounts;
@@ -183,7 +207,15 @@ mod tests {
     /// Synthetic replicates that reach every branch of the three groups: not
     /// estimable, significant either way, MCID claims, replications, and
     /// literatures pooled or not.
-    fn replicates(n: usize) -> Vec<(PrimaryRecord, [Analysed; 2], MetaRecord, SafetyCounts)> {
+    fn replicates(
+        n: usize,
+    ) -> Vec<(
+        PrimaryRecord,
+        [Analysed; 2],
+        MetaRecord,
+        SafetyCounts,
+        ResponderRecord,
+    )> {
         let mut x = 7u64;
         let mut u = move || {
             x = crate::rng::mix64(x.wrapping_add(0x9e37_79b9_7f4a_7c15));
@@ -254,7 +286,27 @@ mod tests {
                     trials_run: 4 + i % 3,
                     safety: Some(harms.plus(harms)),
                 };
-                (record, visits, meta, harms)
+                // Responders: an arm left empty (complete case) now and then.
+                let counts = ResponderCounts {
+                    n: [if i % 10 == 3 { 0 } else { 20 }, 20],
+                    responders: [if i % 10 == 3 { 0 } else { harms.mild[0] }, harms.mild[1]],
+                };
+                let responders = ResponderRecord {
+                    counts,
+                    result: analyse_responders(
+                        &counts,
+                        &crate::scenario::Analysis {
+                            method: crate::scenario::Method::Ancova,
+                            missing: crate::scenario::Missing::CompleteCase,
+                            alpha: 0.05,
+                            sided: Sided::Two,
+                            by_visit: false,
+                            replication: false,
+                            fast_path: false,
+                        },
+                    ),
+                };
+                (record, visits, meta, harms, responders)
             })
             .collect()
     }
@@ -297,6 +349,10 @@ mod tests {
                 serious: [0.1, 0.2],
                 mild: [0.3, 0.5],
             }),
+            responder: Some(ResponderTruth {
+                rate: [0.3, 0.5],
+                mc_se: 0.001,
+            }),
         };
         let meta_truth = MetaTruth {
             s: -1.0,
@@ -315,10 +371,20 @@ mod tests {
         };
         let reps = replicates(40);
         let fold = |range: std::ops::Range<usize>| {
-            let mut acc = Accumulator::new(2, true, true);
-            for (record, visits, meta, harms) in &reps[range] {
+            let mut acc = Accumulator::new(
+                2,
+                Groups {
+                    meta: true,
+                    safety: true,
+                    responder: true,
+                },
+            );
+            for (record, visits, meta, harms, responders) in &reps[range] {
                 if let (Some(s), Some(t)) = (acc.safety.as_mut(), &truth.safety) {
                     s.add(harms, t);
+                }
+                if let (Some(r), Some(t)) = (acc.responder.as_mut(), &truth.responder) {
+                    r.add(responders, t);
                 }
                 acc.add_primary(record, &truth);
                 for (k, a) in visits.iter().enumerate() {
@@ -337,9 +403,21 @@ mod tests {
         };
         let whole = finish(&fold(0..reps.len()));
         assert!(whole.0.get(Metric::TypeM).is_some_and(|e| e.n > 0));
-        for m in [Metric::SaeRuledOut, Metric::MildAePower] {
+        for m in [
+            Metric::SaeRuledOut,
+            Metric::MildAePower,
+            Metric::ResponderPower,
+        ] {
             assert!(whole.0.get(m).is_some_and(|e| e.n == 40), "{m}");
         }
+        // Four replicates have an empty arm: no interval, no rate.
+        assert!(
+            whole
+                .0
+                .get(Metric::ResponderCoverage)
+                .is_some_and(|e| e.n == 36)
+        );
+        assert!(whole.0.get(Metric::ResponderTypeM).is_some_and(|e| e.n > 0));
         assert!(whole.2.get(Metric::TreatedPatients).is_some());
         assert!(
             whole

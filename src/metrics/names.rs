@@ -84,6 +84,18 @@ metric_names! {
     MildAePower = "mild_ae_power",
     /// Mean treated patients in a literature's published trials.
     TreatedPatients = "treated_patients",
+    /// P(Fisher's exact test of the responder rates is significant).
+    ResponderPower = "responder_power",
+    /// P(the risk difference has the wrong sign | significant).
+    ResponderTypeS = "responder_type_s",
+    /// Exaggeration ratio of the risk difference given significance.
+    ResponderTypeM = "responder_type_m",
+    /// P(Newcombe's interval contains the true risk difference).
+    ResponderCoverage = "responder_coverage",
+    /// Mean observed responder rate, control arm.
+    ResponderRateControl = "responder_rate_control",
+    /// Mean observed responder rate, treatment arm.
+    ResponderRateTreatment = "responder_rate_treatment",
     /// Mean estimate at a visit.
     MeanEstimate = "mean_estimate",
     /// P(pooled result significant).

@@ -32,6 +32,8 @@ pub struct Truth {
     pub n_arm: [usize; 2],
     /// What safety metrics are judged against, with `[safety]`.
     pub safety: Option<super::SafetyTruth>,
+    /// The true responder rates, with `[responder_endpoint]`.
+    pub responder: Option<super::ResponderTruth>,
 }
 
 /// What one replicate contributes at the primary visit.

@@ -5,7 +5,7 @@ use crate::engine::{DesignPointResult, RunResult};
 use crate::error::{Error, Naming, Result};
 use crate::metrics::{Estimate, Metric, Metrics, VisitMetrics};
 use crate::output::format::{group_thousands, month_label};
-use crate::simulate::TREATMENT;
+use crate::simulate::{CONTROL, TREATMENT};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -42,6 +42,23 @@ struct TruthJson {
     theta_by_visit: ByMonth,
     #[serde(skip_serializing_if = "Option::is_none")]
     safety: Option<SafetyTruthJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    responder: Option<ResponderTruthJson>,
+}
+
+/// The true responder rates at the primary visit, from the truth
+/// simulation (`engine::truth`), with its Monte Carlo SE.
+#[derive(Serialize)]
+struct ResponderTruthJson {
+    rate_control: f64,
+    rate_treatment: f64,
+    /// Treatment − control.
+    risk_difference: f64,
+    /// The SE of `risk_difference` from the simulation that computed it.
+    risk_difference_mc_se: f64,
+    /// 1 / risk_difference: patients treated per extra responder (negative:
+    /// per extra non-responder); absent when the difference is 0.
+    nnt: Option<f64>,
 }
 
 /// The exact values beside the simulated safety metrics of one trial.
@@ -69,6 +86,16 @@ fn design_point_json(dp: &DesignPointResult, naming: Naming) -> DesignPointJson<
                     .map(|(&theta, &m)| (month_label(m), theta))
                     .collect(),
             ),
+            responder: dp.truth.responder.map(|r| {
+                let d = r.difference();
+                ResponderTruthJson {
+                    rate_control: r.rate[CONTROL],
+                    rate_treatment: r.rate[TREATMENT],
+                    risk_difference: d,
+                    risk_difference_mc_se: r.mc_se,
+                    nnt: (d != 0.0).then(|| 1.0 / d),
+                }
+            }),
             safety: dp.truth.safety.map(|s| {
                 let n = dp.truth.n_arm[TREATMENT];
                 SafetyTruthJson {

@@ -49,6 +49,8 @@ pub struct ScenarioFile {
     pub meta_analysis: Option<MetaFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety: Option<SafetyFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responder_endpoint: Option<ResponderFile>,
 }
 
 /// `[outcome]`.
@@ -319,6 +321,21 @@ pub struct SafetyFile {
     pub rule_out: f64,
 }
 
+fn default_true() -> bool {
+    true
+}
+
+/// `[responder_endpoint]`: who counts as a responder at the primary visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponderFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_points: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_percent: Option<f64>,
+    #[serde(default = "default_true")]
+    pub missing_as_nonresponse: bool,
+}
+
 /// The scalar keys whose values are integers (what `size` can search).
 pub const INTEGER_KEYS: [&str; 3] = [
     "design.n_per_arm",
@@ -344,6 +361,7 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "sweep",
             "meta_analysis",
             "safety",
+            "responder_endpoint",
         ],
         "outcome" => &[
             "label",
@@ -398,6 +416,7 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "mild_control",
             "rule_out",
         ],
+        "responder_endpoint" => &["min_points", "min_percent", "missing_as_nonresponse"],
         "analysis" => &[
             "method",
             "missing",
@@ -496,6 +515,10 @@ serious_control = 0.01
 mild_treatment = 0.3
 mild_control = 0.1
 rule_out = 0.02
+[responder_endpoint]
+min_points = 20.0
+min_percent = 50.0
+missing_as_nonresponse = false
 [sweep]
 "design.n_per_arm" = [10, 20]
 "#;

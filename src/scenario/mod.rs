@@ -35,9 +35,6 @@ pub const BENCH_SCENARIO: &str = include_str!("../../configs/bench.toml");
 /// The default scenario (`configs/msc_knee_oa.toml`), compiled in.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../configs/msc_knee_oa.toml");
 
-/// Top-level sections and keys reserved for later versions.
-const RESERVED_TOP: [&str; 1] = ["responder_endpoint"];
-
 /// A validated scenario: one design point of MODEL.md §1–§3.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -67,6 +64,8 @@ pub struct Scenario {
     pub meta: Option<Meta>,
     /// Adverse events, if the scenario follows them.
     pub safety: Option<Safety>,
+    /// `[responder_endpoint]`, if given.
+    pub responder: Option<Responder>,
     /// The file as resolved (defaults filled in), for `scenario.resolved.toml`
     /// (read it with [`Scenario::file`]; change a scenario with
     /// [`Scenario::edit`], which validates the changed file again).
@@ -474,6 +473,24 @@ pub struct Safety {
     pub rule_out: f64,
 }
 
+/// `[responder_endpoint]`: a patient responds at the primary visit when
+/// the improvement from baseline, in the favourable direction, is at least
+/// `min_points` and at least `min_percent` percent of the room for
+/// improvement at baseline (the distance from the measured baseline to the
+/// scale's best bound), on the measured values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Responder {
+    /// The smallest improvement, in scale points (0 when not given).
+    pub min_points: f64,
+    /// The smallest improvement as a percentage of the room (0 when not given).
+    pub min_percent: f64,
+    /// Whether a patient missing at the primary visit counts as a
+    /// non-responder (the composite estimand) rather than being left out.
+    pub missing_as_nonresponse: bool,
+    /// The scale's best value: `outcome.min` when lower is better, else `outcome.max`.
+    pub best: f64,
+}
+
 /// Between-trial variance estimator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -531,13 +548,6 @@ impl Scenario {
                     .to_string(),
             });
         }
-        for key in RESERVED_TOP {
-            if table.contains_key(key) {
-                return Err(Error::NotSupported {
-                    field: key.to_string(),
-                });
-            }
-        }
         let file = deserialize(table)?;
         Self::from_file(file)
     }
@@ -555,6 +565,11 @@ impl Scenario {
         let analysis = validate::analysis(&f.analysis, &visits)?;
         let meta = f.meta_analysis.as_ref().map(validate::meta).transpose()?;
         let safety = f.safety.as_ref().map(validate::safety).transpose()?;
+        let responder = f
+            .responder_endpoint
+            .as_ref()
+            .map(|r| validate::responder(r, &outcome))
+            .transpose()?;
 
         let mut resolved = f.clone();
         // "inf" and "omitted" mean the same thing: no decay.
@@ -582,6 +597,7 @@ impl Scenario {
             analysis,
             meta,
             safety,
+            responder,
             resolved,
         })
     }

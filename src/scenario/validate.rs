@@ -610,3 +610,43 @@ fn factors(files: &[FactorFile]) -> Result<Vec<Factor>> {
     }
     Ok(out)
 }
+
+pub(super) fn responder(r: &file::ResponderFile, o: &Outcome) -> Result<Responder> {
+    if r.min_points.is_none() && r.min_percent.is_none() {
+        return Err(Error::Shape {
+            field: "responder_endpoint".to_string(),
+            message: "give min_points, min_percent or both (e.g. min_points = 20, min_percent = 50, as OMERACT-OARSI)".to_string(),
+        });
+    }
+    let min_points = r.min_points.unwrap_or(0.0);
+    non_negative("responder_endpoint.min_points", min_points)?;
+    let min_percent = r.min_percent.unwrap_or(0.0);
+    if !(0.0..=100.0).contains(&min_percent) {
+        return Err(Error::invalid(
+            "responder_endpoint.min_percent",
+            min_percent,
+            "must be a percentage in [0, 100]",
+        ));
+    }
+    // The room for improvement runs to the scale's best bound.
+    let (best, key) = if o.s < 0.0 {
+        (o.min, "outcome.min")
+    } else {
+        (o.max, "outcome.max")
+    };
+    let Some(best) = best else {
+        return Err(Error::Shape {
+            field: "responder_endpoint".to_string(),
+            message: format!(
+                "needs a bounded scale: give {key}, the scale's best value (lower_is_better = {}), to measure the room for improvement",
+                o.s < 0.0
+            ),
+        });
+    };
+    Ok(Responder {
+        min_points,
+        min_percent,
+        missing_as_nonresponse: r.missing_as_nonresponse,
+        best,
+    })
+}

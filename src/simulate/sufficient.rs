@@ -62,6 +62,9 @@ impl FastPlan {
             && (sc.dropout.mechanism == Mechanism::None
                 || sc.analysis.missing == Missing::CompleteCase)
             && o.subject_sd.powi(2) + o.residual_sd.powi(2) > 0.0
+            // A responder endpoint reads every patient's values (and needs
+            // a bound, which the fast path already excludes).
+            && sc.responder.is_none()
     }
 
     /// The plan, if the scenario is eligible.

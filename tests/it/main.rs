@@ -14,6 +14,7 @@ mod mmrm;
 mod properties;
 mod reference;
 mod report;
+mod responder;
 mod safety;
 mod shards;
 mod sweeps;
