@@ -14,9 +14,9 @@ use crate::output::format::{group_thousands, month_label, months};
 use crate::output::plots::Figure;
 use crate::output::summary::SWEEP_COLUMNS;
 use crate::scenario::{
-    Covariance, Mechanism, Method, Missing, Onset, Safety, Scenario, Sided, Study,
+    Covariance, Mechanism, Method, Missing, Onset, Responder, Safety, Scenario, Sided, Study,
 };
-use crate::simulate::TREATMENT;
+use crate::simulate::{CONTROL, TREATMENT};
 use std::fmt::Write as _;
 
 /// How a quoted number is shown.
@@ -271,6 +271,21 @@ pub fn describe(study: &Study, focus: usize) -> String {
              a mild one in {mt}% and {mc}%, independently of the outcome.</p>"
         );
     }
+    if let Some(r) = &sc.responder {
+        let _ = write!(
+            w,
+            "<p>A patient responds when the score improves from baseline to month {} by {}; \
+             {}. Responders are compared by the risk difference with Newcombe's interval \
+             and Fisher's exact test.</p>",
+            month_label(sc.visits.primary_month()),
+            responder_words(r),
+            if r.missing_as_nonresponse {
+                "a patient missing at that visit counts as a non-responder"
+            } else {
+                "a patient missing at that visit is left out"
+            },
+        );
+    }
     if !study.sweep.is_empty() {
         let keys: Vec<String> = study
             .sweep
@@ -319,6 +334,138 @@ fn arm_sizes(control: usize, treatment: usize) -> String {
     } else {
         format!("{control} control and {treatment} treated patients")
     }
+}
+
+/// "at least 20 points and at least 50% of the room to the best score (0)".
+fn responder_words(r: &Responder) -> String {
+    let points = format!("at least {} points", r.min_points);
+    let percent = format!(
+        "at least {}% of the room to the scale's best value ({})",
+        r.min_percent, r.best
+    );
+    match (r.min_points > 0.0, r.min_percent > 0.0) {
+        (true, true) => format!("{points} and {percent}"),
+        (false, true) => percent,
+        _ => points,
+    }
+}
+
+/// Where a power curve `(x, power)` first reaches `target`: interpolated
+/// linearly in log x between the grid values around the crossing
+/// (`true`), or the smallest value when it already reaches it (`false`:
+/// an upper bound).
+fn crossing(points: &[(f64, f64)], target: f64) -> Option<(f64, bool)> {
+    let hit = points.iter().position(|&(_, p)| p >= target)?;
+    let Some(before) = hit.checked_sub(1) else {
+        return Some((points[0].0, false));
+    };
+    let ((x0, p0), (x1, p1)) = (points[before], points[hit]);
+    let f = (target - p0) / (p1 - p0);
+    Some(((x0.ln() + f * (x1.ln() - x0.ln())).exp(), true))
+}
+
+/// "about 120" or "at most 10" patients.
+fn crossing_words((n, interpolated): (f64, bool)) -> String {
+    if interpolated {
+        format!("about {n:.0}")
+    } else {
+        format!("at most {n}")
+    }
+}
+
+/// The responder paragraph: the true rates, the responder analysis beside
+/// the continuous one, and across a sweep of the sample size how many
+/// more patients the responder analysis needs for 80% power.
+fn responder_findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> {
+    let dp = &result.design_points[focus];
+    let m = &dp.metrics;
+    let q = |name: Metric, f: Format| quote(focus, "trial", m, name, f);
+    let mut out = Vec::new();
+    if let Some(truth) = dp.truth.responder {
+        let d = truth.difference();
+        let nnt = if d > 0.0 {
+            format!(" (number needed to treat {:.1})", 1.0 / d)
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            "Responders: in truth {} of control and {} of treated patients respond, a difference of {:.1} percentage points{nnt}.",
+            Format::Percent.show(truth.rate[CONTROL]),
+            Format::Percent.show(truth.rate[TREATMENT]),
+            100.0 * d,
+        ));
+    }
+    if let (Some(rp), Some(p)) = (
+        q(Metric::ResponderPower, Format::Percent),
+        q(Metric::Power, Format::Percent),
+    ) {
+        let mut sentence = format!(
+            "Fisher's exact test on the responders is significant in {rp} of trials, against {p} for the continuous score"
+        );
+        if let Some(tm) = q(Metric::ResponderTypeM, Format::Decimal) {
+            let _ = write!(
+                sentence,
+                "; the significant ones overstate the difference {tm}-fold"
+            );
+        }
+        if let Some(c) = q(Metric::ResponderCoverage, Format::Percent) {
+            let _ = write!(
+                sentence,
+                ", and Newcombe's interval covers the true difference {c} of the time"
+            );
+        }
+        sentence.push('.');
+        out.push(sentence);
+    }
+    // How many more patients: only a sweep of the sample size says.
+    if let [(key, _)] = study.sweep.as_slice()
+        && key == "design.n_per_arm"
+    {
+        let curve = |metric: Metric| -> Vec<(f64, f64)> {
+            result
+                .design_points
+                .iter()
+                .filter_map(|d| {
+                    let x = d.params.first()?.1.as_integer()? as f64;
+                    Some((x, d.metrics.get(metric)?.estimate?))
+                })
+                .collect()
+        };
+        let (continuous, responders) = (curve(Metric::Power), curve(Metric::ResponderPower));
+        let largest = |c: &[(f64, f64)]| {
+            c.last()
+                .map(|&(x, p)| format!("{} at {x} per arm", Format::Percent.show(p)))
+                .unwrap_or_default()
+        };
+        out.push(match (crossing(&continuous, 0.8), crossing(&responders, 0.8)) {
+            (Some(a), Some(b)) => format!(
+                "For 80% power the continuous score needs {} patients per arm and the responder analysis {}{} (read off the sweep's power curves, interpolated between its sizes).",
+                crossing_words(a),
+                crossing_words(b),
+                if a.1 && b.1 {
+                    format!(": {:.1} times as many", b.0 / a.0)
+                } else {
+                    String::new()
+                }
+            ),
+            (Some(a), None) => format!(
+                "For 80% power the continuous score needs {} patients per arm (interpolated between the sweep's sizes); the responder analysis does not reach 80% within the sweep ({}).",
+                crossing_words(a),
+                largest(&responders)
+            ),
+            (None, Some(b)) => format!(
+                "The responder analysis reaches 80% power with {} patients per arm; the continuous score does not within the sweep ({}).",
+                crossing_words(b),
+                largest(&continuous)
+            ),
+            (None, None) => format!(
+                "Neither analysis reaches 80% power within the sweep (continuous {}; responders {}).",
+                largest(&continuous),
+                largest(&responders)
+            ),
+        });
+    }
+    out
 }
 
 /// A probability as a percentage with as many decimals as it needs, up
@@ -492,6 +639,9 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
             "In {fb} of trials the unstructured covariance of the MMRM could not be fitted (usually too few patients at a late visit) and a simpler one was used (heterogeneous AR(1), else compound symmetry){failed}."
         ));
     }
+    if sc.responder.is_some() {
+        out.extend(responder_findings(study, result, focus));
+    }
     if let Some(safety) = &sc.safety {
         out.extend(safety_findings(safety, dp, focus));
     }
@@ -604,6 +754,9 @@ pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
         }
         "size_curve" => {
             "What size evaluated: power at each value with its Monte Carlo band, the target line and the answer marked."
+        }
+        "responder_power" => {
+            "What dichotomising costs: power of the continuous score and of the responder analysis at each design, and below, how much the significant results of each overstate their effect."
         }
         _ => "",
     }

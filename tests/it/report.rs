@@ -104,7 +104,74 @@ method = "ancova"
 #[test]
 fn report_is_self_contained_and_quotes_summary_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    let out = default_run(dir.path());
+    check_report(&default_run(dir.path()), FIGURES.len());
+}
+
+/// The default scenario with `[safety]` and `[responder_endpoint]`.
+fn safety_and_responder_run(dir: &Path) -> PathBuf {
+    let sc = dir.join("harms.toml");
+    fs::write(
+        &sc,
+        format!(
+            "{}\n[safety]\nserious_treatment = 0.01\nmild_treatment = 0.245\nmild_control = 0.1\n\
+             [responder_endpoint]\nmin_points = 20.0\nmin_percent = 50.0\n",
+            trialsim::scenario::DEFAULT_SCENARIO
+        ),
+    )
+    .unwrap();
+    let out = dir.join("harms");
+    crate::ok(
+        crate::trialsim()
+            .arg("run")
+            .arg(&sc)
+            .args(["--replicates", "600", "--quiet", "--out"])
+            .arg(&out),
+    );
+    out
+}
+
+#[test]
+fn the_safety_and_responder_findings_quote_summary_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = safety_and_responder_run(dir.path());
+    check_report(&out, FIGURES.len() + 1);
+    let png = out.join("plots/responder_power.png");
+    let (w, h, colours) = distinct_colours(&png);
+    assert_eq!((w, h), trialsim::output::plots::SIZE);
+    assert!(
+        colours > 20,
+        "responder_power.png has only {colours} colours"
+    );
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    for metric in [
+        "sae_any_treatment",
+        "sae_ruled_out",
+        "mild_ae_power",
+        "treated_patients",
+        "responder_power",
+        "responder_coverage",
+    ] {
+        assert!(
+            html.contains(&format!("data-metric=\"{metric}\"")),
+            "the report quotes {metric}"
+        );
+    }
+    // The sweep over the sample size says what dichotomising costs.
+    assert!(
+        [
+            "For 80% power the continuous score needs",
+            "The responder analysis reaches 80% power",
+            "Neither analysis reaches 80% power",
+        ]
+        .iter()
+        .any(|s| html.contains(s)),
+        "the report compares the analyses' sample sizes"
+    );
+}
+
+/// The report in `out` is self-contained, draws `figures` figures inline
+/// and quotes exactly the numbers of its `summary.json`.
+fn check_report(out: &Path, figures: usize) {
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     for bad in [
         "src=\"http",
@@ -120,11 +187,7 @@ fn report_is_self_contained_and_quotes_summary_numbers() {
             "report.html references a remote resource: {bad}"
         );
     }
-    assert_eq!(
-        html.matches("<svg").count(),
-        FIGURES.len(),
-        "figures inline"
-    );
+    assert_eq!(html.matches("<svg").count(), figures, "figures inline");
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     // Every quoted number: <span class="num" data-dp=.. data-group=.. data-metric=..
@@ -534,6 +597,7 @@ fn figure_files(dir: &Path) -> Vec<PathBuf> {
         .map(|f| out.join(format!("plots/{f}.svg")))
         .collect();
     files.push(size_out.join("plots/size_curve.svg"));
+    files.push(safety_and_responder_run(dir).join("plots/responder_power.svg"));
     files.push(wide_out.join("plots/power_curve.svg"));
     files.push(wide_out.join("plots/forest.svg"));
     files

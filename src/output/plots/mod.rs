@@ -12,7 +12,9 @@
 //! 5. `funnel`: the simulated literature, published and unpublished trials
 //!    told apart, with Egger's line (when the scenario has a meta-analysis);
 //! 6. `size_curve`: power at the values `size` evaluated, the answer marked
-//!    (and the exaggeration ratio with `--max-type-m`), for `size` only.
+//!    (and the exaggeration ratio with `--max-type-m`), for `size` only;
+//! 7. `responder_power`: the continuous and the responder analysis' power
+//!    and exaggeration across a one-key sweep (with `[responder_endpoint]`).
 //!
 //! Text is drawn with DejaVu Sans, embedded (crate `dejavu`) and rendered by
 //! ab_glyph, so PNGs need no system fonts.
@@ -22,6 +24,7 @@ mod estimates;
 mod forest;
 mod funnel;
 mod power_curve;
+mod responder_power;
 mod size_curve;
 mod style;
 
@@ -119,6 +122,7 @@ pub fn render_all(input: &FigureInput) -> Result<Vec<Figure>> {
     figure!("forest", forest);
     figure!("funnel", funnel);
     figure!("size_curve", size_curve);
+    figure!("responder_power", responder_power);
     Ok(figures)
 }
 
