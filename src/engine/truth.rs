@@ -19,11 +19,15 @@
 //! reported beside it: about 0.001 with between-setting heterogeneity,
 //! 0.0003 without.
 
+use super::schedule::Workers;
 use crate::analysis::responder::count_responders;
 use crate::metrics::ResponderTruth;
 use crate::rng::Key;
-use crate::scenario::{Mechanism, Scenario};
+use crate::scenario::{
+    Dropout, Effect, Heterogeneity, Mechanism, Outcome, Placebo, Responder, Scenario, Visits,
+};
 use crate::simulate::{Plan, Setting, TrialData, TrialId, simulate_trial};
+use std::sync::{Mutex, OnceLock};
 
 /// Settings simulated for the truth.
 pub const TRUTH_SETTINGS: u64 = 20_000;
@@ -74,23 +78,71 @@ pub fn responder_truth(sc: &Scenario) -> Option<ResponderTruth> {
     if !responder.missing_as_nonresponse {
         truth.dropout.mechanism = Mechanism::None;
     }
-    let plan = Plan::new(&truth);
+    // A pure function of the model: design points that differ only in
+    // their size, analysis or literature share one truth (a sweep of
+    // n_per_arm, `size`'s search, the report's focus sample).
+    let key: MemoKey = (
+        truth.outcome.clone(),
+        truth.visits.clone(),
+        truth.placebo.clone(),
+        truth.effect.clone(),
+        truth.heterogeneity.clone(),
+        truth.dropout.clone(),
+        responder,
+    );
+    let memo = MEMO.get_or_init(Default::default);
+    // (A poisoned lock only costs the memo, never the truth.)
+    let known = memo
+        .lock()
+        .ok()
+        .and_then(|m| m.iter().find(|(k, _)| *k == key).map(|(_, t)| *t));
+    if known.is_some() {
+        return known;
+    }
+    let computed = simulate_truth(&truth, responder);
+    if let Ok(mut memo) = memo.lock() {
+        if memo.len() >= MEMO_SIZE {
+            memo.remove(0);
+        }
+        memo.push((key, computed));
+    }
+    Some(computed)
+}
+
+/// What the truth depends on: the model after [`responder_truth`]'s changes.
+type MemoKey = (
+    Outcome,
+    Visits,
+    Placebo,
+    Effect,
+    Heterogeneity,
+    Dropout,
+    Responder,
+);
+
+/// The truths computed in this process, most recent last.
+static MEMO: OnceLock<Mutex<Vec<(MemoKey, ResponderTruth)>>> = OnceLock::new();
+const MEMO_SIZE: usize = 64;
+
+/// The simulation behind [`responder_truth`].
+fn simulate_truth(truth: &Scenario, responder: Responder) -> ResponderTruth {
+    let plan = Plan::new(truth);
     let key = Key::new(TRUTH_SEED).absorb(TRUTH_DOMAIN);
     let chunk = |range: std::ops::Range<u64>| {
         let mut data = TrialData::default();
         let mut sums = Sums::default();
         for r in range {
-            let setting = Setting::draw(&truth, key, r, 0);
+            let setting = Setting::draw(truth, key, r, 0);
             let id = TrialId {
                 replicate: r,
                 trial: 0,
                 n: [TRUTH_PATIENTS; 2],
             };
-            simulate_trial(&truth, &plan, key, id, &setting, &mut data);
+            simulate_trial(truth, &plan, key, id, &setting, &mut data);
             let c = count_responders(
                 &data,
                 truth.visits.primary,
-                &crate::scenario::Responder {
+                &Responder {
                     missing_as_nonresponse: true,
                     ..responder
                 },
@@ -106,28 +158,22 @@ pub fn responder_truth(sc: &Scenario) -> Option<ResponderTruth> {
         sums
     };
     const CHUNK: u64 = 500;
-    let chunks = (0..TRUTH_SETTINGS.div_ceil(CHUNK))
-        .map(|i| i * CHUNK..((i + 1) * CHUNK).min(TRUTH_SETTINGS));
-    // Integer sums: the same in any order.
-    #[cfg(feature = "parallel")]
-    let sums = {
-        use rayon::prelude::*;
-        chunks
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(chunk)
-            .reduce(Sums::default, Sums::plus)
-    };
-    #[cfg(not(feature = "parallel"))]
-    let sums = chunks.map(chunk).fold(Sums::default(), Sums::plus);
+    // Integer sums: the same in any order, on any number of workers (one
+    // per core: the truth is computed before a run's own pool exists).
+    let sums = Workers::default()
+        .map_blocks(0..TRUTH_SETTINGS.div_ceil(CHUNK), |b| {
+            chunk(b * CHUNK..((b + 1) * CHUNK).min(TRUTH_SETTINGS))
+        })
+        .into_iter()
+        .fold(Sums::default(), Sums::plus);
 
     let (settings, m) = (TRUTH_SETTINGS as f64, TRUTH_PATIENTS as f64);
     let patients = settings * m;
     let mean_d = sums.difference as f64 / settings;
     let var_d = (sums.difference_sq as f64 / settings - mean_d * mean_d).max(0.0) * settings
         / (settings - 1.0);
-    Some(ResponderTruth {
+    ResponderTruth {
         rate: sums.responders.map(|x| x as f64 / patients),
         mc_se: (var_d / settings).sqrt() / m,
-    })
+    }
 }
