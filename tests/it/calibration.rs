@@ -8,6 +8,8 @@ use trialsim::metrics::{Estimate, Metric};
 use trialsim::scenario::Study;
 use trialsim::simulate::{CONTROL, TREATMENT, TrialData};
 
+use crate::within_4se;
+
 fn scenario(text: &str) -> Scenario {
     Scenario::from_toml_str(text, "test").unwrap_or_else(|e| panic!("{e}"))
 }
@@ -18,15 +20,6 @@ fn metric(sc: &Scenario, name: &str) -> Estimate {
         .metrics
         .get(Metric::from_name(name).expect("a metric name"))
         .unwrap()
-}
-
-/// Asserts |estimate − truth| ≤ 4·se and says so in the message.
-fn within_4se(what: &str, estimate: f64, truth: f64, se: f64) {
-    assert!(
-        (estimate - truth).abs() <= 4.0 * se,
-        "{what}: {estimate:.5} vs {truth:.5}, 4 SE = {:.5}",
-        4.0 * se
-    );
 }
 
 /// A null scenario shaped like the default (bounded, rounded scale with an

@@ -19,6 +19,16 @@ mod safety;
 mod shards;
 mod sweeps;
 
+/// Asserts |estimate − truth| ≤ 4·se (Monte Carlo SE) and says so in the
+/// message.
+pub fn within_4se(what: &str, estimate: f64, truth: f64, se: f64) {
+    assert!(
+        (estimate - truth).abs() <= 4.0 * se,
+        "{what}: {estimate:.5} vs {truth:.5}, 4 SE = {:.5}",
+        4.0 * se
+    );
+}
+
 /// The `trialsim` binary under test.
 pub fn trialsim() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("trialsim").unwrap()

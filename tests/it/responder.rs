@@ -16,6 +16,8 @@ use trialsim::metrics::Metric;
 use trialsim::scenario::Study;
 use trialsim::{Naming, output};
 
+use crate::within_4se;
+
 /// No heterogeneity, no patient-level response variation, no entry
 /// criterion, bounds far from the data and no rounding: patients are
 /// independent, and the improvement `Y_0 − Y_3` is normal with mean
@@ -55,14 +57,6 @@ fn exact_rates() -> [f64; 2] {
     let sd = (2.0 * 100.0 * (1.0 - 0.9f64.powi(3))).sqrt();
     let z = Normal::standard();
     [5.0, 13.0].map(|mean| z.cdf((mean - 10.0) / sd))
-}
-
-fn within_4se(what: &str, estimate: f64, truth: f64, se: f64) {
-    assert!(
-        se > 0.0 && (estimate - truth).abs() <= 4.0 * se,
-        "{what}: {estimate:.5} vs {truth:.5}, 4 SE = {:.5}",
-        4.0 * se
-    );
 }
 
 /// Power, coverage, Type S and Type M of the responder analysis, exactly:

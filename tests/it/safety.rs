@@ -14,7 +14,7 @@ use trialsim::metrics::{Estimate, Metric};
 use trialsim::scenario::Study;
 use trialsim::{Naming, output};
 
-use crate::{ok, trialsim};
+use crate::{ok, trialsim, within_4se};
 
 /// A bounded-scale trial with MAR dropout (the patient path), unequal
 /// allocation (15 control, 30 treated) and a simulated literature.
@@ -77,15 +77,6 @@ fn get(metrics: &trialsim::metrics::Metrics, name: Metric) -> Estimate {
     *metrics
         .get(name)
         .unwrap_or_else(|| panic!("{name} is reported"))
-}
-
-/// Asserts |estimate − truth| ≤ 4·se and says so in the message.
-fn within_4se(what: &str, estimate: f64, truth: f64, se: f64) {
-    assert!(
-        se > 0.0 && (estimate - truth).abs() <= 4.0 * se,
-        "{what}: {estimate:.5} vs {truth:.5}, 4 SE = {:.5}",
-        4.0 * se
-    );
 }
 
 /// The Binomial(n, p) probabilities of 0..=n events.

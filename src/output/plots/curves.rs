@@ -2,7 +2,9 @@
 //! its 95% Monte Carlo band (± 1.96 MC SE): power and the exaggeration
 //! ratio, for `power_curve` and `size_curve`.
 
-use super::style::{GREY, RED, house_chart, key_words, log_ticks, mesh};
+use super::FigureInput;
+use super::style::{GREY, Key, Mark, RED, caption, frame, house_chart, key_words, log_ticks, mesh};
+use crate::engine::DesignPointResult;
 use plotters::coord::Shift;
 use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::ValueFormatter;
@@ -197,4 +199,43 @@ fn type_m_top(series: &[Series], floor: f64) -> f64 {
         .filter(|v| v.is_finite())
         .fold(floor, f64::max)
         * 1.05
+}
+
+/// A design point's value of the first swept key, when it is a number.
+pub(super) fn swept_value(dp: &DesignPointResult) -> Option<f64> {
+    match dp.params.first().map(|(_, v)| v) {
+        Some(toml::Value::Integer(i)) => Some(*i as f64),
+        Some(toml::Value::Float(f)) => Some(*f),
+        _ => None,
+    }
+}
+
+/// A figure of a run's sweep: the frame titled `what` with the target
+/// power's key before `keys`, then [`power_and_type_m`] without a limit or
+/// a marker.
+pub(super) fn sweep_figure<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    input: &FigureInput,
+    what: &str,
+    keys: Vec<Key>,
+    curves: (&Axis, &[Series], &[Series]),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut all = vec![Key::new(
+        Mark::Line(GREY),
+        format!("target power {}", input.target_power),
+    )];
+    all.extend(keys);
+    let area = frame(root, &caption(input, what), &all, None)?;
+    let (axis, power, type_m) = curves;
+    power_and_type_m(
+        area,
+        axis,
+        power,
+        type_m,
+        Marks {
+            target_power: input.target_power,
+            limit: None,
+            marker: None,
+        },
+    )
 }

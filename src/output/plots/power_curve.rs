@@ -1,9 +1,6 @@
 use super::FigureInput;
-use super::curves::{Axis, Marks, Series, power_and_type_m};
-use super::style::{
-    BLUE, DARK, GREY, Key, Mark, ORANGE, RED, caption, err, frame, params_words, value,
-};
-use crate::engine::DesignPointResult;
+use super::curves::{Axis, Series, sweep_figure, swept_value};
+use super::style::{BLUE, DARK, GREY, Key, Mark, ORANGE, RED, err, params_words, value};
 use crate::error::Result;
 use crate::metrics::Metric;
 use plotters::coord::Shift;
@@ -18,13 +15,7 @@ pub(super) fn draw<DB: DrawingBackend>(
 ) -> Option<Result<()>> {
     let r = input.result;
     let key = &input.study.sweep.first()?.0;
-    let x_of = |dp: &DesignPointResult| {
-        dp.params.first().and_then(|(_, v)| match v {
-            toml::Value::Integer(i) => Some(*i as f64),
-            toml::Value::Float(f) => Some(*f),
-            _ => None,
-        })
-    };
+    let x_of = swept_value;
     if r.design_points.len() < 2 || r.design_points.iter().any(|d| x_of(d).is_none()) {
         return None;
     }
@@ -62,36 +53,24 @@ pub(super) fn draw<DB: DrawingBackend>(
         .filter(|s| !s.points.is_empty())
         .collect();
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let mut keys = vec![Key::new(
-            Mark::Line(GREY),
-            format!("target power {}", input.target_power),
-        )];
-        for (label, s, _) in &groups {
-            let words = if label.is_empty() {
-                "estimate ± 1.96 MC SE".to_string()
-            } else {
-                label.clone()
-            };
-            keys.push(Key::new(Mark::Line(s.colour), words));
-        }
-        let area = frame(
+        let keys = groups
+            .iter()
+            .map(|(label, s, _)| {
+                let words = if label.is_empty() {
+                    "estimate ± 1.96 MC SE".to_string()
+                } else {
+                    label.clone()
+                };
+                Key::new(Mark::Line(s.colour), words)
+            })
+            .collect();
+        sweep_figure(
             root,
-            &caption(input, "power and exaggeration by design"),
-            &keys,
-            None,
-        )?;
-        power_and_type_m(
-            area,
-            &axis,
-            &power,
-            &type_m,
-            Marks {
-                target_power: input.target_power,
-                limit: None,
-                marker: None,
-            },
-        )?;
-        Ok(())
+            input,
+            "power and exaggeration by design",
+            keys,
+            (&axis, &power, &type_m),
+        )
     };
     Some(draw().map_err(err("power_curve")))
 }

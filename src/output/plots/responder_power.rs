@@ -1,7 +1,6 @@
 use super::FigureInput;
-use super::curves::{Axis, Marks, Series, power_and_type_m};
-use super::style::{BLUE, GREY, Key, Mark, ORANGE, caption, err, frame, value};
-use crate::engine::DesignPointResult;
+use super::curves::{Axis, Series, sweep_figure, swept_value};
+use super::style::{BLUE, Key, Mark, ORANGE, err, value};
 use crate::error::Result;
 use crate::metrics::Metric;
 use plotters::coord::Shift;
@@ -20,11 +19,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let [(key, _)] = input.study.sweep.as_slice() else {
         return None;
     };
-    let x_of = |dp: &DesignPointResult| match dp.params.first().map(|(_, v)| v) {
-        Some(toml::Value::Integer(i)) => Some(*i as f64),
-        Some(toml::Value::Float(f)) => Some(*f),
-        _ => None,
-    };
+    let x_of = swept_value;
     if r.design_points.len() < 2
         || r.design_points.iter().any(|d| x_of(d).is_none())
         || r.design_points
@@ -56,31 +51,16 @@ pub(super) fn draw<DB: DrawingBackend>(
     .filter(|s| !s.points.is_empty())
     .collect();
     let axis = Axis::new(key, r.design_points.iter().filter_map(x_of))?;
-    let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let keys = [
-            Key::new(
-                Mark::Line(GREY),
-                format!("target power {}", input.target_power),
-            ),
-            Key::new(Mark::Line(BLUE), "continuous score (the primary analysis)"),
-            Key::new(Mark::Line(ORANGE), "responders (Fisher's exact test)"),
-        ];
-        let area = frame(
+    let draw = || {
+        sweep_figure(
             root,
-            &caption(input, "continuous vs responder analysis"),
-            &keys,
-            None,
-        )?;
-        power_and_type_m(
-            area,
-            &axis,
-            &power,
-            &type_m,
-            Marks {
-                target_power: input.target_power,
-                limit: None,
-                marker: None,
-            },
+            input,
+            "continuous vs responder analysis",
+            vec![
+                Key::new(Mark::Line(BLUE), "continuous score (the primary analysis)"),
+                Key::new(Mark::Line(ORANGE), "responders (Fisher's exact test)"),
+            ],
+            (&axis, &power, &type_m),
         )
     };
     Some(draw().map_err(err("responder_power")))
