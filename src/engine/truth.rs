@@ -10,7 +10,8 @@
 //! protocol-level bias: it is not part of the truth), and every patient
 //! counted: among all randomised patients, responders observed at the
 //! primary visit with `missing_as_nonresponse` (dropout is simulated);
-//! otherwise responders on their latent outcomes (nobody drops out). The
+//! otherwise responders on every patient's measured outcome had they
+//! stayed (nobody drops out). The
 //! rate is the mean over settings of each setting's responder share. The
 //! streams come from a fixed key of their own, not the run's seed, so the
 //! truth is the same whatever `seed` says, and is computed from integer

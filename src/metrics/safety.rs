@@ -60,12 +60,17 @@ impl Group for SafetyAccumulator {
     fn add(&mut self, counts: &SafetyCounts, truth: &SafetyTruth) {
         let (x, n) = (counts.serious[TREATMENT], counts.n[TREATMENT]);
         self.treated.add(n as f64);
+        // Over every replicate: a literature with no published treated
+        // patient has seen no event and ruled nothing out. The rate and
+        // its bound exist only where there are patients.
+        self.any.add(x > 0);
         if n > 0 {
-            self.any.add(x > 0);
             self.rate.add(x as f64 / n as f64);
             let upper = clopper_pearson_upper(x, n, UPPER_LEVEL);
             self.upper.add(upper);
             self.ruled_out.add(upper < truth.rule_out);
+        } else {
+            self.ruled_out.add(false);
         }
         let p = fisher_exact(
             counts.mild[TREATMENT],

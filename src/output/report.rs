@@ -421,15 +421,18 @@ fn responder_findings(study: &Study, result: &RunResult, focus: usize) -> Vec<St
     if let [(key, _)] = study.sweep.as_slice()
         && key == "design.n_per_arm"
     {
+        // In increasing size, whatever order the sweep lists them in.
         let curve = |metric: Metric| -> Vec<(f64, f64)> {
-            result
+            let mut points: Vec<(f64, f64)> = result
                 .design_points
                 .iter()
                 .filter_map(|d| {
                     let x = d.params.first()?.1.as_integer()? as f64;
                     Some((x, d.metrics.get(metric)?.estimate?))
                 })
-                .collect()
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            points
         };
         let (continuous, responders) = (curve(Metric::Power), curve(Metric::ResponderPower));
         let largest = |c: &[(f64, f64)]| {
@@ -468,11 +471,27 @@ fn responder_findings(study: &Study, result: &RunResult, focus: usize) -> Vec<St
     out
 }
 
-/// A probability as a percentage with as many decimals as it needs, up
-/// to two: `1`, `1.5`, `0.25`.
+/// A probability as a percentage with as many decimals as it needs: two,
+/// or more for a rate below 0.01% so that it keeps a significant figure:
+/// `1`, `1.5`, `0.25`, `0.004`.
 fn rate_words(x: f64) -> String {
-    let p = format!("{:.2}", 100.0 * x);
-    p.trim_end_matches('0').trim_end_matches('.').to_string()
+    decimal_words(100.0 * x, 2)
+}
+
+/// `x` with at least `decimals` decimals, more when it is small so that it
+/// keeps one significant figure, trailing zeros trimmed: `0.99`, `0.93`.
+fn decimal_words(x: f64, decimals: usize) -> String {
+    let needed = if x > 0.0 && x < 1.0 {
+        (-x.log10()).ceil().min(15.0) as usize
+    } else {
+        0
+    };
+    let p = format!("{:.*}", decimals.max(needed), x);
+    if p.contains('.') {
+        p.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        p
+    }
 }
 
 /// The safety paragraph: what a trial of this size sees of harms, and what
@@ -483,7 +502,11 @@ fn safety_findings(safety: &Safety, dp: &DesignPointResult, focus: usize) -> Vec
     let n = dp.truth.n_arm[TREATMENT];
     let p = safety.serious[TREATMENT];
     let mut out = Vec::new();
-    if let (Some(any), Some(seen)) = (
+    if p == 0.0 {
+        out.push(format!(
+            "Safety: the true serious-event rate is 0, so no trial of {n} treated patients sees a serious adverse event."
+        ));
+    } else if let (Some(any), Some(seen)) = (
         q(Metric::SaeAnyTreatment, Format::Percent),
         m.get(Metric::SaeAnyTreatment).and_then(|e| e.estimate),
     ) {
@@ -492,7 +515,15 @@ fn safety_findings(safety: &Safety, dp: &DesignPointResult, focus: usize) -> Vec
             "Safety: with {n} treated patients and a true serious-event rate of {}%, a trial sees at least one serious adverse event in {any} of trials, so the rate goes unseen in the other {} (exactly {}^{n} = {}).",
             rate_words(p),
             Format::Percent.show(1.0 - seen),
-            1.0 - p,
+            // Enough decimals that 1 − p shows p's own digits: 0.99, 0.93, 0.99999.
+            decimal_words(
+                1.0 - p,
+                2 + if p > 0.0 {
+                    (-p.log10()).ceil().clamp(0.0, 15.0) as usize
+                } else {
+                    0
+                }
+            ),
             Format::Percent.show(unseen),
         ));
     }
@@ -857,7 +888,18 @@ pub fn html(study: &Study, result: &RunResult, sample: &FocusSample, figures: &[
 
 #[cfg(test)]
 mod tests {
-    use super::arm_sizes;
+    use super::{arm_sizes, decimal_words, rate_words};
+
+    #[test]
+    fn rates_keep_a_significant_figure_and_no_float_noise() {
+        assert_eq!(rate_words(0.01), "1");
+        assert_eq!(rate_words(0.015), "1.5");
+        assert_eq!(rate_words(0.245), "24.5");
+        assert_eq!(rate_words(0.00004), "0.004");
+        assert_eq!(rate_words(0.0), "0");
+        assert_eq!(decimal_words(1.0 - 0.07, 4), "0.93");
+        assert_eq!(decimal_words(1.0 - 0.00001, 7), "0.99999");
+    }
 
     #[test]
     fn unequal_arms_are_both_named() {

@@ -28,16 +28,18 @@ pub(super) fn draw<DB: DrawingBackend>(
     {
         return None;
     }
-    let series = |colour, metric| Series {
-        colour,
-        points: r
+    // Lines join the design points in increasing order of the key.
+    let series = |colour, metric| {
+        let mut points: Vec<(f64, f64, f64)> = r
             .design_points
             .iter()
             .filter_map(|dp| {
                 let (v, se) = value(dp.metrics.get(metric))?;
                 Some((x_of(dp)?, v, se))
             })
-            .collect(),
+            .collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Series { colour, points }
     };
     let power = [
         series(BLUE, Metric::Power),
