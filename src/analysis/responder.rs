@@ -34,17 +34,6 @@ pub struct ResponderCounts {
 }
 
 impl ResponderCounts {
-    /// The sum of two counts (the truth simulation's totals).
-    pub fn plus(self, o: ResponderCounts) -> ResponderCounts {
-        ResponderCounts {
-            n: [self.n[0] + o.n[0], self.n[1] + o.n[1]],
-            responders: [
-                self.responders[0] + o.responders[0],
-                self.responders[1] + o.responders[1],
-            ],
-        }
-    }
-
     /// The observed responder rate of `arm`, if it has anyone.
     pub fn rate(&self, arm: usize) -> Option<f64> {
         (self.n[arm] > 0).then(|| self.responders[arm] as f64 / self.n[arm] as f64)

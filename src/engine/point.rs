@@ -42,8 +42,7 @@ fn safety_truth(sc: &Scenario, literature: bool) -> Option<SafetyTruth> {
         alpha: sc.analysis.alpha,
         rule_out: s.rule_out,
         literature,
-        serious: s.serious,
-        mild: s.mild,
+        serious_treatment: s.serious[crate::simulate::TREATMENT],
     })
 }
 

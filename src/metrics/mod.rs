@@ -346,8 +346,7 @@ mod tests {
                 alpha: 0.05,
                 rule_out: 0.2,
                 literature: false,
-                serious: [0.1, 0.2],
-                mild: [0.3, 0.5],
+                serious_treatment: 0.2,
             }),
             responder: Some(ResponderTruth {
                 rate: [0.3, 0.5],
@@ -365,8 +364,7 @@ mod tests {
                 alpha: 0.05,
                 rule_out: 0.1,
                 literature: true,
-                serious: [0.1, 0.2],
-                mild: [0.3, 0.5],
+                serious_treatment: 0.2,
             }),
         };
         let reps = replicates(40);

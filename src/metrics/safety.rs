@@ -8,8 +8,8 @@
 use super::online::{Count, Moments};
 use super::{Group, Metric, Metrics};
 use crate::analysis::binary::{Alternative, clopper_pearson_upper, fisher_exact};
-use crate::simulate::TREATMENT;
 use crate::simulate::safety::SafetyCounts;
+use crate::simulate::{CONTROL, TREATMENT};
 use serde::{Deserialize, Serialize};
 
 /// The confidence level of the upper bound on the serious-event rate: the
@@ -26,17 +26,15 @@ pub struct SafetyTruth {
     /// Whether the literature's size is reported (`treated_patients`): in
     /// the literature group, where trial sizes vary.
     pub literature: bool,
-    /// True probability of at least one serious event, `[control, treatment]`.
-    pub serious: [f64; 2],
-    /// True probability of at least one mild event, `[control, treatment]`.
-    pub mild: [f64; 2],
+    /// True probability that a treated patient has at least one serious event.
+    pub serious_treatment: f64,
 }
 
 impl SafetyTruth {
     /// The exact probability that `n` treated patients include at least
     /// one with a serious event: `1 − (1 − p)^n`.
     pub fn any_serious(&self, n: usize) -> f64 {
-        1.0 - (1.0 - self.serious[TREATMENT]).powf(n as f64)
+        1.0 - (1.0 - self.serious_treatment).powf(n as f64)
     }
 }
 
@@ -75,8 +73,8 @@ impl Group for SafetyAccumulator {
         let p = fisher_exact(
             counts.mild[TREATMENT],
             counts.n[TREATMENT],
-            counts.mild[1 - TREATMENT],
-            counts.n[1 - TREATMENT],
+            counts.mild[CONTROL],
+            counts.n[CONTROL],
             Alternative::TwoSided,
         );
         self.mild_significant.add(p <= truth.alpha);

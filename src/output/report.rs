@@ -516,14 +516,7 @@ fn safety_findings(safety: &Safety, dp: &DesignPointResult, focus: usize) -> Vec
             rate_words(p),
             Format::Percent.show(1.0 - seen),
             // Enough decimals that 1 − p shows p's own digits: 0.99, 0.93, 0.99999.
-            decimal_words(
-                1.0 - p,
-                2 + if p > 0.0 {
-                    (-p.log10()).ceil().clamp(0.0, 15.0) as usize
-                } else {
-                    0
-                }
-            ),
+            decimal_words(1.0 - p, 2 + (-p.log10()).ceil().clamp(0.0, 15.0) as usize),
             Format::Percent.show(unseen),
         ));
     }
@@ -888,7 +881,19 @@ pub fn html(study: &Study, result: &RunResult, sample: &FocusSample, figures: &[
 
 #[cfg(test)]
 mod tests {
-    use super::{arm_sizes, decimal_words, rate_words};
+    use super::{arm_sizes, crossing, decimal_words, rate_words};
+
+    #[test]
+    fn the_80_percent_crossing_is_interpolated_in_log_n() {
+        // 0.5 at 10, 0.9 at 40: three quarters of the way in log n, 10·4^0.75.
+        let (n, interpolated) = crossing(&[(10.0, 0.5), (40.0, 0.9)], 0.8).unwrap();
+        assert!((n - 10.0 * 4f64.powf(0.75)).abs() < 1e-9 && interpolated);
+        assert_eq!(
+            crossing(&[(10.0, 0.85), (40.0, 0.9)], 0.8),
+            Some((10.0, false))
+        );
+        assert_eq!(crossing(&[(10.0, 0.5), (40.0, 0.7)], 0.8), None);
+    }
 
     #[test]
     fn rates_keep_a_significant_figure_and_no_float_noise() {

@@ -525,8 +525,8 @@ impl Scenario {
     ///
     /// # Errors
     /// [`Error::Toml`] for syntax errors (with line and column), and
-    /// [`Error::Invalid`], [`Error::UnknownKey`], [`Error::Shape`] or
-    /// [`Error::NotSupported`] naming the dotted path of the offending key.
+    /// [`Error::Invalid`], [`Error::UnknownKey`] or [`Error::Shape`] naming
+    /// the dotted path of the offending key.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self> {
         Self::from_table(parse_table(text, origin)?)
     }

@@ -5,8 +5,6 @@
 //! Monte Carlo SE, the SE written out); adding the endpoint moves no
 //! efficacy number; threads do not change a byte.
 
-use std::num::NonZeroUsize;
-
 use serde_json::Value;
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 use trialsim::analysis::binary::{Alternative, fisher_exact, newcombe_interval};
@@ -14,9 +12,8 @@ use trialsim::engine::truth::{TRUTH_PATIENTS, TRUTH_SETTINGS};
 use trialsim::engine::{RunOptions, run};
 use trialsim::metrics::Metric;
 use trialsim::scenario::Study;
-use trialsim::{Naming, output};
 
-use crate::within_4se;
+use crate::{summary_without, within_4se};
 
 /// No heterogeneity, no patient-level response variation, no entry
 /// criterion, bounds far from the data and no rounding: patients are
@@ -213,22 +210,12 @@ fn dropouts_are_non_responders_in_the_composite_estimand() {
     }
 }
 
-/// `summary.json` as a value without the responder metrics and truth.
+/// `summary.json`, and as a value without the responder metrics and truth.
 fn efficacy(text: &str, threads: usize) -> (String, Value) {
     let study = Study::from_toml_str(text, "t").unwrap();
-    let opts = RunOptions {
-        replicates: Some(1100),
-        threads: NonZeroUsize::new(threads),
-        ..Default::default()
-    };
-    let json = output::summary_json(&run(&study, &opts).unwrap(), Naming::Flags);
-    let mut v: Value = serde_json::from_str(&json).unwrap();
-    for dp in v["design_points"].as_array_mut().unwrap() {
-        dp["truth"].as_object_mut().unwrap().remove("responder");
-        let metrics = dp["metrics"].as_object_mut().unwrap();
-        metrics.retain(|k, _| !k.starts_with("responder_"));
-    }
-    (json, v)
+    summary_without(&study, threads, "responder", |k| {
+        k.starts_with("responder_")
+    })
 }
 
 #[test]
@@ -253,4 +240,30 @@ fn adding_a_responder_endpoint_moves_no_efficacy_number_and_threads_no_byte() {
     );
     assert_eq!(json, efficacy(&with, 1).0);
     assert_eq!(json, efficacy(&with, 3).0);
+}
+
+#[test]
+fn design_points_that_share_a_model_share_a_truth() {
+    // The truth follows the model (here the effect), not the size.
+    let base = BERNOULLI.replace("SIDED", "");
+    let truth = |sweep: &str| {
+        let text = format!("{base}[sweep]\n{sweep}\n");
+        let study = Study::from_toml_str(&text, "t").unwrap();
+        let opts = RunOptions {
+            replicates: Some(50),
+            ..Default::default()
+        };
+        let result = run(&study, &opts).unwrap();
+        let [a, b] = [0, 1].map(|j| result.design_points[j].truth.responder.unwrap());
+        (a, b)
+    };
+    let (a, b) = truth("\"design.n_per_arm\" = [25, 60]");
+    assert_eq!(a, b);
+    let (a, b) = truth("\"effect.peak\" = [-8.0, -12.0]");
+    assert!(b.rate[1] > a.rate[1] + 0.1, "{a:?} vs {b:?}");
+    assert_eq!(
+        a.rate[0].to_bits(),
+        b.rate[0].to_bits(),
+        "control arm unchanged"
+    );
 }

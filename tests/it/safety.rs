@@ -4,7 +4,6 @@
 //! no efficacy number.
 
 use std::fs;
-use std::num::NonZeroUsize;
 use std::path::Path;
 
 use serde_json::Value;
@@ -12,9 +11,8 @@ use trialsim::analysis::binary::{Alternative, clopper_pearson_upper, fisher_powe
 use trialsim::engine::{RunOptions, run};
 use trialsim::metrics::{Estimate, Metric};
 use trialsim::scenario::Study;
-use trialsim::{Naming, output};
 
-use crate::{ok, trialsim, within_4se};
+use crate::{ok, summary_without, trialsim, within_4se};
 
 /// A bounded-scale trial with MAR dropout (the patient path), unequal
 /// allocation (15 control, 30 treated) and a simulated literature.
@@ -203,11 +201,13 @@ fn with_250_treated_patients_a_1_percent_rate_goes_unseen_in_8_percent_of_trials
     let scenario = dir.path().join("s.toml");
     fs::write(&scenario, &text).unwrap();
     let out = dir.path().join("out");
-    ok(trialsim()
-        .args(["run", "--quiet"])
-        .arg(&scenario)
-        .arg("--out")
-        .arg(&out));
+    let printed = ok(trialsim().arg("run").arg(&scenario).arg("--out").arg(&out));
+    // The terminal summary lists the safety metrics too.
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    assert!(
+        printed.contains("  safety:\n    sae_any_treatment"),
+        "{printed}"
+    );
     let summary: Value =
         serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     let dp = &summary["design_points"][0];
@@ -236,35 +236,15 @@ fn with_250_treated_patients_a_1_percent_rate_goes_unseen_in_8_percent_of_trials
     }
 }
 
+/// The metrics `[safety]` adds.
+fn is_safety(name: &str) -> bool {
+    name.starts_with("sae_") || name == "mild_ae_power" || name == "treated_patients"
+}
+
 /// `summary.json` as a value, without the safety metrics and truth: what
 /// must not move when `[safety]` is added.
-fn efficacy(study: &Study, threads: usize) -> Value {
-    let opts = RunOptions {
-        replicates: Some(1100),
-        threads: NonZeroUsize::new(threads),
-        ..Default::default()
-    };
-    let text = output::summary_json(&run(study, &opts).unwrap(), Naming::Flags);
-    let mut v: Value = serde_json::from_str(&text).unwrap();
-    let safety = [
-        "sae_any_treatment",
-        "sae_rate_treatment",
-        "sae_upper95_treatment",
-        "sae_ruled_out",
-        "mild_ae_power",
-        "treated_patients",
-    ];
-    for dp in v["design_points"].as_array_mut().unwrap() {
-        dp["truth"].as_object_mut().unwrap().remove("safety");
-        for group in ["metrics", "meta"] {
-            if let Some(m) = dp[group].as_object_mut() {
-                for name in safety {
-                    m.remove(name);
-                }
-            }
-        }
-    }
-    v
+fn efficacy(study: &Study) -> Value {
+    summary_without(study, 2, "safety", is_safety).1
 }
 
 #[test]
@@ -281,8 +261,8 @@ fn adding_safety_moves_no_efficacy_number() {
         ("patients and literature", format!("{TRIAL}{LITERATURE}")),
         ("fast path", fast),
     ] {
-        let without = efficacy(&study(&base), 2);
-        let with = efficacy(&study(&format!("{base}{SAFETY}")), 2);
+        let without = efficacy(&study(&base));
+        let with = efficacy(&study(&format!("{base}{SAFETY}")));
         assert!(without == with, "{what}: an efficacy number moved");
         assert!(
             without["design_points"][0]["by_visit"]
@@ -298,14 +278,7 @@ fn adding_safety_moves_no_efficacy_number() {
 fn safety_results_are_bit_identical_for_any_threads_and_shards() {
     let text = format!("{TRIAL}{SAFETY}{LITERATURE}");
     let s = study(&text);
-    let summary = |threads: usize| {
-        let opts = RunOptions {
-            replicates: Some(1100),
-            threads: NonZeroUsize::new(threads),
-            ..Default::default()
-        };
-        output::summary_json(&run(&s, &opts).unwrap(), Naming::Flags)
-    };
+    let summary = |threads: usize| summary_without(&s, threads, "safety", is_safety).0;
     let one = summary(1);
     assert!(one.contains("\"sae_any_treatment\""));
     assert_eq!(one, summary(2));
