@@ -68,6 +68,8 @@ metric_names! {
     DropoutTreatment = "dropout_treatment",
     /// P(the analysis is not estimable).
     NotEstimable = "not_estimable",
+    /// Mean half-width of the interval the analysis reports (estimable trials).
+    CiHalfwidth = "ci_halfwidth",
     /// P(the MMRM fell back from the unstructured covariance to a simpler one).
     MmrmFallback = "mmrm_fallback",
     /// P(no covariance structure of the MMRM converged).

@@ -83,6 +83,10 @@ pub struct TrialAccumulator {
     replication_same: Count,
     completers: [Moments; 2],
     dropout: [Moments; 2],
+    /// Half-widths of the reported intervals (absent from shard files of
+    /// earlier versions, hence the default).
+    #[serde(default)]
+    ci_halfwidth: Moments,
     /// MMRM trials only: fallbacks and failures (absent otherwise, so other
     /// methods' shard files and summaries are unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +150,7 @@ impl Group for TrialAccumulator {
             }
             return;
         };
+        self.ci_halfwidth.add(0.5 * (r.ci_high - r.ci_low));
         let err = r.estimate - truth.theta;
         self.error.add(err);
         self.squared_error.add(err * err);
@@ -199,6 +204,7 @@ impl Group for TrialAccumulator {
         self.claim_true.merge(&o.claim_true);
         self.durable.merge(&o.durable);
         self.replication_same.merge(&o.replication_same);
+        self.ci_halfwidth.merge(&o.ci_halfwidth);
         for arm in 0..2 {
             self.completers[arm].merge(&o.completers[arm]);
             self.dropout[arm].merge(&o.dropout[arm]);
@@ -290,6 +296,10 @@ impl Group for TrialAccumulator {
                 self.dropout[1].mean_estimate(0.0, 1.0),
             ),
             (Metric::NotEstimable, self.not_estimable.estimate()),
+            (
+                Metric::CiHalfwidth,
+                self.ci_halfwidth.mean_estimate(0.0, 1.0),
+            ),
         ];
         if let Some(m) = &self.mmrm {
             metrics.push((Metric::MmrmFallback, m.fallback.estimate()));

@@ -150,6 +150,35 @@ fn welch_power_matches_noncentral_t() {
 }
 
 #[test]
+fn ci_halfwidth_matches_quadrature_over_the_arms_variances() {
+    // E[half-width] and E[half-width²] of Welch's 95% interval for two
+    // normal samples of n, SD 10·√2 (the change SD of this design), by 2-D
+    // quadrature over the arms' chi-square variances: R 4.2.2 integrate(),
+    // tests/reference/ci_halfwidth/make.R → welch.csv.
+    let text = include_str!("../reference/ci_halfwidth/welch.csv");
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let (n, mean, mean_square) = (row[0] as u64, row[3], row[4]);
+        let replicates = 20000.0;
+        let got = metric(&scenario(&power_design(n, 20000)), "ci_halfwidth");
+        // MC SE of a mean of R independent half-widths: sqrt(Var / R).
+        let se = ((mean_square - mean * mean) / replicates).sqrt();
+        within_4se(
+            &format!("ci_halfwidth at n = {n}"),
+            got.estimate.unwrap(),
+            mean,
+            se,
+        );
+        assert_eq!(got.n, 20000);
+    }
+}
+
+#[test]
 fn unbiased_and_covering_without_dropout_or_clamping() {
     // Design of the power test: the truth is theta = 7.07 at month 3.
     let sc = power_scenario(30);
