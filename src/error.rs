@@ -183,6 +183,10 @@ pub enum Setting {
     MaxTypeM,
     /// `size`'s parameter.
     Param,
+    /// One of `size`'s requirements.
+    Require,
+    /// Which end `size` answers with.
+    Direction,
     /// One shard of a run.
     Shard,
     /// The output folder.
@@ -213,6 +217,8 @@ impl Setting {
             Setting::Max => "max",
             Setting::MaxTypeM => "max_type_m",
             Setting::Param => "param",
+            Setting::Require => "require",
+            Setting::Direction => "direction",
             Setting::Shard => "shard",
             Setting::Out => "out",
             Setting::Force => "force",

@@ -153,21 +153,35 @@ pub enum Method {
 pub struct SizeArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
-    /// Target power, in (0, 1).
+    /// Target power, in (0, 1): shorthand for --require 'power>=P'.
     #[arg(long, allow_hyphen_values = true, value_parser = number)]
-    pub target_power: f64,
-    /// Dotted path of the integer parameter to search.
+    pub target_power: Option<f64>,
+    /// Dotted path of the parameter to search: an integer key (searched
+    /// exactly) or a continuous one such as effect.peak, heterogeneity.tau,
+    /// dropout.monthly_rate.
     #[arg(long, default_value = "design.n_per_arm")]
     pub param: String,
-    /// Smallest value searched.
-    #[arg(long, default_value_t = 2, allow_hyphen_values = true, value_parser = integer)]
-    pub min: i64,
-    /// Largest value searched.
-    #[arg(long, default_value_t = 1000, allow_hyphen_values = true, value_parser = integer)]
-    pub max: i64,
-    /// Also require the exaggeration ratio (type_m) to be at most this.
+    /// Smallest value searched [default: 2 for integer keys; 0 for
+    /// effect.peak (a magnitude), heterogeneity.tau, dropout.monthly_rate].
+    #[arg(long, allow_hyphen_values = true, value_parser = number)]
+    pub min: Option<f64>,
+    /// Largest value searched [default: 1000 for integer keys; 5 total SDs
+    /// for effect.peak and heterogeneity.tau; 0.5 for dropout.monthly_rate].
+    #[arg(long, allow_hyphen_values = true, value_parser = number)]
+    pub max: Option<f64>,
+    /// Also require the exaggeration ratio to be at most this: shorthand
+    /// for --require 'type_m<=M'.
     #[arg(long, allow_hyphen_values = true, value_parser = number)]
     pub max_type_m: Option<f64>,
+    /// A requirement on any metric, e.g. 'power>=0.8', 'type_m<=1.25',
+    /// 'ci_halfwidth<=5' (repeatable; every one must hold).
+    #[arg(long, allow_hyphen_values = true, value_parser = requirement)]
+    pub require: Vec<trialsim::engine::sizing::Requirement>,
+    /// smallest (default): the smallest value meeting every requirement;
+    /// largest: the largest value that still meets them (for keys where
+    /// more is worse, such as heterogeneity.tau or dropout.monthly_rate).
+    #[arg(long, default_value = "smallest", value_parser = direction)]
+    pub direction: trialsim::engine::sizing::Direction,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -277,18 +291,23 @@ fn index(text: &str) -> Result<usize, String> {
         .map_err(|_| "must be a whole number >= 0 (0 is the first)".to_string())
 }
 
-/// A whole number, possibly negative.
-fn integer(text: &str) -> Result<i64, String> {
-    text.trim()
-        .parse::<i64>()
-        .map_err(|_| "must be a whole number".to_string())
-}
-
 /// A number (decimal point, not comma).
 fn number(text: &str) -> Result<f64, String> {
     text.trim()
         .parse::<f64>()
         .map_err(|_| "must be a number".to_string())
+}
+
+/// `--require METRIC>=X`, its error naming the flag.
+fn requirement(text: &str) -> Result<trialsim::engine::sizing::Requirement, String> {
+    text.parse()
+        .map_err(|e: trialsim::Error| e.render(trialsim::Naming::Flags))
+}
+
+/// `--direction smallest|largest`, its error naming the flag.
+fn direction(text: &str) -> Result<trialsim::engine::sizing::Direction, String> {
+    text.parse()
+        .map_err(|e: trialsim::Error| e.render(trialsim::Naming::Flags))
 }
 
 /// `--shard I/N`, its error naming the flag.

@@ -4,7 +4,7 @@ use super::SizeArgs;
 use super::common::{Figures, load, print, reserved_flags, run_options, warn, write_outputs};
 use super::progress;
 use std::path::PathBuf;
-use trialsim::engine::sizing::{self, PowerJson, SizeAnswer};
+use trialsim::engine::sizing;
 use trialsim::output;
 use trialsim::{Error, Result};
 
@@ -21,10 +21,14 @@ pub fn size(args: SizeArgs) -> Result<()> {
     let opts = sizing::SizeOptions {
         param: args.param.clone(),
         target_power: args.target_power,
+        max_type_m: args.max_type_m,
+        require: args.require.clone(),
         min: args.min,
         max: args.max,
-        max_type_m: args.max_type_m,
+        direction: args.direction,
     };
+    // Before the run: a size without a target is refused at once.
+    sizing::requirements(&opts)?;
     let bar = progress::Bar::new(c.quiet);
     let found = sizing::size(&study, &opts, &run_options(c), &|done, total| {
         bar.update(done, total);
@@ -32,11 +36,19 @@ pub fn size(args: SizeArgs) -> Result<()> {
     });
     bar.finish();
     let (answer, result) = found?;
+    let limit = |m: trialsim::metrics::Metric| {
+        answer
+            .requirements
+            .iter()
+            .find(|r| r.requirement.metric == m)
+            .map(|r| r.requirement.limit)
+    };
     let marks = output::plots::SizeMarks {
         param: answer.param.clone(),
-        value: answer.value,
-        target_power: args.target_power,
-        max_type_m: args.max_type_m,
+        value: answer.value.as_f64(),
+        label: answer.value.to_string(),
+        target_power: limit(trialsim::metrics::Metric::Power),
+        max_type_m: limit(trialsim::metrics::Metric::TypeM),
     };
     let figures = Figures {
         size: Some(marks),
@@ -56,53 +68,6 @@ pub fn size(args: SizeArgs) -> Result<()> {
     } else if c.quiet {
         Ok(())
     } else {
-        print(&format!(
-            "{}wrote {}\n",
-            text_answer(&answer, args.target_power, args.max_type_m),
-            out.display()
-        ))
+        print(&format!("{}wrote {}\n", answer.text(), out.display()))
     }
-}
-
-/// The readable answer `size` prints without `--json`.
-pub fn text_answer(a: &SizeAnswer, target: f64, max_type_m: Option<f64>) -> String {
-    let limit = max_type_m.map_or(String::new(), |m| format!(" with type M <= {m}"));
-    let mut out = format!(
-        "smallest {} reaching power {target}{limit}: {}\n  power at {} = {:.4} ± {:.4} (MC SE)\n",
-        a.param, a.value, a.value, a.power.estimate, a.power.mc_se
-    );
-    if let (Some(v), Some(p)) = (a.value_below, a.power_below) {
-        out.push_str(&format!(
-            "  power at {v} = {:.4} ± {:.4} (MC SE)\n",
-            p.estimate, p.mc_se
-        ));
-    }
-    if max_type_m.is_some() {
-        let show = |e: &Option<PowerJson>| {
-            e.map_or("undefined (no significant trial)".to_string(), |e| {
-                format!("{:.3} ± {:.3} (MC SE)", e.estimate, e.mc_se)
-            })
-        };
-        out.push_str(&format!("  type M at {} = {}\n", a.value, show(&a.type_m)));
-        if let Some(v) = a.value_below {
-            out.push_str(&format!("  type M at {v} = {}\n", show(&a.type_m_below)));
-        }
-        match a.binding.flatten() {
-            Some("type_m") => out.push_str(&format!(
-                "  binding: type M ({} = {} reaches the power but exaggerates more)\n",
-                a.param,
-                a.value - 1
-            )),
-            Some(_) => out.push_str("  binding: power (the value below misses the target power)\n"),
-            None => {
-                out.push_str("  binding: neither (the answer is the smallest value searched)\n")
-            }
-        }
-    }
-    if a.within_mc_error {
-        out.push_str(
-            "  within Monte Carlo error of a limit: the answer is uncertain; use more replicates or --precision\n",
-        );
-    }
-    out
 }

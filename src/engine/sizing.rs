@@ -1,43 +1,307 @@
-//! `trialsim size`: the smallest value of an integer parameter (by default
-//! `design.n_per_arm`) whose estimated power reaches a target.
+//! `trialsim size`: the smallest (or largest) value of a parameter at which
+//! every requirement holds — power at least a target, the exaggeration
+//! ratio or the interval's half-width at most a limit, any metric.
 //!
-//! Bisection on estimates that share common random numbers (MODEL.md §5):
+//! Every value is simulated with common random numbers (MODEL.md §5):
 //! patient 7 of replicate 42 is the same person at every value, which makes
-//! the estimated power curve smooth, though not guaranteed monotone — so the
-//! value above the answer is checked too, and a warning says when it fails.
-//! The answer is reported with the power at it and at the value below it;
-//! `within_mc_error` says that either lies within 2 Monte Carlo SEs of the
-//! target, in which case more replicates are needed to be sure of the answer.
+//! the estimated curves smooth, though not guaranteed monotone.
+//!
+//! - An integer parameter (`design.n_per_arm`, …) is bisected exactly: the
+//!   answer and the value next to it that fails are both simulated, and the
+//!   value beyond the answer is checked too (a warning says when it fails).
+//! - A continuous parameter (`effect.peak`, `heterogeneity.tau`,
+//!   `dropout.monthly_rate`, …) is found by a stochastic root-find: bisection
+//!   on the same simulated trials, stopped when the bracket's two ends differ
+//!   in the binding metric by at most [`STOP_SE`] Monte Carlo SEs (a finer
+//!   bracket would only resolve Monte Carlo noise). The answer is the end
+//!   that meets every requirement, with an interval: the values whose binding
+//!   metric lies within 2 MC SEs of its limit (interpolated linearly between
+//!   the evaluated values) — where the answer would move with other seeds.
+//!
+//! For `effect.peak` the search runs over the magnitude in the favourable
+//! direction (`lower_is_better` gives the sign; two-sided power is U-shaped
+//! in the signed peak), by default from 0 to 5 total SDs of the outcome
+//! (`sqrt(subject_sd² + residual_sd²)`); answers and evaluated values are
+//! the signed peak.
 
 use crate::engine::{DesignPointResult, Progress, RunOptions, RunResult, run_with_progress};
 use crate::error::{Error, Message, Result, Setting};
 use crate::metrics::{Estimate, Metric};
 use crate::scenario::Study;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
-/// What `size` searches for.
-#[derive(Debug, Clone)]
-pub struct SizeOptions {
-    /// Dotted path of the integer parameter.
-    pub param: String,
-    /// Target power in (0, 1).
-    pub target_power: f64,
-    /// Smallest value searched.
-    pub min: i64,
-    /// Largest value searched.
-    pub max: i64,
-    /// Optional ceiling on the exaggeration ratio (`type_m`) at the answer.
-    pub max_type_m: Option<f64>,
+/// Which end of the passing values `size` answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The smallest value that meets every requirement (a sample size, a
+    /// detectable effect).
+    #[default]
+    Smallest,
+    /// The largest value that still meets them (tolerable heterogeneity or
+    /// dropout).
+    Largest,
 }
 
-/// A power estimate as `size --json` prints it.
+impl std::str::FromStr for Direction {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self> {
+        match text.trim() {
+            "smallest" => Ok(Direction::Smallest),
+            "largest" => Ok(Direction::Largest),
+            _ => Err(Error::setting(
+                Setting::Direction,
+                text,
+                "must be smallest or largest",
+            )),
+        }
+    }
+}
+
+impl Direction {
+    fn word(self) -> &'static str {
+        match self {
+            Direction::Smallest => "smallest",
+            Direction::Largest => "largest",
+        }
+    }
+}
+
+/// How a requirement compares its metric with its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Comparison {
+    /// `>=`
+    #[serde(rename = ">=")]
+    AtLeast,
+    /// `>`
+    #[serde(rename = ">")]
+    Above,
+    /// `<=`
+    #[serde(rename = "<=")]
+    AtMost,
+    /// `<`
+    #[serde(rename = "<")]
+    Below,
+}
+
+impl Comparison {
+    /// Its symbol, as written on the command line.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::AtLeast => ">=",
+            Comparison::Above => ">",
+            Comparison::AtMost => "<=",
+            Comparison::Below => "<",
+        }
+    }
+
+    fn holds(self, x: f64, limit: f64) -> bool {
+        match self {
+            Comparison::AtLeast => x >= limit,
+            Comparison::Above => x > limit,
+            Comparison::AtMost => x <= limit,
+            Comparison::Below => x < limit,
+        }
+    }
+
+    fn is_ceiling(self) -> bool {
+        matches!(self, Comparison::AtMost | Comparison::Below)
+    }
+}
+
+/// One requirement, `METRIC op LIMIT`, e.g. `power>=0.8`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Requirement {
+    /// The metric (any metric of the design point: the trial's, then the
+    /// simulated literature's).
+    #[serde(serialize_with = "metric_name")]
+    pub metric: Metric,
+    /// The comparison.
+    pub comparison: Comparison,
+    /// The limit.
+    pub limit: f64,
+}
+
+fn metric_name<S: serde::Serializer>(m: &Metric, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(m.name())
+}
+
+impl std::fmt::Display for Requirement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} {}",
+            self.metric,
+            self.comparison.symbol(),
+            self.limit
+        )
+    }
+}
+
+impl std::str::FromStr for Requirement {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = |what: String| Error::setting(Setting::Require, text, what);
+        let form = "must be a metric, a comparison (>=, >, <=, <) and a number, e.g. power>=0.8";
+        let at = text.find(['<', '>']).ok_or_else(|| bad(form.to_string()))?;
+        let (name, rest) = text.split_at(at);
+        let (comparison, limit) = if let Some(l) = rest.strip_prefix(">=") {
+            (Comparison::AtLeast, l)
+        } else if let Some(l) = rest.strip_prefix("<=") {
+            (Comparison::AtMost, l)
+        } else if let Some(l) = rest.strip_prefix('>') {
+            (Comparison::Above, l)
+        } else {
+            (Comparison::Below, &rest[1..])
+        };
+        let name = name.trim();
+        let metric = Metric::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+            let hint = crate::scenario::suggest(name, &names)
+                .map(|k| format!("; did you mean {k}?"))
+                .unwrap_or_default();
+            bad(format!(
+                "unknown metric {name:?}{hint} (the metrics are the names in summary.csv)"
+            ))
+        })?;
+        let limit: f64 = limit
+            .trim()
+            .parse()
+            .ok()
+            .filter(|l: &f64| l.is_finite())
+            .ok_or_else(|| bad(form.to_string()))?;
+        Ok(Requirement {
+            metric,
+            comparison,
+            limit,
+        })
+    }
+}
+
+impl Requirement {
+    /// The metric at a design point (the trial's, then the literature's).
+    fn estimate(&self, dp: &DesignPointResult) -> Option<Estimate> {
+        dp.metrics
+            .get(self.metric)
+            .or_else(|| dp.meta.as_ref().and_then(|m| m.get(self.metric)))
+            .copied()
+    }
+
+    /// Whether it holds at a design point. An undefined exaggeration ratio
+    /// (no significant trial) meets a ceiling — no trial exaggerates; any
+    /// other undefined metric fails.
+    fn holds(&self, dp: &DesignPointResult) -> bool {
+        match self.estimate(dp).and_then(|e| e.estimate) {
+            Some(x) => self.comparison.holds(x, self.limit),
+            None => {
+                self.comparison.is_ceiling()
+                    && matches!(
+                        self.metric,
+                        Metric::TypeM | Metric::TypeMTrial | Metric::ResponderTypeM
+                    )
+            }
+        }
+    }
+
+    /// Whether its metric lies within 2 MC SEs of the limit.
+    fn near(&self, dp: &DesignPointResult) -> bool {
+        self.estimate(dp)
+            .and_then(|e| e.estimate.zip(e.mc_se))
+            .is_some_and(|(x, se)| (x - self.limit).abs() <= 2.0 * se)
+    }
+}
+
+/// What `size` searches for.
+#[derive(Debug, Clone, Default)]
+pub struct SizeOptions {
+    /// Dotted path of the parameter.
+    pub param: String,
+    /// Shorthand for `power >= P`.
+    pub target_power: Option<f64>,
+    /// Shorthand for `type_m <= M`.
+    pub max_type_m: Option<f64>,
+    /// Further requirements, in the order given.
+    pub require: Vec<Requirement>,
+    /// Smallest value searched (for `effect.peak`, the smallest magnitude);
+    /// `None` for the parameter's default.
+    pub min: Option<f64>,
+    /// Largest value searched; `None` for the parameter's default.
+    pub max: Option<f64>,
+    /// Which end of the passing values to answer with.
+    pub direction: Direction,
+}
+
+/// A value of the searched parameter: a whole number for an integer key.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// An integer key's value.
+    Integer(i64),
+    /// A continuous key's value.
+    Real(f64),
+}
+
+impl Value {
+    /// As a number.
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Value::Integer(i) => i as f64,
+            Value::Real(x) => x,
+        }
+    }
+
+    fn toml(self) -> toml::Value {
+        match self {
+            Value::Integer(i) => toml::Value::Integer(i),
+            Value::Real(x) => toml::Value::Float(x),
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Integer(i) => write!(f, "{i}"),
+            Value::Real(x) => f.write_str(&significant(*x, 4)),
+        }
+    }
+}
+
+/// `x` with `digits` significant digits, without trailing zeros.
+pub fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let decimals = (digits - 1 - x.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// An estimate as `size --json` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PowerJson {
-    /// Estimated power.
+    /// The estimate.
     pub estimate: f64,
     /// Its Monte Carlo SE.
     pub mc_se: f64,
+}
+
+/// A requirement and its metric at the answer and at the value next to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequirementResult {
+    /// The requirement.
+    #[serde(flatten)]
+    pub requirement: Requirement,
+    /// Its metric at the answer (null when undefined there).
+    pub at_value: Option<PowerJson>,
+    /// Its metric at the value next to the answer that fails (null when
+    /// undefined or not evaluated).
+    pub at_neighbour: Option<PowerJson>,
 }
 
 /// The answer of `size`.
@@ -45,101 +309,229 @@ pub struct PowerJson {
 pub struct SizeAnswer {
     /// The parameter searched.
     pub param: String,
-    /// The smallest value that reaches the target.
-    pub value: i64,
+    /// Which end was asked for.
+    pub direction: Direction,
+    /// The answer: the smallest (largest) value meeting every requirement.
+    pub value: Value,
+    /// Continuous parameters: the values whose binding metric lies within 2
+    /// MC SEs of its limit, `[low, high]` (absent for integer parameters,
+    /// whose neighbours are both simulated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<[f64; 2]>,
     /// Power at `value`.
     pub power: PowerJson,
-    /// The value below the answer, if it was evaluated (it is not when the
-    /// answer is `--min`, or the smallest valid value above it).
-    pub value_below: Option<i64>,
-    /// Power at `value_below`.
-    pub power_below: Option<PowerJson>,
+    /// The value next to the answer that fails (below it when searching for
+    /// the smallest, above it for the largest): for an integer key the
+    /// adjacent integer, for a continuous one the other end of the final
+    /// bracket; null when the answer is where the search started.
+    #[serde(rename = "value_below")]
+    pub neighbour: Option<Value>,
+    /// Power at the neighbour.
+    #[serde(rename = "power_below")]
+    pub power_neighbour: Option<PowerJson>,
+    /// Every requirement with its metric at the answer and the neighbour.
+    pub requirements: Vec<RequirementResult>,
     /// With `max_type_m`: the exaggeration ratio at `value` (null when no
     /// trial there is significant).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub type_m: Option<PowerJson>,
-    /// With `max_type_m`: the exaggeration ratio at `value_below`.
+    pub type_m: Option<Option<PowerJson>>,
+    /// With `max_type_m`: the exaggeration ratio at the neighbour.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub type_m_below: Option<PowerJson>,
-    /// With `max_type_m`: which constraint the value below fails, `"power"`
-    /// (it misses the target power) or `"type_m"` (it reaches the power but
-    /// exaggerates too much); null when the answer is the smallest value
-    /// searched.
+    pub type_m_below: Option<Option<PowerJson>>,
+    /// With two or more requirements: the metric of the first requirement
+    /// the neighbour fails (`"power"`, `"type_m"`, …); null when there is
+    /// no neighbour.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binding: Option<Option<&'static str>>,
-    /// Whether power, or with `max_type_m` the exaggeration ratio, at the
-    /// answer or below it lies within 2 MC SEs of its limit.
+    /// Whether a requirement's metric at the answer or at its neighbour lies
+    /// within 2 MC SEs of its limit.
     pub within_mc_error: bool,
     /// Warnings (non-monotone estimates near the answer).
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
 
+/// The bracket's ends differ by at most this many MC SEs when a continuous
+/// search stops.
+pub const STOP_SE: f64 = 0.4;
+/// Bisection steps of a continuous search at most.
+const MAX_STEPS: usize = 60;
+
+/// The requirements of `opts`, shorthands first (`--target-power` is
+/// `power >= P`, `--max-type-m` is `type_m <= M`).
+///
+/// # Errors
+/// [`Error::Setting`] for a shorthand out of range, or no requirement at all.
+pub fn requirements(opts: &SizeOptions) -> Result<Vec<Requirement>> {
+    let mut all = Vec::new();
+    if let Some(p) = opts.target_power {
+        if !(p > 0.0 && p < 1.0) {
+            return Err(Error::setting(Setting::TargetPower, p, "must be in (0, 1)"));
+        }
+        all.push(Requirement {
+            metric: Metric::Power,
+            comparison: Comparison::AtLeast,
+            limit: p,
+        });
+    }
+    if let Some(m) = opts.max_type_m {
+        if !(m >= 1.0 && m.is_finite()) {
+            return Err(Error::setting(
+                Setting::MaxTypeM,
+                m,
+                "must be a finite ratio >= 1",
+            ));
+        }
+        all.push(Requirement {
+            metric: Metric::TypeM,
+            comparison: Comparison::AtMost,
+            limit: m,
+        });
+    }
+    all.extend(opts.require.iter().copied());
+    if all.is_empty() {
+        return Err(Error::Usage(
+            "size needs a target: --target-power P, or --require 'METRIC>=X' (repeatable)"
+                .to_string(),
+        ));
+    }
+    Ok(all)
+}
+
+/// The parameter searched: its key, whether it is an integer key, its
+/// range and how a search value becomes the key's value.
+struct Param {
+    key: String,
+    integer: bool,
+    lo: f64,
+    hi: f64,
+    /// `effect.peak`: the search runs over the magnitude; the key's value is
+    /// `sign · magnitude`.
+    sign: f64,
+}
+
+impl Param {
+    fn new(study: &Study, opts: &SizeOptions) -> Result<Param> {
+        crate::scenario::sweep::check_path(&opts.param).map_err(|e| match e {
+            Error::UnknownKey { field, hint } => Error::Setting(
+                Message::from(Setting::Param).then(format!(" {field}: unknown key{hint}")),
+            ),
+            other => other,
+        })?;
+        let key = opts.param.clone();
+        if let Some(v) = study.base_value(&key)
+            && !(v.is_integer() || v.is_float())
+        {
+            return Err(Error::setting(
+                Setting::Param,
+                &key,
+                format!("must name a numeric parameter ({key} is {v})"),
+            ));
+        }
+        let integer = crate::scenario::file::INTEGER_KEYS.contains(&key.as_str());
+        let sc = &study.base_scenario().outcome;
+        let total_sd = sc.subject_sd.hypot(sc.residual_sd);
+        let (default, sign) = match key.as_str() {
+            _ if integer => (Some((2.0, 1000.0)), 1.0),
+            "effect.peak" => (Some((0.0, 5.0 * total_sd)), sc.s),
+            "heterogeneity.tau" => (Some((0.0, 5.0 * total_sd)), 1.0),
+            "dropout.monthly_rate" => (Some((0.0, 0.5)), 1.0),
+            _ => (None, 1.0),
+        };
+        let (lo, hi) = match (opts.min, opts.max, default) {
+            (Some(a), Some(b), _) => (a, b),
+            (a, b, Some((da, db))) => (a.unwrap_or(da), b.unwrap_or(db)),
+            _ => {
+                return Err(Error::Setting(
+                    Message::from(Setting::Param)
+                        .then(format!(" {key}: give the range to search with "))
+                        .setting(Setting::Min)
+                        .then(" and ")
+                        .setting(Setting::Max),
+                ));
+            }
+        };
+        for (setting, v) in [(Setting::Min, lo), (Setting::Max, hi)] {
+            if !v.is_finite() {
+                return Err(Error::setting(setting, v, "must be a finite number"));
+            }
+            if integer && v.fract() != 0.0 {
+                return Err(Error::setting(
+                    setting,
+                    v,
+                    format!("must be a whole number: {key} is an integer"),
+                ));
+            }
+            if key == "effect.peak" && v < 0.0 {
+                return Err(Error::setting(
+                    setting,
+                    v,
+                    "must be at least 0: for effect.peak it bounds the magnitude of the effect (the sign follows lower_is_better)",
+                ));
+            }
+        }
+        if lo > hi {
+            return Err(Error::setting(
+                Setting::Min,
+                lo,
+                Message::from("must not exceed ")
+                    .setting(Setting::Max)
+                    .then(format!(" = {hi}")),
+            ));
+        }
+        if let Some((k, _)) = study.sweep.iter().find(|(k, _)| *k != key) {
+            return Err(Error::Usage(format!(
+                "size searches {key} alone; the scenario also sweeps {k}: remove that key from [sweep]"
+            )));
+        }
+        Ok(Param {
+            key,
+            integer,
+            lo,
+            hi,
+            sign,
+        })
+    }
+
+    /// The key's value at search value `u`.
+    fn value(&self, u: f64) -> Value {
+        if self.integer {
+            Value::Integer(u as i64)
+        } else {
+            Value::Real(self.sign * u)
+        }
+    }
+
+    /// How the answer names the parameter.
+    fn label(&self) -> String {
+        if self.key == "effect.peak" {
+            "effect.peak (magnitude in the favourable direction)".to_string()
+        } else {
+            self.key.clone()
+        }
+    }
+}
+
 /// Runs the search. Returns the answer and every evaluated value as a run result
-/// (one design point per value, in increasing order).
+/// (one design point per value, in increasing order of the value).
 ///
 /// # Errors
 /// [`Error::Setting`] for bad options or parameter values, [`Error::NotFound`]
-/// when even the largest value misses the target (with the power there).
+/// when even the most favourable bound misses a requirement (with its metric
+/// there).
 pub fn size(
     study: &Study,
     opts: &SizeOptions,
     run_opts: &RunOptions,
     progress: Progress,
 ) -> Result<(SizeAnswer, RunResult)> {
-    if !(opts.target_power > 0.0 && opts.target_power < 1.0) {
-        return Err(Error::setting(
-            Setting::TargetPower,
-            opts.target_power,
-            "must be in (0, 1)",
-        ));
-    }
-    if opts.min > opts.max {
-        return Err(Error::setting(
-            Setting::Min,
-            opts.min,
-            Message::from("must not exceed ")
-                .setting(Setting::Max)
-                .then(format!(" = {}", opts.max)),
-        ));
-    }
-    if let Some(m) = opts.max_type_m
-        && !(m >= 1.0 && m.is_finite())
-    {
-        return Err(Error::setting(
-            Setting::MaxTypeM,
-            m,
-            "must be a finite ratio >= 1",
-        ));
-    }
-    crate::scenario::sweep::check_path(&opts.param).map_err(|e| match e {
-        Error::UnknownKey { field, hint } => Error::Setting(
-            Message::from(Setting::Param).then(format!(" {field}: unknown key{hint}")),
-        ),
-        other => other,
-    })?;
-    if !crate::scenario::file::INTEGER_KEYS.contains(&opts.param.as_str()) {
-        return Err(Error::setting(
-            Setting::Param,
-            &opts.param,
-            format!(
-                "must name an integer parameter: {}",
-                crate::scenario::file::INTEGER_KEYS.join(", ")
-            ),
-        ));
-    }
-    if let Some((k, _)) = study.sweep.iter().find(|(k, _)| *k != opts.param) {
-        return Err(Error::Usage(format!(
-            "size searches {} alone; the scenario also sweeps {k}: remove that key from [sweep]",
-            opts.param
-        )));
-    }
-    let mut evaluated: BTreeMap<i64, DesignPointResult> = BTreeMap::new();
-    let mut last: Option<RunResult> = None;
+    let reqs = requirements(opts)?;
+    let param = Param::new(study, opts)?;
     // With a precision target, every value runs the same R: the number that
-    // gives that MC SE at the target power, R = p(1 − p)/se² (in whole
-    // blocks, from the precision floor up to the ceiling), so the values the
-    // bisection compares rest on the same simulated trials.
+    // gives that MC SE at the target power (or at 0.5 without a power
+    // requirement), R = p(1 − p)/se² in whole blocks, from the precision
+    // floor up to the ceiling, so the values compared rest on the same
+    // simulated trials.
     let fixed_r;
     let run_opts = match run_opts.precision {
         Some(se) => {
@@ -147,9 +539,13 @@ pub fn size(
                 .max_replicates
                 .unwrap_or(super::DEFAULT_MAX_REPLICATES);
             super::precision::check(se, ceiling)?;
+            let p = reqs
+                .iter()
+                .find(|r| r.metric == Metric::Power)
+                .map_or(0.5, |r| r.limit.clamp(0.0, 1.0));
             fixed_r = RunOptions {
                 replicates: Some(super::precision::replicates_at(
-                    opts.target_power,
+                    p,
                     se,
                     super::BLOCK,
                     ceiling,
@@ -161,179 +557,507 @@ pub fn size(
         }
         None => run_opts,
     };
-    let mut evaluate = |value: i64| -> Result<(bool, Estimate)> {
-        if let Some(dp) = evaluated.get(&value) {
-            return Ok((passes(dp, opts), power_of(dp)));
+    let mut search = Search {
+        study,
+        param: &param,
+        reqs: &reqs,
+        run_opts,
+        progress,
+        evaluated: Vec::new(),
+        last: None,
+    };
+    let found = if param.integer {
+        search.integer(opts.direction)?
+    } else {
+        search.continuous(opts.direction)?
+    };
+    Ok(search.answer(opts, found))
+}
+
+/// Where a search ended: the answer, the failing value next to it (if any)
+/// and, for a continuous key, the interval.
+struct Found {
+    value: f64,
+    neighbour: Option<f64>,
+    interval: Option<[f64; 2]>,
+    warnings: Vec<String>,
+}
+
+/// The evaluated values of one search.
+struct Search<'a> {
+    study: &'a Study,
+    param: &'a Param,
+    reqs: &'a [Requirement],
+    run_opts: &'a RunOptions,
+    progress: Progress<'a>,
+    /// Search value and its design point, in evaluation order.
+    evaluated: Vec<(f64, DesignPointResult)>,
+    last: Option<RunResult>,
+}
+
+impl Search<'_> {
+    /// The design point at search value `u`, simulated once.
+    fn point(&mut self, u: f64) -> Result<&DesignPointResult> {
+        if let Some(i) = self.evaluated.iter().position(|(v, _)| *v == u) {
+            return Ok(&self.evaluated[i].1);
         }
+        let value = self.param.value(u);
         // An invalid value's error names the parameter, the value and what
         // is allowed.
-        let sc = study.patched(&opts.param, toml::Value::Integer(value))?;
+        let sc = self.study.patched(&self.param.key, value.toml())?;
         let mut one = Study::from(sc);
-        one.points[0].params = vec![(opts.param.clone(), toml::Value::Integer(value))];
-        let result = run_with_progress(&one, run_opts, progress)?;
+        one.points[0].params = vec![(self.param.key.clone(), value.toml())];
+        let result = run_with_progress(&one, self.run_opts, self.progress)?;
         let dp = result.design_points[0].clone();
-        let answer = (passes(&dp, opts), power_of(&dp));
-        evaluated.insert(value, dp);
-        last = Some(result);
-        Ok(answer)
-    };
-
-    let (hi_passes, hi_power) = evaluate(opts.max)?;
-    if !hi_passes {
-        let extra = opts
-            .max_type_m
-            .map(|m| format!(" with type_m <= {m}"))
-            .unwrap_or_default();
-        return Err(Error::NotFound(format!(
-            "no value of {} in [{}, {}] reaches power {}{extra}: power at the upper bound {} is {}",
-            opts.param,
-            opts.min,
-            opts.max,
-            opts.target_power,
-            opts.max,
-            show(&hi_power)
-        )));
-    }
-    // The search starts at the smallest valid value from --min on (say, the
-    // smallest n whose allocation leaves each arm 2 patients).
-    let valid = |value: i64| {
-        study
-            .patched(&opts.param, toml::Value::Integer(value))
-            .is_ok()
-    };
-    let start = (opts.min..=opts.max)
-        .take(MAX_INVALID_SKIPPED)
-        .find(|&v| valid(v))
-        .unwrap_or(opts.min);
-    let (mut lo, mut hi) = (start, opts.max);
-    let (lo_passes, _) = evaluate(lo)?;
-    if lo_passes {
-        hi = lo;
-    } else {
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if evaluate(mid)?.0 {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-    }
-    let value = hi;
-    let (_, power) = evaluate(value)?;
-    // The value below: evaluated already unless the answer is where the
-    // search started.
-    let below = if value > start {
-        Some((value - 1, evaluate(value - 1)?.1))
-    } else {
-        None
-    };
-    let mut warnings = Vec::new();
-    if value < opts.max {
-        let (above_passes, above) = evaluate(value + 1)?;
-        if !above_passes {
-            warnings.push(format!(
-                "power is not monotone near the answer: {} = {} gives {}; use more replicates",
-                opts.param,
-                value + 1,
-                show(&above)
+        if self.evaluated.is_empty()
+            && let Some(r) = self.reqs.iter().find(|r| r.estimate(&dp).is_none())
+        {
+            return Err(Error::setting(
+                Setting::Require,
+                r.metric.name(),
+                "is not reported for this scenario (safety metrics need [safety], responder metrics [responder_endpoint], literature metrics [meta_analysis])",
             ));
         }
+        self.evaluated.push((u, dp));
+        self.last = Some(result);
+        Ok(&self.evaluated.last().expect("just pushed").1)
     }
-    let as_json = |e: &Estimate| PowerJson {
-        estimate: e.estimate.unwrap_or(0.0),
-        mc_se: e.mc_se.unwrap_or(0.0),
-    };
-    let near = |e: &Estimate| {
-        e.estimate
-            .zip(e.mc_se)
-            .is_some_and(|(p, se)| (p - opts.target_power).abs() <= 2.0 * se)
-    };
-    let type_m_at = |v: i64| {
-        evaluated
-            .get(&v)
-            .and_then(|dp| dp.metrics.get(Metric::TypeM))
-            .copied()
-    };
-    let (type_m, type_m_below) = (
-        type_m_at(value),
-        below.as_ref().and_then(|(v, _)| type_m_at(*v)),
-    );
-    let type_m_near = |e: Option<Estimate>| {
-        opts.max_type_m.is_some_and(|m| {
-            e.and_then(|e| e.estimate.zip(e.mc_se))
-                .is_some_and(|(t, se)| (t - m).abs() <= 2.0 * se)
-        })
-    };
-    let within_mc_error = near(&power)
-        || below.as_ref().is_some_and(|(_, p)| near(p))
-        || type_m_near(type_m)
-        || type_m_near(type_m_below);
-    let estimate_json = |e: Option<Estimate>| {
-        e.and_then(|e| {
-            e.estimate.map(|estimate| PowerJson {
-                estimate,
-                mc_se: e.mc_se.unwrap_or(0.0),
-            })
-        })
-    };
-    let constrained = opts.max_type_m.is_some();
-    let binding = below.as_ref().map(|(_, p)| {
-        if p.estimate.is_some_and(|p| p >= opts.target_power) {
-            "type_m"
+
+    fn passes(&mut self, u: f64) -> Result<bool> {
+        let reqs = self.reqs;
+        let dp = self.point(u)?;
+        Ok(reqs.iter().all(|r| r.holds(dp)))
+    }
+
+    /// The error when the most favourable bound `u` misses a requirement.
+    fn not_found(&mut self, u: f64) -> Result<Error> {
+        let (reqs, param) = (self.reqs, self.param);
+        let dp = self.point(u)?;
+        let failing = reqs
+            .iter()
+            .find(|r| !r.holds(dp))
+            .expect("called when a requirement fails");
+        let want = reqs
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let at = failing
+            .estimate(dp)
+            .map_or_else(|| "undefined".to_string(), |e| show(&e));
+        let bound = if param.key == "effect.peak" {
+            format!("largest magnitude, effect.peak = {}", param.value(u))
+        } else if u == param.hi {
+            format!("upper bound {}", param.value(u))
         } else {
-            "power"
+            format!("lower bound {}", param.value(u))
+        };
+        Ok(Error::NotFound(format!(
+            "no value of {} in [{}, {}] meets {want}: {} at the {bound} is {at}",
+            param.label(),
+            param.lo,
+            param.hi,
+            failing.metric,
+        )))
+    }
+
+    /// Exact bisection over the integers of the range.
+    fn integer(&mut self, direction: Direction) -> Result<Found> {
+        let (lo, hi) = (self.param.lo as i64, self.param.hi as i64);
+        let valid = |v: i64| {
+            self.study
+                .patched(&self.param.key, toml::Value::Integer(v))
+                .is_ok()
+        };
+        // The search starts at the first valid value from the bound the
+        // answer cannot pass (say, the smallest n whose allocation leaves
+        // each arm 2 patients).
+        let (start, end, step) = match direction {
+            Direction::Smallest => (lo, hi, 1),
+            Direction::Largest => (hi, lo, -1),
+        };
+        let first_valid = (0..MAX_INVALID_SKIPPED as i64)
+            .map(|i| start + step * i)
+            .take_while(|v| (lo..=hi).contains(v))
+            .find(|&v| valid(v))
+            .unwrap_or(start);
+        if !self.passes(end as f64)? {
+            return Err(self.not_found(end as f64)?);
         }
-    });
-    let answer = SizeAnswer {
-        param: opts.param.clone(),
-        value,
-        power: as_json(&power),
-        value_below: below.as_ref().map(|(v, _)| *v),
-        power_below: below.as_ref().map(|(_, p)| as_json(p)),
-        type_m: constrained.then(|| estimate_json(type_m)).flatten(),
-        type_m_below: constrained.then(|| estimate_json(type_m_below)).flatten(),
-        binding: constrained.then_some(binding),
-        within_mc_error,
-        warnings,
-    };
-    let template = last.expect("at least one value was evaluated");
-    let replicates = evaluated.values().map(|d| d.replicates).max().unwrap_or(0);
-    let result = RunResult {
-        replicates,
-        design_points: evaluated.into_values().collect(),
-        ..template
-    };
-    Ok((answer, result))
+        let (mut good, mut bad) = (end, first_valid);
+        if self.passes(bad as f64)? {
+            good = bad;
+        } else {
+            while (good - bad).abs() > 1 {
+                let mid = bad + (good - bad) / 2;
+                if self.passes(mid as f64)? {
+                    good = mid;
+                } else {
+                    bad = mid;
+                }
+            }
+        }
+        let neighbour = (good != first_valid).then_some(good - step);
+        if let Some(n) = neighbour {
+            self.point(n as f64)?;
+        }
+        let mut warnings = Vec::new();
+        let beyond = good + step;
+        if good != end && !self.passes(beyond as f64)? {
+            let reqs = self.reqs;
+            let dp = self.point(beyond as f64)?;
+            let r = reqs.iter().find(|r| !r.holds(dp)).expect("it fails");
+            let at = r.estimate(dp).map_or("undefined".to_string(), |e| show(&e));
+            warnings.push(format!(
+                "{} is not monotone near the answer: {} = {beyond} gives {at}; use more replicates",
+                r.metric, self.param.key
+            ));
+        }
+        Ok(Found {
+            value: good as f64,
+            neighbour: neighbour.map(|n| n as f64),
+            interval: None,
+            warnings,
+        })
+    }
+
+    /// Stochastic root-find over a continuous range (see the module docs).
+    fn continuous(&mut self, direction: Direction) -> Result<Found> {
+        let (lo, hi) = (self.param.lo, self.param.hi);
+        let (start, end) = match direction {
+            Direction::Smallest => (lo, hi),
+            Direction::Largest => (hi, lo),
+        };
+        if !self.passes(end)? {
+            return Err(self.not_found(end)?);
+        }
+        if self.passes(start)? {
+            return Ok(Found {
+                value: start,
+                neighbour: None,
+                interval: Some(self.interval(start, start)),
+                warnings: Vec::new(),
+            });
+        }
+        let (mut good, mut bad) = (end, start);
+        let tolerance = 1e-9 * lo.abs().max(hi.abs()).max(1e-12);
+        for _ in 0..MAX_STEPS {
+            if (good - bad).abs() <= tolerance || self.settled(good, bad)? {
+                break;
+            }
+            let mid = 0.5 * (good + bad);
+            if self.passes(mid)? {
+                good = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        Ok(Found {
+            value: good,
+            neighbour: Some(bad),
+            interval: Some(self.interval(good, bad)),
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Whether the bracket `[good, bad]` is resolved to Monte Carlo error:
+    /// every requirement that fails at `bad` differs between the two ends by
+    /// at most [`STOP_SE`] MC SEs.
+    fn settled(&mut self, good: f64, bad: f64) -> Result<bool> {
+        let reqs = self.reqs;
+        let at_good: Vec<Option<Estimate>> = {
+            let dp = self.point(good)?;
+            reqs.iter().map(|r| r.estimate(dp)).collect()
+        };
+        let dp = self.point(bad)?;
+        let mut any = false;
+        for (r, g) in reqs.iter().zip(at_good) {
+            if r.holds(dp) {
+                continue;
+            }
+            let b = r.estimate(dp);
+            let pair = g
+                .and_then(|g| g.estimate.zip(g.mc_se))
+                .zip(b.and_then(|b| b.estimate.zip(b.mc_se)));
+            let Some(((g, gse), (b, bse))) = pair else {
+                return Ok(false);
+            };
+            if (g - b).abs() > STOP_SE * gse.max(bse) {
+                return Ok(false);
+            }
+            any = true;
+        }
+        Ok(any)
+    }
+
+    /// The values around the answer whose binding metric lies within 2 MC
+    /// SEs of its limit, interpolated linearly between evaluated values, as
+    /// key values `[low, high]`.
+    fn interval(&self, good: f64, bad: f64) -> [f64; 2] {
+        let at = |u: f64| {
+            &self
+                .evaluated
+                .iter()
+                .find(|(v, _)| *v == u)
+                .expect("evaluated")
+                .1
+        };
+        let binding = self
+            .reqs
+            .iter()
+            .find(|r| !r.holds(at(bad)))
+            .or_else(|| self.reqs.iter().find(|r| r.near(at(good))))
+            .unwrap_or(&self.reqs[0]);
+        let mut points: Vec<(f64, Option<f64>)> = self
+            .evaluated
+            .iter()
+            .map(|(u, dp)| (*u, binding.estimate(dp).and_then(|e| e.estimate)))
+            .collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let se = binding
+            .estimate(at(good))
+            .and_then(|e| e.mc_se)
+            .unwrap_or(0.0);
+        let (low_edge, high_edge) = (binding.limit - 2.0 * se, binding.limit + 2.0 * se);
+        let index = points
+            .iter()
+            .position(|p| p.0 == good)
+            .expect("the answer was evaluated");
+        let in_band = |m: Option<f64>| m.is_some_and(|m| (low_edge..=high_edge).contains(&m));
+        // Walks from the answer outward until the metric leaves the band (an
+        // answer at a bound of the range whose metric is clear of the limit
+        // has an interval of that one value).
+        let reach = |steps: &mut dyn Iterator<Item = usize>| -> f64 {
+            let mut prev = points[index];
+            if !in_band(prev.1) {
+                return prev.0;
+            }
+            for j in steps {
+                let (u, m) = points[j];
+                let Some(m) = m else { return prev.0 };
+                if in_band(Some(m)) {
+                    prev = (u, Some(m));
+                    continue;
+                }
+                // prev is in the band and m is not: the edge lies between.
+                let edge = if m < low_edge { low_edge } else { high_edge };
+                let pm = prev.1.expect("in the band");
+                return prev.0 + ((edge - pm) / (m - pm)).clamp(0.0, 1.0) * (u - prev.0);
+            }
+            prev.0
+        };
+        let left = reach(&mut (0..index).rev());
+        let right = reach(&mut (index + 1..points.len()));
+        let (a, b) = (
+            self.param.value(left).as_f64(),
+            self.param.value(right).as_f64(),
+        );
+        [a.min(b), a.max(b)]
+    }
+
+    fn answer(self, opts: &SizeOptions, found: Found) -> (SizeAnswer, RunResult) {
+        let at = |u: f64| {
+            self.evaluated
+                .iter()
+                .find(|(v, _)| *v == u)
+                .map(|(_, dp)| dp)
+        };
+        let dp = at(found.value).expect("the answer was evaluated");
+        let neighbour = found.neighbour.and_then(at);
+        let json = |e: Option<Estimate>| {
+            e.and_then(|e| {
+                e.estimate.map(|estimate| PowerJson {
+                    estimate,
+                    mc_se: e.mc_se.unwrap_or(0.0),
+                })
+            })
+        };
+        let power = |dp: &DesignPointResult| {
+            let e = dp
+                .metrics
+                .get(Metric::Power)
+                .expect("power is always reported");
+            PowerJson {
+                estimate: e.estimate.unwrap_or(0.0),
+                mc_se: e.mc_se.unwrap_or(0.0),
+            }
+        };
+        let requirements = self
+            .reqs
+            .iter()
+            .map(|r| RequirementResult {
+                requirement: *r,
+                at_value: json(r.estimate(dp)),
+                at_neighbour: neighbour.and_then(|n| json(r.estimate(n))),
+            })
+            .collect();
+        let type_m = |dp: Option<&DesignPointResult>| {
+            json(dp.and_then(|d| d.metrics.get(Metric::TypeM).copied()))
+        };
+        let within_mc_error = self
+            .reqs
+            .iter()
+            .any(|r| r.near(dp) || neighbour.is_some_and(|n| r.near(n)));
+        let binding = (self.reqs.len() >= 2).then(|| {
+            neighbour.and_then(|n| {
+                self.reqs
+                    .iter()
+                    .find(|r| !r.holds(n))
+                    .map(|r| r.metric.name())
+            })
+        });
+        let answer = SizeAnswer {
+            param: self.param.key.clone(),
+            direction: opts.direction,
+            value: self.param.value(found.value),
+            interval: found.interval,
+            power: power(dp),
+            neighbour: found.neighbour.map(|n| self.param.value(n)),
+            power_neighbour: neighbour.map(power),
+            requirements,
+            type_m: opts.max_type_m.map(|_| type_m(Some(dp))),
+            type_m_below: opts.max_type_m.map(|_| type_m(neighbour)),
+            binding,
+            within_mc_error,
+            warnings: found.warnings,
+        };
+        let template = self.last.expect("at least one value was evaluated");
+        let mut points: Vec<(f64, DesignPointResult)> = self
+            .evaluated
+            .into_iter()
+            .map(|(u, dp)| (self.param.value(u).as_f64(), dp))
+            .collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let replicates = points.iter().map(|(_, d)| d.replicates).max().unwrap_or(0);
+        let result = RunResult {
+            replicates,
+            design_points: points.into_iter().map(|(_, d)| d).collect(),
+            ..template
+        };
+        (answer, result)
+    }
 }
 
-/// Invalid values skipped at most, from `--min` up, before the search gives
-/// the error of the first.
+impl SizeAnswer {
+    /// The readable answer `size` prints without `--json`.
+    pub fn text(&self) -> String {
+        let reqs = self
+            .requirements
+            .iter()
+            .map(|r| r.requirement.to_string())
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let what = if self.param == "effect.peak" {
+            "effect.peak (magnitude in the favourable direction)"
+        } else {
+            &self.param
+        };
+        let mut out = format!(
+            "{} {what} with {reqs}: {}\n",
+            self.direction.word(),
+            self.value
+        );
+        let show = |e: &Option<PowerJson>, decimals: usize| {
+            e.map_or("undefined".to_string(), |e| {
+                format!("{:.decimals$} ± {:.decimals$} (MC SE)", e.estimate, e.mc_se)
+            })
+        };
+        for r in &self.requirements {
+            let decimals = if r.requirement.metric == Metric::Power {
+                4
+            } else {
+                3
+            };
+            out.push_str(&format!(
+                "  {} at {} = {}\n",
+                r.requirement.metric,
+                self.value,
+                show(&r.at_value, decimals)
+            ));
+            if let Some(v) = self.neighbour {
+                out.push_str(&format!(
+                    "  {} at {v} = {}\n",
+                    r.requirement.metric,
+                    show(&r.at_neighbour, decimals)
+                ));
+            }
+        }
+        if let Some(binding) = self.binding {
+            match (binding, self.neighbour) {
+                (Some(metric), Some(v)) => out.push_str(&format!(
+                    "  binding: {metric} ({} = {v} misses it)\n",
+                    self.param
+                )),
+                _ => out.push_str(&format!(
+                    "  binding: neither (the answer is the {} value searched)\n",
+                    self.direction.word()
+                )),
+            }
+        }
+        match self.interval {
+            Some([a, b]) => out.push_str(&format!(
+                "  within Monte Carlo error: {} to {} (where the binding metric is within 2 MC SE of its limit)\n",
+                significant(a, 4),
+                significant(b, 4)
+            )),
+            None if self.within_mc_error => out.push_str(
+                "  within Monte Carlo error of a limit: the answer is uncertain; use more replicates or --precision\n",
+            ),
+            None => {}
+        }
+        out
+    }
+}
+
+/// Invalid values skipped at most, from the starting bound on, before the
+/// search gives the error of the first.
 const MAX_INVALID_SKIPPED: usize = 100_000;
-
-fn power_of(dp: &DesignPointResult) -> Estimate {
-    *dp.metrics
-        .get(Metric::Power)
-        .expect("power is always reported")
-}
-
-fn passes(dp: &DesignPointResult, opts: &SizeOptions) -> bool {
-    let power_ok = power_of(dp)
-        .estimate
-        .is_some_and(|p| p >= opts.target_power);
-    let type_m_ok = match opts.max_type_m {
-        None => true,
-        Some(m) => dp
-            .metrics
-            .get(Metric::TypeM)
-            .and_then(|e| e.estimate)
-            .is_none_or(|t| t <= m),
-    };
-    power_ok && type_m_ok
-}
 
 fn show(e: &Estimate) -> String {
     let with_se = if e.mc_se.is_some() { " (MC SE)" } else { "" };
     e.plus_minus(4)
         .map_or_else(|| "undefined".to_string(), |s| s + with_se)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_parse_and_name_what_is_wrong() {
+        let r: Requirement = "power>=0.8".parse().unwrap();
+        assert_eq!(
+            (r.metric, r.comparison, r.limit),
+            (Metric::Power, Comparison::AtLeast, 0.8)
+        );
+        let r: Requirement = " ci_halfwidth <= 5 ".parse().unwrap();
+        assert_eq!(
+            (r.metric, r.comparison, r.limit),
+            (Metric::CiHalfwidth, Comparison::AtMost, 5.0)
+        );
+        let r: Requirement = "type_m<1.25".parse().unwrap();
+        assert_eq!(r.comparison, Comparison::Below);
+        let r: Requirement = "power > 0.9".parse().unwrap();
+        assert_eq!(r.comparison, Comparison::Above);
+        let message = |t: &str| {
+            t.parse::<Requirement>()
+                .unwrap_err()
+                .render(crate::error::Naming::Flags)
+        };
+        assert_eq!(
+            message("powr>=0.8"),
+            "--require = powr>=0.8: unknown metric \"powr\"; did you mean power? (the metrics are the names in summary.csv)"
+        );
+        assert!(message("power=0.8").contains("must be a metric, a comparison"));
+        assert!(message("power>=x").contains("must be a metric, a comparison"));
+        assert!(message("power>=inf").contains("must be a metric, a comparison"));
+    }
+
+    #[test]
+    fn significant_digits_without_trailing_zeros() {
+        assert_eq!(significant(7.0583, 4), "7.058");
+        assert_eq!(significant(-7.0, 4), "-7");
+        assert_eq!(significant(0.012345, 4), "0.01235");
+        assert_eq!(significant(1234.5, 4), "1235");
+    }
 }

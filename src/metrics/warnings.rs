@@ -31,6 +31,22 @@ fn computed(name: Metric, sc: &Scenario) -> bool {
     }
 }
 
+/// Whether some trial met the condition of conditional metric `name`. A
+/// conditional metric can be empty while its condition was met: type S and M
+/// are undefined against a true effect of 0 however many trials are
+/// significant, and that is no reason to raise the replicates.
+fn condition_met(name: Metric, metrics: &Metrics) -> bool {
+    let base = match name {
+        Metric::ClaimTrue => Metric::McidClaim,
+        Metric::Durable | Metric::ReplicationSame => Metric::PowerFavourable,
+        _ => Metric::Power,
+    };
+    metrics
+        .get(base)
+        .and_then(|e| e.estimate)
+        .is_some_and(|p| p > 0.0)
+}
+
 /// Warnings about metrics that are empty or too imprecise to read, each
 /// naming the action that fixes it (the run setting to change, as a
 /// [`Message`]): every trial not estimable; a conditional metric whose
@@ -59,6 +75,7 @@ pub fn warnings(
         if let Some(e) = metrics.get(name)
             && e.n == 0
             && computed(name, sc)
+            && !condition_met(name, metrics)
         {
             match empty.iter_mut().find(|(_, c)| *c == condition) {
                 Some(_) => {}
@@ -70,7 +87,7 @@ pub fn warnings(
         let names: Vec<String> = CONDITIONAL
             .iter()
             .filter(|(n, c)| c == condition && metrics.get(*n).is_some_and(|e| e.n == 0))
-            .filter(|(n, _)| computed(*n, sc))
+            .filter(|(n, _)| computed(*n, sc) && !condition_met(*n, metrics))
             .map(|(n, _)| n.to_string())
             .collect();
         out.push(

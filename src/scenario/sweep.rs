@@ -172,6 +172,16 @@ impl Study {
         Ok(sc)
     }
 
+    /// The resolved file's value at a dotted key path, if it has one.
+    pub fn base_value(&self, path: &str) -> Option<&toml::Value> {
+        get_path(&self.base, path)
+    }
+
+    /// The scenario file without its `[sweep]`, validated.
+    pub fn base_scenario(&self) -> &Scenario {
+        &self.base_scenario
+    }
+
     /// The design point whose swept values are the scenario file's own values
     /// of those keys (the design the file describes), or 0 if none is.
     pub fn focus_point(&self) -> usize {

@@ -161,7 +161,7 @@ fn ci_halfwidth_matches_quadrature_over_the_arms_variances() {
         .skip(1)
         .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
         .collect();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 10);
     for row in rows {
         let (n, mean, mean_square) = (row[0] as u64, row[3], row[4]);
         let replicates = 20000.0;

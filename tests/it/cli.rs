@@ -740,7 +740,7 @@ fn an_output_that_cannot_be_written_exits_1() {
 /// suggestion that is not a close spelling, no Rust number types.
 #[test]
 fn command_line_mistakes_are_one_line_and_the_usage() {
-    let cases: [(&str, &str); 17] = [
+    let cases: [(&str, &str); 16] = [
         (
             "run --replicates abc",
             "--replicates = abc: must be a whole number >= 1",
@@ -783,7 +783,6 @@ fn command_line_mistakes_are_one_line_and_the_usage() {
         ),
         ("retro --effect x --se 1", "--effect = x: must be a number"),
         ("validate", "missing the scenario file"),
-        ("size configs/bench.toml", "missing --target-power"),
         (
             "nonsense",
             "unknown command nonsense; the commands are run, validate, dataset, size, pool, merge, bench, retro",

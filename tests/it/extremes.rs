@@ -299,3 +299,26 @@ fn a_metric_with_a_zero_denominator_is_a_warning() {
         ]
     );
 }
+
+/// Found building #19: against a true effect of 0, type S and M are
+/// undefined however many trials are significant; the warning said "none of
+/// the trials is among the significant trials" when 5% of them were.
+#[test]
+fn a_null_effect_with_significant_trials_is_not_a_zero_denominator() {
+    let r = run_text(
+        "name = \"x\"\n[outcome]\nmu0 = 50.0\nsubject_sd = 5.0\nresidual_sd = 5.0\nrho = 0.5\n\
+         [visits]\nmonths = [3]\nprimary = 3\n[effect]\npeak = 0.0\n[design]\nn_per_arm = 20\n\
+         [analysis]\nmethod = \"ancova\"\n",
+        2000,
+    );
+    assert!(metric(&r, "power") > 0.0);
+    let warnings: Vec<String> = r.design_points[0]
+        .warnings
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    assert!(
+        warnings.iter().all(|w| !w.contains("is among the")),
+        "{warnings:?}"
+    );
+}

@@ -4,6 +4,7 @@
 mod calibration;
 mod cli;
 mod configs;
+mod designer;
 mod determinism;
 mod extremes;
 mod fast;

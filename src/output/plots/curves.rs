@@ -139,8 +139,8 @@ where
 /// What the two stacked panels of a curve figure mark.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Marks {
-    /// The target power (a grey line on the power panel).
-    pub target_power: f64,
+    /// The target power (a grey line on the power panel), if any.
+    pub target_power: Option<f64>,
     /// The type M limit (a grey line on the type M panel), if any.
     pub limit: Option<f64>,
     /// A value marked on both panels (a red line): `size`'s answer.
@@ -169,7 +169,7 @@ pub(super) fn power_and_type_m<DB: DrawingBackend>(
             title: None,
             y_title: "power (share of trials significant)",
             y: 0.0..1.0,
-            reference: Some(marks.target_power),
+            reference: marks.target_power,
             marker: marks.marker,
             series: power,
         },
@@ -233,7 +233,7 @@ pub(super) fn sweep_figure<DB: DrawingBackend>(
         power,
         type_m,
         Marks {
-            target_power: input.target_power,
+            target_power: Some(input.target_power),
             limit: None,
             marker: None,
         },

@@ -62,9 +62,11 @@ pub struct SizeMarks {
     /// The parameter searched.
     pub param: String,
     /// The answer.
-    pub value: i64,
-    /// The target power.
-    pub target_power: f64,
+    pub value: f64,
+    /// The answer as printed.
+    pub label: String,
+    /// The target power, if power is required.
+    pub target_power: Option<f64>,
     /// The ceiling on the exaggeration ratio, if any.
     pub max_type_m: Option<f64>,
 }

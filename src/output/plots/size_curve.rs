@@ -1,5 +1,5 @@
 use super::FigureInput;
-use super::curves::{Axis, Marks, Series, power_and_type_m};
+use super::curves::{Axis, Marks, Series, power_and_type_m, swept_value};
 use super::style::{BLUE, GREY, Key, Mark, ORANGE, RED, caption, err, frame, value};
 use crate::error::Result;
 use crate::metrics::Metric;
@@ -23,10 +23,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         points: Vec::new(),
     };
     for dp in &input.result.design_points {
-        let x = match dp.params.first().map(|p| &p.1) {
-            Some(toml::Value::Integer(i)) => *i as f64,
-            _ => continue,
-        };
+        let Some(x) = swept_value(dp) else { continue };
         if let Some((v, se)) = value(dp.metrics.get(Metric::Power)) {
             power.points.push((x, v, se));
         }
@@ -35,18 +32,17 @@ pub(super) fn draw<DB: DrawingBackend>(
         }
     }
     let axis = Axis::new(&marks.param, power.points.iter().map(|p| p.0))?;
-    let answer = marks.value as f64;
+    let answer = marks.value;
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let target = match marks.max_type_m {
-            Some(limit) => format!(
-                "target: power {}, type M at most {limit}",
-                marks.target_power
-            ),
-            None => format!("target power {}", marks.target_power),
+        let target = match (marks.target_power, marks.max_type_m) {
+            (Some(p), Some(limit)) => format!("target: power {p}, type M at most {limit}"),
+            (Some(p), None) => format!("target power {p}"),
+            (None, Some(limit)) => format!("type M at most {limit}"),
+            (None, None) => "power (no power target)".to_string(),
         };
         let mut keys = vec![
             Key::new(Mark::Line(GREY), target),
-            Key::new(Mark::Line(RED), format!("answer: {}", marks.value)),
+            Key::new(Mark::Line(RED), format!("answer: {}", marks.label)),
             Key::new(Mark::Line(BLUE), "power ± 1.96 MC SE"),
         ];
         if marks.max_type_m.is_some() {

@@ -19,7 +19,7 @@ moment <- function(n, sigma, alpha, power) {
 }
 cat("n,sigma,alpha,mean,mean_square\n")
 sigma <- 10 * sqrt(2)
-for (n in c(10, 64)) {
+for (n in c(10, 58:66)) {
   for (alpha in c(0.05)) {
     cat(sprintf("%d,%.17g,%.17g,%.17g,%.17g\n", n, sigma, alpha,
                 moment(n, sigma, alpha, 1), moment(n, sigma, alpha, 2)))

@@ -1,0 +1,266 @@
+//! The designer's questions (#19): `size` over continuous parameters, in
+//! either direction, against any requirement.
+
+use std::fs;
+use std::path::Path;
+
+use crate::trialsim;
+
+/// The exact two-sample design of the engine's power test (Welch on change,
+/// change SD 10·√2, no decay, dropout or heterogeneity), n per arm.
+fn design(n: u64, replicates: u64) -> String {
+    crate::calibration::power_design(n, replicates)
+}
+
+/// `size --json` on scenario text; returns the answer.
+fn size(dir: &Path, text: &str, flags: &[&str]) -> serde_json::Value {
+    let sc = dir.join("s.toml");
+    fs::write(&sc, text).unwrap();
+    let out = crate::ok(
+        trialsim()
+            .arg("size")
+            .arg(&sc)
+            .args(flags)
+            .args(["--json", "--quiet", "--force", "--out"])
+            .arg(dir.join("o")),
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A reference answer from tests/reference/size/size.csv (made by make.R
+/// beside it, R 4.2.2).
+fn reference(question: &str, n: u64) -> f64 {
+    include_str!("../reference/size/size.csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[0] == question && f[1] == n.to_string())
+        .map(|f| f[3].parse().unwrap())
+        .unwrap_or_else(|| panic!("no reference for {question} at n = {n}"))
+}
+
+/// Checks a continuous answer against an analytic root within 4 MC SEs of
+/// the answer: the interval spans the values whose metric is within 2 MC SE
+/// of its limit, so a quarter of its width is the answer's MC SE.
+fn within_4se_of_root(what: &str, answer: &serde_json::Value, exact: f64) {
+    let value = answer["value"].as_f64().unwrap();
+    let interval = answer["interval"].as_array().unwrap();
+    let (a, b) = (interval[0].as_f64().unwrap(), interval[1].as_f64().unwrap());
+    assert!(a <= value && value <= b, "{what}: {answer}");
+    let se = (b - a) / 4.0;
+    assert!(se > 0.0, "{what}: {answer}");
+    crate::within_4se(what, value, exact, se);
+}
+
+#[test]
+fn minimum_detectable_effect_matches_the_noncentral_t() {
+    // #19 acceptance 1: 64 per arm, power 0.8 two-sided: 7.058 (noncentral
+    // t, 126 df).
+    let dir = tempfile::tempdir().unwrap();
+    let exact = reference("mde", 64);
+    assert!((exact - 7.058).abs() < 5e-4);
+    let a = size(
+        dir.path(),
+        &design(64, 20000),
+        &["--param", "effect.peak", "--target-power", "0.8"],
+    );
+    assert_eq!(a["param"], "effect.peak");
+    let value = a["value"].as_f64().unwrap();
+    assert!((value - exact).abs() <= 0.25, "{a}");
+    within_4se_of_root("MDE at 64 per arm", &a, exact);
+    // The answer meets the target; the other end of the last bracket does
+    // not, and lies within the stopping rule's 0.4 MC SE of it.
+    let p = a["power"]["estimate"].as_f64().unwrap();
+    let below = a["power_below"]["estimate"].as_f64().unwrap();
+    let se = a["power"]["mc_se"].as_f64().unwrap();
+    assert!(p >= 0.8 && below < 0.8 && p - below <= 0.4 * se, "{a}");
+    // Every evaluated value is in summary.json, signed, in increasing order.
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("o/summary.json")).unwrap())
+            .unwrap();
+    let peaks: Vec<f64> = summary["design_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["params"]["effect.peak"].as_f64().unwrap())
+        .collect();
+    assert!(peaks.windows(2).all(|w| w[0] < w[1]), "{peaks:?}");
+    assert!(peaks.contains(&value) && peaks.contains(&0.0) && peaks.contains(&50.0));
+}
+
+#[test]
+fn minimum_detectable_effect_takes_the_favourable_sign() {
+    // Lower is better: the answer is the negative peak of the same magnitude.
+    let dir = tempfile::tempdir().unwrap();
+    let text = design(32, 20000)
+        .replace("lower_is_better = false", "lower_is_better = true")
+        .replace("peak = 7.0", "peak = -7.0");
+    let a = size(
+        dir.path(),
+        &text,
+        &["--param", "effect.peak", "--target-power", "0.8"],
+    );
+    let exact = -reference("mde", 32);
+    assert!(a["value"].as_f64().unwrap() < 0.0, "{a}");
+    within_4se_of_root("MDE at 32 per arm, lower is better", &a, exact);
+}
+
+#[test]
+fn tolerable_heterogeneity_matches_the_noncentral_t() {
+    // #19 acceptance 2: the largest tau at which P(significant and
+    // favourable) is still 0.7, at 64 per arm (two-sided power grows with
+    // tau, sign errors included, so the designer's metric is
+    // power_favourable). Exact: estimate ~ N(theta, tau² + se²), see make.R.
+    let dir = tempfile::tempdir().unwrap();
+    let a = size(
+        dir.path(),
+        &design(64, 20000),
+        &[
+            "--param",
+            "heterogeneity.tau",
+            "--direction",
+            "largest",
+            "--require",
+            "power_favourable>=0.7",
+        ],
+    );
+    assert_eq!(a["direction"], "largest");
+    within_4se_of_root("largest tau", &a, reference("tau", 64));
+    let r = &a["requirements"][0];
+    assert_eq!(
+        (&r["metric"], &r["comparison"], r["limit"].as_f64()),
+        (&"power_favourable".into(), &">=".into(), Some(0.7))
+    );
+    assert!(r["at_value"]["estimate"].as_f64().unwrap() >= 0.7, "{a}");
+    assert!(r["at_neighbour"]["estimate"].as_f64().unwrap() < 0.7, "{a}");
+    // The neighbour that fails is above the answer.
+    assert!(a["value_below"].as_f64().unwrap() > a["value"].as_f64().unwrap());
+}
+
+#[test]
+fn a_precision_target_finds_the_n_of_the_quadrature() {
+    // E[half-width] of Welch's 95% interval (tests/reference/ci_halfwidth):
+    // 5.0187 at 62 per arm, 4.9781 at 63. At R = 20 000 the MC SE of the
+    // mean half-width is about 0.0023, so both are 8+ MC SEs from 5: the
+    // smallest n with ci_halfwidth <= 5 is 63.
+    let dir = tempfile::tempdir().unwrap();
+    let a = size(
+        dir.path(),
+        &design(30, 20000),
+        &[
+            "--require",
+            "ci_halfwidth<=5",
+            "--min",
+            "40",
+            "--max",
+            "100",
+        ],
+    );
+    assert_eq!(a["value"].as_i64(), Some(63), "{a}");
+    assert_eq!(a["value_below"].as_i64(), Some(62), "{a}");
+    assert!(a.get("interval").is_none(), "integer search is exact: {a}");
+    let r = &a["requirements"][0];
+    assert!(r["at_value"]["estimate"].as_f64().unwrap() <= 5.0);
+    assert!(r["at_neighbour"]["estimate"].as_f64().unwrap() > 5.0);
+}
+
+#[test]
+fn size_flags_are_checked_in_the_users_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, design(30, 200)).unwrap();
+    for (flags, want) in [
+        (
+            vec![],
+            "error: size needs a target: --target-power P, or --require 'METRIC>=X' (repeatable)\n",
+        ),
+        (
+            vec!["--target-power", "0.8", "--param", "analysis.method"],
+            "error: --param = analysis.method: must name a numeric parameter (analysis.method is \"welch_change\")\n",
+        ),
+        (
+            vec!["--require", "sae_any_treatment<=0.5"],
+            "error: --require = sae_any_treatment: is not reported for this scenario (safety metrics need [safety], responder metrics [responder_endpoint], literature metrics [meta_analysis])\n",
+        ),
+        (
+            vec!["--target-power", "0.8", "--min", "2.5"],
+            "error: --min = 2.5: must be a whole number: design.n_per_arm is an integer\n",
+        ),
+        (
+            vec![
+                "--target-power",
+                "0.8",
+                "--param",
+                "effect.half_life_months",
+            ],
+            "error: --param effect.half_life_months: give the range to search with --min and --max\n",
+        ),
+        (
+            vec![
+                "--target-power",
+                "0.8",
+                "--param",
+                "effect.peak",
+                "--min",
+                "-1",
+            ],
+            "error: --min = -1: must be at least 0: for effect.peak it bounds the magnitude of the effect (the sign follows lower_is_better)\n",
+        ),
+    ] {
+        let out = trialsim()
+            .arg("size")
+            .arg(&sc)
+            .args(&flags)
+            .arg("--out")
+            .arg(dir.path().join("o"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{flags:?}");
+        assert!(!dir.path().join("o").exists());
+    }
+    // Flags clap parses say the same, then the usage line.
+    for (flags, want) in [
+        (
+            vec!["--target-power", "0.8", "--direction", "up"],
+            "error: --direction = up: must be smallest or largest\nUsage: trialsim size ",
+        ),
+        (
+            vec!["--require", "powr>=0.8"],
+            "error: --require = powr>=0.8: unknown metric \"powr\"; did you mean power? (the metrics are the names in summary.csv)\nUsage: trialsim size ",
+        ),
+    ] {
+        let out = trialsim()
+            .arg("size")
+            .arg(&sc)
+            .args(&flags)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with(want), "{stderr}");
+    }
+}
+
+#[test]
+fn no_detectable_effect_in_range_exits_3_naming_the_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, design(10, 500)).unwrap();
+    let out = trialsim()
+        .arg("size")
+        .arg(&sc)
+        .args(["--param", "effect.peak", "--target-power", "0.8"])
+        .args(["--max", "2", "--out"])
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: no value of effect.peak (magnitude in the favourable direction) in [0, 2] meets power >= 0.8: power at the largest magnitude, effect.peak = 2 is 0."
+        ),
+        "{stderr}"
+    );
+}
