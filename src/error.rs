@@ -187,6 +187,8 @@ pub enum Setting {
     Require,
     /// Which end `size` answers with.
     Direction,
+    /// `size`'s second parameter.
+    Over,
     /// One shard of a run.
     Shard,
     /// The output folder.
@@ -219,6 +221,7 @@ impl Setting {
             Setting::Param => "param",
             Setting::Require => "require",
             Setting::Direction => "direction",
+            Setting::Over => "over",
             Setting::Shard => "shard",
             Setting::Out => "out",
             Setting::Force => "force",

@@ -89,7 +89,7 @@ pub struct Figures {
     /// Worker threads for the focus sample (`None`: every core).
     pub threads: Option<std::num::NonZeroUsize>,
     /// What `size` found, for its figure.
-    pub size: Option<output::plots::SizeMarks>,
+    pub size: Option<output::plots::SizeFigure>,
 }
 
 impl Figures {

@@ -182,6 +182,11 @@ pub struct SizeArgs {
     /// more is worse, such as heterogeneity.tau or dropout.monthly_rate).
     #[arg(long, default_value = "smallest", value_parser = direction)]
     pub direction: trialsim::engine::sizing::Direction,
+    /// Answer at each value of a second parameter, KEY=v1,v2,… (e.g.
+    /// design.n_per_arm=10,20,40,80 for the detectable effect against n):
+    /// a table (size_over.csv, .json) and a figure (plots/size_over).
+    #[arg(long, allow_hyphen_values = true, value_parser = over)]
+    pub over: Option<(String, Vec<toml::Value>)>,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -302,6 +307,31 @@ fn number(text: &str) -> Result<f64, String> {
 fn requirement(text: &str) -> Result<trialsim::engine::sizing::Requirement, String> {
     text.parse()
         .map_err(|e: trialsim::Error| e.render(trialsim::Naming::Flags))
+}
+
+/// `--over KEY=v1,v2,…`: a key and its numbers.
+fn over(text: &str) -> Result<(String, Vec<toml::Value>), String> {
+    let bad = || {
+        format!("--over = {text}: must be KEY=v1,v2,… with numbers, e.g. design.n_per_arm=10,20,40")
+    };
+    let (key, values) = text.split_once('=').ok_or_else(bad)?;
+    let values = values
+        .split(',')
+        .map(|v| {
+            let v = v.trim();
+            v.parse::<i64>()
+                .map(toml::Value::Integer)
+                .or_else(|_| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite())
+                        .map(toml::Value::Float)
+                        .ok_or(())
+                })
+                .map_err(|_| bad())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((key.trim().to_string(), values))
 }
 
 /// `--direction smallest|largest`, its error naming the flag.

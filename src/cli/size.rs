@@ -1,4 +1,5 @@
-//! `trialsim size`: the smallest value of a parameter that reaches a target power.
+//! `trialsim size`: the smallest (or largest) value of a parameter that meets
+//! every requirement, at one design or at each value of a second parameter.
 
 use super::SizeArgs;
 use super::common::{Figures, load, print, reserved_flags, run_options, warn, write_outputs};
@@ -30,10 +31,38 @@ pub fn size(args: SizeArgs) -> Result<()> {
     // Before the run: a size without a target is refused at once.
     sizing::requirements(&opts)?;
     let bar = progress::Bar::new(c.quiet);
-    let found = sizing::size(&study, &opts, &run_options(c), &|done, total| {
+    let on_progress = |done, total| {
         bar.update(done, total);
         true
-    });
+    };
+    if let Some((key, values)) = &args.over {
+        let found = sizing::size_over(&study, &opts, key, values, &run_options(c), &on_progress);
+        bar.finish();
+        let (answer, result) = found?;
+        let figures = Figures {
+            size: Some(output::plots::SizeFigure::Over(answer.clone())),
+            ..Figures::of(c)
+        };
+        write_outputs(&out, &study, &result, c.force, figures)?;
+        warn(&result, c.quiet);
+        if !c.quiet {
+            for row in &answer.rows {
+                for w in row.answer.iter().flat_map(|a| &a.warnings) {
+                    eprintln!("warning ({key} = {}): {w}", row.over_value);
+                }
+            }
+        }
+        return if args.json {
+            let json = serde_json::to_string_pretty(&answer)
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            print(&format!("{json}\n"))
+        } else if c.quiet {
+            Ok(())
+        } else {
+            print(&format!("{}wrote {}\n", answer.text(), out.display()))
+        };
+    }
+    let found = sizing::size(&study, &opts, &run_options(c), &on_progress);
     bar.finish();
     let (answer, result) = found?;
     let limit = |m: trialsim::metrics::Metric| {
@@ -51,7 +80,7 @@ pub fn size(args: SizeArgs) -> Result<()> {
         max_type_m: limit(trialsim::metrics::Metric::TypeM),
     };
     let figures = Figures {
-        size: Some(marks),
+        size: Some(output::plots::SizeFigure::Curve(marks)),
         ..Figures::of(c)
     };
     write_outputs(&out, &study, &result, c.force, figures)?;

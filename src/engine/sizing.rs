@@ -243,6 +243,14 @@ pub enum Value {
 }
 
 impl Value {
+    /// Full precision, for tables.
+    pub fn to_string_full(self) -> String {
+        match self {
+            Value::Integer(i) => i.to_string(),
+            Value::Real(x) => x.to_string(),
+        }
+    }
+
     /// As a number.
     pub fn as_f64(self) -> f64 {
         match self {
@@ -1006,6 +1014,222 @@ impl SizeAnswer {
             None => {}
         }
         out
+    }
+}
+
+/// `size --over`: the question answered at each value of a second parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverAnswer {
+    /// The parameter searched.
+    pub param: String,
+    /// The second parameter.
+    pub over: String,
+    /// Which end was asked for.
+    pub direction: Direction,
+    /// The requirements, in order.
+    pub requirements: Vec<Requirement>,
+    /// One row per value of `over`, in the order given.
+    pub rows: Vec<OverRow>,
+}
+
+/// The answer at one value of the second parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverRow {
+    /// The second parameter's value.
+    pub over_value: toml::Value,
+    /// The answer there (null when no value in range meets the requirements).
+    pub answer: Option<SizeAnswer>,
+    /// Why there is no answer: which requirement the most favourable bound
+    /// misses, and by how much.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_found: Option<String>,
+}
+
+/// Runs [`size`] at each value of `over` (a second parameter, patched into
+/// the scenario before the search). Returns the answers and every evaluated
+/// value as one run result whose design points carry both parameters
+/// (`over` first). A value at which nothing in range meets the requirements
+/// gets a row without an answer.
+///
+/// # Errors
+/// As [`size`]; [`Error::NotFound`] when no value of `over` has an answer;
+/// [`Error::Setting`] when `over` is the searched parameter.
+pub fn size_over(
+    study: &Study,
+    opts: &SizeOptions,
+    over: &str,
+    values: &[toml::Value],
+    run_opts: &RunOptions,
+    progress: Progress,
+) -> Result<(OverAnswer, RunResult)> {
+    let reqs = requirements(opts)?;
+    if over == opts.param {
+        return Err(Error::setting(
+            Setting::Over,
+            over,
+            Message::from("must name another parameter than ").setting(Setting::Param),
+        ));
+    }
+    crate::scenario::sweep::check_path(over)?;
+    if let Some((k, _)) = study.sweep.iter().find(|(k, _)| *k != opts.param) {
+        return Err(Error::Usage(format!(
+            "size searches {} alone; the scenario also sweeps {k}: remove that key from [sweep]",
+            opts.param
+        )));
+    }
+    let mut rows = Vec::new();
+    let mut points = Vec::new();
+    let mut template: Option<RunResult> = None;
+    let mut first_miss = None;
+    for v in values {
+        let sub = Study::from(study.patched(over, v.clone())?);
+        match size(&sub, opts, run_opts, progress) {
+            Ok((answer, result)) => {
+                for mut dp in result.design_points.iter().cloned() {
+                    dp.params.insert(0, (over.to_string(), v.clone()));
+                    points.push(dp);
+                }
+                template.get_or_insert(result);
+                rows.push(OverRow {
+                    over_value: v.clone(),
+                    answer: Some(answer),
+                    not_found: None,
+                });
+            }
+            Err(Error::NotFound(why)) => {
+                first_miss.get_or_insert_with(|| why.clone());
+                rows.push(OverRow {
+                    over_value: v.clone(),
+                    answer: None,
+                    not_found: Some(why),
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let Some(template) = template else {
+        return Err(Error::NotFound(format!(
+            "at no value of {over}: {}",
+            first_miss.unwrap_or_default()
+        )));
+    };
+    let replicates = points
+        .iter()
+        .map(|d: &DesignPointResult| d.replicates)
+        .max();
+    let result = RunResult {
+        replicates: replicates.unwrap_or(template.replicates),
+        design_points: points,
+        ..template
+    };
+    let answer = OverAnswer {
+        param: opts.param.clone(),
+        over: over.to_string(),
+        direction: opts.direction,
+        requirements: reqs,
+        rows,
+    };
+    Ok((answer, result))
+}
+
+impl OverAnswer {
+    /// `smallest` or `largest`.
+    pub fn direction_word(&self) -> &'static str {
+        self.direction.word()
+    }
+
+    /// The table `size --over` prints and writes as `size_over.csv`: the
+    /// second parameter, the answer, its interval (continuous parameters),
+    /// whether it is within Monte Carlo error of a limit, and each
+    /// requirement's metric at the answer with its MC SE.
+    pub fn table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut header = vec![
+            self.over.clone(),
+            self.param.clone(),
+            "interval_low".to_string(),
+            "interval_high".to_string(),
+            "within_mc_error".to_string(),
+        ];
+        for r in &self.requirements {
+            header.push(r.metric.name().to_string());
+            header.push(format!("{}_mc_se", r.metric));
+        }
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| {
+                let mut cells = vec![toml_number(&row.over_value)];
+                match &row.answer {
+                    Some(a) => {
+                        cells.push(a.value.to_string_full());
+                        let [lo, hi] = a.interval.map_or([None, None], |[l, h]| [Some(l), Some(h)]);
+                        cells.push(lo.map_or(String::new(), |x| x.to_string()));
+                        cells.push(hi.map_or(String::new(), |x| x.to_string()));
+                        cells.push(a.within_mc_error.to_string());
+                        for r in &a.requirements {
+                            cells
+                                .push(r.at_value.map_or(String::new(), |e| e.estimate.to_string()));
+                            cells.push(r.at_value.map_or(String::new(), |e| e.mc_se.to_string()));
+                        }
+                    }
+                    None => cells.resize(header.len(), String::new()),
+                }
+                cells
+            })
+            .collect();
+        (header, rows)
+    }
+
+    /// The readable answer `size --over` prints without `--json`.
+    pub fn text(&self) -> String {
+        let reqs = self
+            .requirements
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let what = if self.param == "effect.peak" {
+            "effect.peak (magnitude in the favourable direction)"
+        } else {
+            &self.param
+        };
+        let mut out = format!(
+            "{} {what} with {reqs}, at each {}:\n",
+            self.direction.word(),
+            self.over
+        );
+        for row in &self.rows {
+            let v = toml_number(&row.over_value);
+            match &row.answer {
+                Some(a) => {
+                    let spread = match a.interval {
+                        Some([lo, hi]) => format!(
+                            " (within MC error: {} to {})",
+                            significant(lo, 4),
+                            significant(hi, 4)
+                        ),
+                        None if a.within_mc_error => " (within MC error of a limit)".to_string(),
+                        None => String::new(),
+                    };
+                    out.push_str(&format!("  {} = {v}: {}{spread}\n", self.over, a.value));
+                }
+                None => out.push_str(&format!(
+                    "  {} = {v}: none in range ({})\n",
+                    self.over,
+                    row.not_found.as_deref().unwrap_or("")
+                )),
+            }
+        }
+        out
+    }
+}
+
+/// A TOML number as written (integers without a decimal point).
+fn toml_number(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(x) => x.to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -57,7 +57,7 @@ pub fn run_files(
     result: &RunResult,
     sample: &FocusSample,
     naming: Naming,
-    size: Option<plots::SizeMarks>,
+    size: Option<plots::SizeFigure>,
 ) -> Result<Vec<OutputFile>> {
     let mut files = vec![
         OutputFile::new("summary.json", summary_json(result, naming)),
@@ -67,6 +67,9 @@ pub fn run_files(
             study.resolved_toml(result.seed, result.replicates)?,
         ),
     ];
+    if let Some(plots::SizeFigure::Over(answer)) = &size {
+        files.extend(size_over_files(answer)?);
+    }
     let figures = plots::render_all(&plots::FigureInput {
         study,
         result,
@@ -91,4 +94,25 @@ pub fn run_files(
         report::html(study, result, sample, &figures),
     ));
     Ok(files)
+}
+
+/// `size --over`'s table as `size_over.csv` and its answers as
+/// `size_over.json`.
+///
+/// # Errors
+/// [`crate::Error::Internal`] when either cannot be written.
+pub fn size_over_files(answer: &crate::engine::sizing::OverAnswer) -> Result<Vec<OutputFile>> {
+    let internal = |e: String| crate::Error::Internal(format!("writing size_over: {e}"));
+    let (header, rows) = answer.table();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for record in std::iter::once(&header).chain(&rows) {
+        w.write_record(record)
+            .map_err(|e| internal(e.to_string()))?;
+    }
+    let csv = w.into_inner().map_err(|e| internal(e.to_string()))?;
+    let json = serde_json::to_string_pretty(answer).map_err(|e| internal(e.to_string()))? + "\n";
+    Ok(vec![
+        OutputFile::new("size_over.csv", csv),
+        OutputFile::new("size_over.json", json),
+    ])
 }

@@ -779,6 +779,9 @@ pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
         "size_curve" => {
             "What size evaluated: power at each value with its Monte Carlo band, the target line and the answer marked."
         }
+        "size_over" => {
+            "The answer at each value of the second parameter: each point is where the requirements are first met, each bar the values within Monte Carlo error of that point."
+        }
         "responder_power" => {
             "What dichotomising costs: power of the continuous score and of the responder analysis at each design, and below, how much the significant results of each overstate their effect."
         }

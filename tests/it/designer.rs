@@ -264,3 +264,93 @@ fn no_detectable_effect_in_range_exits_3_naming_the_bound() {
         "{stderr}"
     );
 }
+
+#[test]
+fn over_n_gives_the_detectable_effect_curve_of_the_noncentral_t() {
+    // #19 acceptance 2: `--over` answers at each n; each answer agrees with
+    // the noncentral t's MDE (tests/reference/size) within 4 MC SE.
+    let dir = tempfile::tempdir().unwrap();
+    let a = size(
+        dir.path(),
+        &design(30, 20000),
+        &[
+            "--param",
+            "effect.peak",
+            "--target-power",
+            "0.8",
+            "--over",
+            "design.n_per_arm=16,32,64",
+        ],
+    );
+    assert_eq!(
+        (&a["param"], &a["over"]),
+        (&"effect.peak".into(), &"design.n_per_arm".into())
+    );
+    let rows = a["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for (row, n) in rows.iter().zip([16, 32, 64]) {
+        assert_eq!(row["over_value"].as_i64(), Some(n));
+        within_4se_of_root(
+            &format!("MDE at {n}"),
+            &row["answer"],
+            reference("mde", n as u64),
+        );
+    }
+    // The same in size_over.json; the table has a row per n, in order.
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("o/size_over.json")).unwrap())
+            .unwrap();
+    assert_eq!(json, a);
+    let csv = fs::read_to_string(dir.path().join("o/size_over.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "design.n_per_arm,effect.peak,interval_low,interval_high,within_mc_error,power,power_mc_se"
+    );
+    assert_eq!(lines.len(), 4);
+    for (line, (row, n)) in lines[1..].iter().zip(rows.iter().zip([16, 32, 64])) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells[0], n.to_string());
+        assert_eq!(
+            cells[1].parse::<f64>().unwrap(),
+            row["answer"]["value"].as_f64().unwrap()
+        );
+    }
+    assert!(dir.path().join("o/plots/size_over.svg").exists());
+    // summary.json has every evaluated value with both parameters.
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("o/summary.json")).unwrap())
+            .unwrap();
+    let first = &summary["design_points"][0]["params"];
+    assert_eq!(first["design.n_per_arm"].as_i64(), Some(16));
+    assert!(first["effect.peak"].is_number());
+}
+
+#[test]
+fn over_keeps_a_row_without_an_answer_in_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = size(
+        dir.path(),
+        &design(30, 1000),
+        &[
+            "--param",
+            "effect.peak",
+            "--target-power",
+            "0.8",
+            "--max",
+            "15",
+            "--over",
+            "design.n_per_arm=8,64",
+        ],
+    );
+    let rows = a["rows"].as_array().unwrap();
+    assert!(rows[0]["answer"].is_null(), "{a}");
+    assert!(
+        rows[0]["not_found"]
+            .as_str()
+            .unwrap()
+            .contains("power at the largest magnitude, effect.peak = 15 is"),
+        "{a}"
+    );
+    assert!(rows[1]["answer"]["value"].as_f64().unwrap() < 15.0);
+}

@@ -573,6 +573,17 @@ fn figure_files(dir: &Path) -> Vec<PathBuf> {
             ])
             .arg(&size_out),
     );
+    let over_out = dir.join("over");
+    crate::ok(
+        Command::cargo_bin("trialsim")
+            .unwrap()
+            .arg("size")
+            .arg(&sc)
+            .args(["--param", "effect.peak", "--target-power", "0.8"])
+            .args(["--over", "design.n_per_arm=10,20,40", "--replicates", "400"])
+            .args(["--quiet", "--out"])
+            .arg(&over_out),
+    );
     // A two-key sweep (a line per value of the second key) and a literature
     // of 40 trials (rows too many to label each in full size).
     let text = trialsim::scenario::DEFAULT_SCENARIO
@@ -597,6 +608,7 @@ fn figure_files(dir: &Path) -> Vec<PathBuf> {
         .map(|f| out.join(format!("plots/{f}.svg")))
         .collect();
     files.push(size_out.join("plots/size_curve.svg"));
+    files.push(over_out.join("plots/size_over.svg"));
     files.push(safety_and_responder_run(dir).join("plots/responder_power.svg"));
     files.push(wide_out.join("plots/power_curve.svg"));
     files.push(wide_out.join("plots/forest.svg"));

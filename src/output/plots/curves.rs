@@ -62,6 +62,9 @@ pub(super) struct Panel<'a> {
     pub marker: Option<f64>,
     /// The lines.
     pub series: &'a [Series],
+    /// Vertical bars `(x, low, high)` in the first line's colour, drawn
+    /// like its bands (for intervals that are not ± 1.96 MC SE).
+    pub bars: &'a [(f64, f64, f64)],
 }
 
 /// Draws `panel` on `area` over `axis`.
@@ -114,6 +117,15 @@ where
             [(x, ylo), (x, yhi)],
             ShapeStyle::from(&RED).stroke_width(2),
         ))?;
+    }
+    if let Some(first) = panel.series.first() {
+        let c = first.colour;
+        chart.draw_series(panel.bars.iter().map(|&(x, lo, hi)| {
+            PathElement::new(
+                [(x, lo.max(ylo)), (x, hi.min(yhi))],
+                ShapeStyle::from(&c.mix(0.5)).stroke_width(6),
+            )
+        }))?;
     }
     for s in panel.series {
         let c = s.colour;
@@ -172,6 +184,7 @@ pub(super) fn power_and_type_m<DB: DrawingBackend>(
             reference: marks.target_power,
             marker: marks.marker,
             series: power,
+            bars: &[],
         },
     )?;
     if let Some(area) = bottom {
@@ -185,6 +198,7 @@ pub(super) fn power_and_type_m<DB: DrawingBackend>(
                 reference: marks.limit,
                 marker: marks.marker,
                 series: type_m,
+                bars: &[],
             },
         )?;
     }

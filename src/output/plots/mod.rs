@@ -13,7 +13,10 @@
 //!    told apart, with Egger's line (when the scenario has a meta-analysis);
 //! 6. `size_curve`: power at the values `size` evaluated, the answer marked
 //!    (and the exaggeration ratio with `--max-type-m`), for `size` only;
-//! 7. `responder_power`: the continuous and the responder analysis' power
+//! 7. `size_over` (written by `size --over` only, instead of `size_curve`):
+//!    the answer at each value of the second parameter, with the values
+//!    within Monte Carlo error;
+//! 8. `responder_power`: the continuous and the responder analysis' power
 //!    and exaggeration across a one-key sweep (with `[responder_endpoint]`).
 //!
 //! Text is drawn with DejaVu Sans, embedded (crate `dejavu`) and rendered by
@@ -26,6 +29,7 @@ mod funnel;
 mod power_curve;
 mod responder_power;
 mod size_curve;
+mod size_over;
 mod style;
 
 pub use style::key_words;
@@ -53,7 +57,16 @@ pub struct FigureInput<'a> {
     /// The power the power curve marks.
     pub target_power: f64,
     /// What `size` found, for its figure (`None` for `run`).
-    pub size: Option<SizeMarks>,
+    pub size: Option<SizeFigure>,
+}
+
+/// What `size` found: one search's marks, or the answers of `--over`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SizeFigure {
+    /// One search: `plots/size_curve`.
+    Curve(SizeMarks),
+    /// `--over`: `plots/size_over`.
+    Over(crate::engine::sizing::OverAnswer),
 }
 
 /// What `size` searched and found, for `plots/size_curve`.
@@ -124,6 +137,7 @@ pub fn render_all(input: &FigureInput) -> Result<Vec<Figure>> {
     figure!("forest", forest);
     figure!("funnel", funnel);
     figure!("size_curve", size_curve);
+    figure!("size_over", size_over);
     figure!("responder_power", responder_power);
     Ok(figures)
 }

@@ -13,7 +13,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     input: &FigureInput,
     root: &DrawingArea<DB, Shift>,
 ) -> Option<Result<()>> {
-    let marks = input.size.as_ref()?;
+    let Some(super::SizeFigure::Curve(marks)) = input.size.as_ref() else {
+        return None;
+    };
     let mut power = Series {
         colour: BLUE,
         points: Vec::new(),
