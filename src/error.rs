@@ -189,6 +189,8 @@ pub enum Setting {
     Direction,
     /// `size`'s second parameter.
     Over,
+    /// Replicates added to an existing run.
+    AddReplicates,
     /// One shard of a run.
     Shard,
     /// The output folder.
@@ -222,6 +224,7 @@ impl Setting {
             Setting::Require => "require",
             Setting::Direction => "direction",
             Setting::Over => "over",
+            Setting::AddReplicates => "add_replicates",
             Setting::Shard => "shard",
             Setting::Out => "out",
             Setting::Force => "force",

@@ -244,6 +244,11 @@ pub struct RunArgs {
     /// [default: outputs/<scenario name>-shards]; combine shards with `merge`.
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<trialsim::engine::shard::Shard>,
+    /// Extend the run in the output folder by N replicates per design point
+    /// (from the state it keeps in state.json): the same results, bit for
+    /// bit, as one run with R + N.
+    #[arg(long, allow_hyphen_values = true, value_parser = whole_number(1, u64::MAX))]
+    pub add_replicates: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

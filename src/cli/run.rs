@@ -3,11 +3,11 @@
 use super::RunArgs;
 use super::common::{Figures, load, print, reserved_flags, run_options, warn, write_outputs};
 use super::progress;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use trialsim::engine;
 use trialsim::output;
 use trialsim::scenario::Study;
-use trialsim::{Error, Result};
+use trialsim::{Error, Message, Result, Setting};
 
 /// Runs the command.
 pub fn run(args: RunArgs) -> Result<()> {
@@ -49,6 +49,10 @@ pub fn run(args: RunArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("outputs").join(&study.name));
     // Before the run, so that a long run does not end in a refusal.
+    let state = match args.add_replicates {
+        Some(add) => Some(saved_state(&out, add, &args, &study)?),
+        None => None,
+    };
     output::files::check_overwrite(&out, &study.name, c.seed.unwrap_or(study.seed), c.force)?;
     if let (engine::ForestChoice::Replicate(k), None) = (c.forest, c.precision) {
         let replicates = c.replicates.unwrap_or(study.replicates);
@@ -58,10 +62,16 @@ pub fn run(args: RunArgs) -> Result<()> {
     }
     let bar = progress::Bar::new(c.quiet);
     let started = std::time::Instant::now();
-    let result = engine::run_with_progress(&study, &run_options(c), &|done, total| {
+    let on_progress = |done, total| {
         bar.update(done, total);
         true
-    });
+    };
+    let result = match (state, args.add_replicates) {
+        (Some(state), Some(add)) => {
+            engine::resume::add_replicates(&study, &run_options(c), state, add, &on_progress)
+        }
+        _ => engine::run_with_progress(&study, &run_options(c), &on_progress),
+    };
     bar.finish();
     let result = result?;
     let seconds = started.elapsed().as_secs_f64();
@@ -82,4 +92,43 @@ pub fn run(args: RunArgs) -> Result<()> {
         ))?;
     }
     Ok(())
+}
+
+/// The state of the run in `out` that `--add-replicates` extends.
+fn saved_state(
+    out: &Path,
+    add: u64,
+    args: &RunArgs,
+    study: &Study,
+) -> Result<engine::resume::RunState> {
+    let c = &args.common;
+    let clash = if args.shard.is_some() {
+        Some(Setting::Shard)
+    } else if c.replicates.is_some() {
+        Some(Setting::Replicates)
+    } else if c.precision.is_some() {
+        Some(Setting::Precision)
+    } else {
+        None
+    };
+    if let Some(other) = clash {
+        return Err(Error::setting(
+            Setting::AddReplicates,
+            add,
+            Message::from("cannot be combined with ")
+                .setting(other)
+                .then(": it adds N replicates to the run in the output folder"),
+        ));
+    }
+    let path = out.join(engine::resume::STATE_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        Error::Setting(Message::from(Setting::AddReplicates).then(format!(
+            ": {} holds no {} of a run to extend; run the scenario there first",
+            out.display(),
+            engine::resume::STATE_FILE
+        )))
+    })?;
+    let state = engine::resume::parse_state(&text, &path)?;
+    engine::resume::check_state(study, &run_options(c), &state)?;
+    Ok(state)
 }

@@ -97,6 +97,10 @@ pub fn size(args: SizeArgs) -> Result<()> {
     } else if c.quiet {
         Ok(())
     } else {
-        print(&format!("{}wrote {}\n", answer.text(), out.display()))
+        print(&format!(
+            "{}wrote {}\n",
+            answer.text(trialsim::Naming::Flags),
+            out.display()
+        ))
     }
 }

@@ -17,6 +17,7 @@ pub mod focus;
 mod literature;
 mod point;
 pub mod precision;
+pub mod resume;
 pub mod schedule;
 pub mod shard;
 pub mod sizing;
@@ -95,6 +96,9 @@ pub struct RunResult {
     pub replicates: u64,
     /// One entry per design point.
     pub design_points: Vec<DesignPointResult>,
+    /// What `run --add-replicates` extends (`state.json`): set by a run of
+    /// one study, absent from `size`'s results.
+    pub state: Option<resume::RunState>,
 }
 
 /// What a design point's simulated literature depends on: its scenario with
@@ -162,20 +166,23 @@ pub fn run_on(
     let points = sims.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut current = 0u64;
+    let mut whole = Vec::with_capacity(sims.len());
     loop {
         let planned = points * replicates;
+        whole.clear();
         for (sim, acc) in sims.iter().zip(accs.iter_mut()) {
-            let completed = sim.extend(workers, acc, current, replicates, &|n| {
+            let kept = extend_keeping_whole(workers, sim, acc, current, replicates, &|n| {
                 let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
                 progress(d, planned)
             });
-            if !completed {
+            let Some(kept) = kept else {
                 return Err(Error::Interrupted(format!(
                     "{} of {} trials done",
                     done.load(std::sync::atomic::Ordering::Relaxed),
                     planned
                 )));
-            }
+            };
+            whole.push(kept);
         }
         current = replicates;
         let Some(target) = opts.precision else { break };
@@ -186,7 +193,8 @@ pub fn run_on(
         let next = needed.div_ceil(BLOCK) * BLOCK;
         replicates = next.max(replicates + BLOCK).min(max_replicates);
     }
-    Ok(finish_run(
+    let state = resume::RunState::new(study, seed, replicates, whole_state(whole, &accs))?;
+    let mut result = finish_run(
         study,
         &sims,
         &meta_source,
@@ -194,7 +202,56 @@ pub fn run_on(
         seed,
         replicates,
         opts.precision,
-    ))
+    );
+    result.state = Some(state);
+    Ok(result)
+}
+
+/// What [`extend_keeping_whole`] kept of an accumulator at the last whole
+/// block.
+pub(crate) enum Kept {
+    /// The run ended on a whole block: the final accumulator is that state.
+    Final,
+    /// The accumulator before the partial last block.
+    Before(Option<Accumulator>),
+}
+
+/// [`Simulator::extend`] from `from` to `to`, keeping the accumulator as it
+/// was after the last whole block (the state `run --add-replicates`
+/// extends); `None` when `chunk_done` stopped the run. Block by block in
+/// order either way, so the result has the bits of one `extend`.
+pub(crate) fn extend_keeping_whole(
+    workers: &Workers,
+    sim: &Simulator,
+    acc: &mut Option<Accumulator>,
+    from: u64,
+    to: u64,
+    chunk_done: &dyn Fn(u64) -> bool,
+) -> Option<Kept> {
+    let whole = resume::whole_blocks(to).max(from);
+    if whole > from && !sim.extend(workers, acc, from, whole, chunk_done) {
+        return None;
+    }
+    if whole == to {
+        return Some(Kept::Final);
+    }
+    let before = acc.clone();
+    sim.extend(workers, acc, whole, to, chunk_done)
+        .then_some(Kept::Before(before))
+}
+
+/// Each design point's accumulator at its last whole block.
+pub(crate) fn whole_state(
+    kept: Vec<Kept>,
+    accs: &[Option<Accumulator>],
+) -> Vec<Option<Accumulator>> {
+    kept.into_iter()
+        .zip(accs)
+        .map(|(k, acc)| match k {
+            Kept::Final => acc.clone(),
+            Kept::Before(before) => before,
+        })
+        .collect()
 }
 
 /// One simulator per design point. A design point whose simulated literature
@@ -276,6 +333,7 @@ pub(crate) fn finish_run(
         seed,
         replicates,
         design_points,
+        state: None,
     }
 }
 

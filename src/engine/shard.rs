@@ -206,6 +206,10 @@ pub fn merge(mut shards: Vec<(PathBuf, ShardFile)>) -> Result<(Study, RunResult)
     let (sims, meta_source) = simulators(&study, first.seed);
     let total_blocks = first.replicates.div_ceil(BLOCK);
     let mut accs: Vec<Option<Accumulator>> = vec![None; sims.len()];
+    // The state `run --add-replicates` extends: each point's accumulator
+    // before a partial last block.
+    let partial = !first.replicates.is_multiple_of(BLOCK);
+    let mut before: Vec<Option<Accumulator>> = vec![None; sims.len()];
     for (path, s) in &shards {
         let range = s.shard.blocks(total_blocks);
         if s.first_block != range.start
@@ -220,8 +224,11 @@ pub fn merge(mut shards: Vec<(PathBuf, ShardFile)>) -> Result<(Study, RunResult)
                 s.shard
             )));
         }
-        for (total, blocks) in accs.iter_mut().zip(&s.blocks) {
-            for block in blocks {
+        for ((total, blocks), before) in accs.iter_mut().zip(&s.blocks).zip(&mut before) {
+            for (i, block) in blocks.iter().enumerate() {
+                if partial && range.start + i as u64 + 1 == total_blocks {
+                    *before = total.clone();
+                }
                 match total.as_mut() {
                     None => *total = Some(block.clone()),
                     Some(t) => t.merge(block),
@@ -229,7 +236,9 @@ pub fn merge(mut shards: Vec<(PathBuf, ShardFile)>) -> Result<(Study, RunResult)
             }
         }
     }
-    let result = finish_run(
+    let whole = if partial { before } else { accs.clone() };
+    let state = crate::engine::resume::RunState::new(&study, first.seed, first.replicates, whole)?;
+    let mut result = finish_run(
         &study,
         &sims,
         &meta_source,
@@ -238,6 +247,7 @@ pub fn merge(mut shards: Vec<(PathBuf, ShardFile)>) -> Result<(Study, RunResult)
         first.replicates,
         None,
     );
+    result.state = Some(state);
     Ok((study, result))
 }
 

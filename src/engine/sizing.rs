@@ -398,9 +398,12 @@ pub fn requirements(opts: &SizeOptions) -> Result<Vec<Requirement>> {
     }
     all.extend(opts.require.iter().copied());
     if all.is_empty() {
-        return Err(Error::Usage(
-            "size needs a target: --target-power P, or --require 'METRIC>=X' (repeatable)"
-                .to_string(),
+        return Err(Error::Setting(
+            Message::from("size needs a target: ")
+                .setting(Setting::TargetPower)
+                .then(" P, or ")
+                .setting(Setting::Require)
+                .then(" 'METRIC>=X' (repeatable)"),
         ));
     }
     Ok(all)
@@ -940,6 +943,7 @@ impl Search<'_> {
         let result = RunResult {
             replicates,
             design_points: points.into_iter().map(|(_, d)| d).collect(),
+            state: None,
             ..template
         };
         (answer, result)
@@ -947,8 +951,9 @@ impl Search<'_> {
 }
 
 impl SizeAnswer {
-    /// The readable answer `size` prints without `--json`.
-    pub fn text(&self) -> String {
+    /// The readable answer `size` prints without its JSON option, run
+    /// settings named under `naming`.
+    pub fn text(&self, naming: crate::error::Naming) -> String {
         let reqs = self
             .requirements
             .iter()
@@ -1009,7 +1014,12 @@ impl SizeAnswer {
                 significant(b, 4)
             )),
             None if self.within_mc_error => out.push_str(
-                "  within Monte Carlo error of a limit: the answer is uncertain; use more replicates or --precision\n",
+                &Message::from(
+                    "  within Monte Carlo error of a limit: the answer is uncertain; use more replicates or ",
+                )
+                .setting(Setting::Precision)
+                .then("\n")
+                .render(naming),
             ),
             None => {}
         }
@@ -1120,6 +1130,7 @@ pub fn size_over(
     let result = RunResult {
         replicates: replicates.unwrap_or(template.replicates),
         design_points: points,
+        state: None,
         ..template
     };
     let answer = OverAnswer {
@@ -1180,7 +1191,8 @@ impl OverAnswer {
         (header, rows)
     }
 
-    /// The readable answer `size --over` prints without `--json`.
+    /// The readable answer of the search at each value of a second
+    /// parameter, as `size` prints it.
     pub fn text(&self) -> String {
         let reqs = self
             .requirements
@@ -1282,6 +1294,6 @@ mod tests {
         assert_eq!(significant(7.0583, 4), "7.058");
         assert_eq!(significant(-7.0, 4), "-7");
         assert_eq!(significant(0.012345, 4), "0.01235");
-        assert_eq!(significant(1234.5, 4), "1235");
+        assert_eq!(significant(1234.6, 4), "1235");
     }
 }

@@ -67,6 +67,11 @@ pub fn run_files(
             study.resolved_toml(result.seed, result.replicates)?,
         ),
     ];
+    if let Some(state) = &result.state {
+        let json = serde_json::to_string(state)
+            .map_err(|e| crate::Error::Internal(format!("writing state.json: {e}")))?;
+        files.push(OutputFile::new(crate::engine::resume::STATE_FILE, json));
+    }
     if let Some(plots::SizeFigure::Over(answer)) = &size {
         files.extend(size_over_files(answer)?);
     }

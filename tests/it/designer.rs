@@ -354,3 +354,158 @@ fn over_keeps_a_row_without_an_answer_in_range() {
     );
     assert!(rows[1]["answer"]["value"].as_f64().unwrap() < 15.0);
 }
+
+/// Runs `trialsim run` with `flags` (quietly) and returns its exit code and
+/// stderr.
+fn run_cli(flags: &[&str], out: &Path) -> (Option<i32>, String) {
+    let o = trialsim()
+        .arg("run")
+        .args(flags)
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+#[test]
+fn added_replicates_give_the_bits_of_one_longer_run() {
+    // #19 acceptance 3, on the default scenario (a sweep of 9 design points
+    // with per-visit analyses and a simulated literature): 2000 + 2000 and
+    // 1000 + 1234 (a partial last block recomputed) equal one run of 4000 and
+    // of 2234, byte for byte, and so does the state they leave.
+    let dir = tempfile::tempdir().unwrap();
+    for (first, add) in [(2000u64, 2000u64), (1000, 1234)] {
+        let grown = dir.path().join(format!("grown-{first}"));
+        let whole = dir.path().join(format!("whole-{first}"));
+        let r = first.to_string();
+        assert_eq!(run_cli(&["--replicates", &r], &grown).0, Some(0));
+        let n = add.to_string();
+        assert_eq!(
+            run_cli(&["--add-replicates", &n, "--threads", "1"], &grown).0,
+            Some(0)
+        );
+        let total = (first + add).to_string();
+        assert_eq!(run_cli(&["--replicates", &total], &whole).0, Some(0));
+        for file in [
+            "summary.json",
+            "summary.csv",
+            "state.json",
+            "scenario.resolved.toml",
+        ] {
+            assert!(
+                fs::read(grown.join(file)).unwrap() == fs::read(whole.join(file)).unwrap(),
+                "{file} differs after {first} + {add}"
+            );
+        }
+        let summary: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(grown.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["replicates"].as_u64(), Some(first + add));
+    }
+}
+
+#[test]
+fn added_replicates_are_refused_for_another_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, design(20, 300)).unwrap();
+    let scenario = sc.to_str().unwrap();
+    assert_eq!(run_cli(&[scenario], &out).0, Some(0));
+    let state = fs::read_to_string(out.join("state.json")).unwrap();
+    let before = fs::read(out.join("summary.json")).unwrap();
+    let tail = "; run afresh (without --add-replicates) or choose another output folder\n";
+    // Another seed; another scenario (with the same name and seed).
+    let (code, err) = run_cli(&[scenario, "--add-replicates", "10", "--seed", "5"], &out);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        format!(
+            "error: --add-replicates: the output folder holds results with seed 11, not 5{tail}"
+        )
+    );
+    fs::write(
+        &sc,
+        design(20, 300).replace("n_per_arm = 20", "n_per_arm = 21"),
+    )
+    .unwrap();
+    let (code, err) = run_cli(&[scenario, "--add-replicates", "10"], &out);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        format!(
+            "error: --add-replicates: the output folder holds results of another scenario than d05 (or of another version of its file){tail}"
+        )
+    );
+    // Another version of trialsim.
+    fs::write(&sc, design(20, 300)).unwrap();
+    let version = format!("\"version\":\"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(state.contains(&version));
+    fs::write(
+        out.join("state.json"),
+        state.replace(&version, "\"version\":\"0.0.1\""),
+    )
+    .unwrap();
+    let (code, err) = run_cli(&[scenario, "--add-replicates", "10"], &out);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        format!(
+            "error: --add-replicates: the output folder holds results of trialsim 0.0.1, and this is {}{tail}",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    // No state, or R fixed beside it.
+    let (code, err) = run_cli(
+        &[scenario, "--add-replicates", "10"],
+        &dir.path().join("none"),
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.ends_with(
+            "none holds no state.json of a run to extend; run the scenario there first\n"
+        ),
+        "{err}"
+    );
+    let (code, err) = run_cli(
+        &[scenario, "--add-replicates", "10", "--replicates", "5"],
+        &out,
+    );
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: --add-replicates = 10: cannot be combined with --replicates: it adds N replicates to the run in the output folder\n"
+    );
+    // Nothing was touched.
+    assert_eq!(fs::read(out.join("summary.json")).unwrap(), before);
+}
+
+#[test]
+fn merged_shards_leave_the_state_of_the_unsharded_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, design(20, 1100)).unwrap();
+    let scenario = sc.to_str().unwrap();
+    let shards = dir.path().join("shards");
+    for shard in ["1/2", "2/2"] {
+        assert_eq!(run_cli(&[scenario, "--shard", shard], &shards).0, Some(0));
+    }
+    let merged = dir.path().join("merged");
+    crate::ok(
+        trialsim()
+            .arg("merge")
+            .arg(shards.join("shard-1-of-2.json"))
+            .arg(shards.join("shard-2-of-2.json"))
+            .args(["--quiet", "--out"])
+            .arg(&merged),
+    );
+    let whole = dir.path().join("whole");
+    assert_eq!(run_cli(&[scenario], &whole).0, Some(0));
+    assert_eq!(
+        fs::read(merged.join("state.json")).unwrap(),
+        fs::read(whole.join("state.json")).unwrap()
+    );
+}
