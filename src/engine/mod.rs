@@ -213,7 +213,7 @@ pub(crate) enum Kept {
     /// The run ended on a whole block: the final accumulator is that state.
     Final,
     /// The accumulator before the partial last block.
-    Before(Option<Accumulator>),
+    Before(Option<Box<Accumulator>>),
 }
 
 /// [`Simulator::extend`] from `from` to `to`, keeping the accumulator as it
@@ -235,7 +235,7 @@ pub(crate) fn extend_keeping_whole(
     if whole == to {
         return Some(Kept::Final);
     }
-    let before = acc.clone();
+    let before = acc.clone().map(Box::new);
     sim.extend(workers, acc, whole, to, chunk_done)
         .then_some(Kept::Before(before))
 }
@@ -249,7 +249,7 @@ pub(crate) fn whole_state(
         .zip(accs)
         .map(|(k, acc)| match k {
             Kept::Final => acc.clone(),
-            Kept::Before(before) => before,
+            Kept::Before(before) => before.map(|b| *b),
         })
         .collect()
 }
