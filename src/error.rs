@@ -191,6 +191,8 @@ pub enum Setting {
     Over,
     /// Replicates added to an existing run.
     AddReplicates,
+    /// The seed of a run.
+    Seed,
     /// One shard of a run.
     Shard,
     /// The output folder.
@@ -225,6 +227,7 @@ impl Setting {
             Setting::Direction => "direction",
             Setting::Over => "over",
             Setting::AddReplicates => "add_replicates",
+            Setting::Seed => "seed",
             Setting::Shard => "shard",
             Setting::Out => "out",
             Setting::Force => "force",

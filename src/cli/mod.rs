@@ -187,6 +187,13 @@ pub struct SizeArgs {
     /// a table (size_over.csv, .json) and a figure (plots/size_over).
     #[arg(long, allow_hyphen_values = true, value_parser = over)]
     pub over: Option<(String, Vec<toml::Value>)>,
+    /// Also write a sample-size justification for the protocol (printed,
+    /// and written as protocol.txt, protocol.md and a report section):
+    /// every assumption, the answer with its Monte Carlo SE, its
+    /// sensitivity to ±20% in the two most influential assumptions, and how
+    /// to rerun it.
+    #[arg(long)]
+    pub protocol: bool,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,

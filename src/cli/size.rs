@@ -35,6 +35,12 @@ pub fn size(args: SizeArgs) -> Result<()> {
         bar.update(done, total);
         true
     };
+    if args.protocol && args.over.is_some() {
+        return Err(Error::Usage(
+            "--protocol justifies one design; run it without --over (at the design chosen)"
+                .to_string(),
+        ));
+    }
     if let Some((key, values)) = &args.over {
         let found = sizing::size_over(&study, &opts, key, values, &run_options(c), &on_progress);
         bar.finish();
@@ -72,12 +78,30 @@ pub fn size(args: SizeArgs) -> Result<()> {
             .find(|r| r.requirement.metric == m)
             .map(|r| r.requirement.limit)
     };
+    let protocol = if args.protocol {
+        let sensitivity =
+            sizing::sensitivity(&study, &opts, &answer, &run_options(c), &on_progress);
+        bar.finish();
+        let at_answer =
+            trialsim::scenario::Study::from(study.patched(&answer.param, answer.value.toml())?);
+        Some(output::protocol::protocol(
+            &at_answer,
+            &answer,
+            &sensitivity?,
+            (result.seed, result.replicates),
+            &answer.settings(),
+            trialsim::Naming::Flags,
+        ))
+    } else {
+        None
+    };
     let marks = output::plots::SizeMarks {
         param: answer.param.clone(),
         value: answer.value.as_f64(),
         label: answer.value.to_string(),
         target_power: limit(trialsim::metrics::Metric::Power),
         max_type_m: limit(trialsim::metrics::Metric::TypeM),
+        protocol: protocol.clone(),
     };
     let figures = Figures {
         size: Some(output::plots::SizeFigure::Curve(marks)),
@@ -97,8 +121,9 @@ pub fn size(args: SizeArgs) -> Result<()> {
     } else if c.quiet {
         Ok(())
     } else {
+        let paragraph = protocol.map_or(String::new(), |p| format!("\n{}\n", p.text));
         print(&format!(
-            "{}wrote {}\n",
+            "{}{paragraph}wrote {}\n",
             answer.text(trialsim::Naming::Flags),
             out.display()
         ))

@@ -259,7 +259,8 @@ impl Value {
         }
     }
 
-    fn toml(self) -> toml::Value {
+    /// As a TOML value.
+    pub fn toml(self) -> toml::Value {
         match self {
             Value::Integer(i) => toml::Value::Integer(i),
             Value::Real(x) => toml::Value::Float(x),
@@ -357,6 +358,40 @@ pub struct SizeAnswer {
     /// Warnings (non-monotone estimates near the answer).
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// The range searched (for `effect.peak`, of the magnitude).
+    #[serde(skip)]
+    pub range: [f64; 2],
+}
+
+impl SizeAnswer {
+    /// `smallest` or `largest`.
+    pub fn direction_word(&self) -> &'static str {
+        self.direction.word()
+    }
+
+    /// The search's settings as run settings (parameter, direction, each
+    /// requirement, range), to rerun it.
+    pub fn settings(&self) -> Message {
+        let mut m = Message::from("")
+            .setting(Setting::Param)
+            .then(format!(" {} ", self.param))
+            .setting(Setting::Direction)
+            .then(format!(" {}", self.direction.word()));
+        for r in &self.requirements {
+            let r = r.requirement;
+            m = m.then(" ").setting(Setting::Require).then(format!(
+                " '{}{}{}'",
+                r.metric,
+                r.comparison.symbol(),
+                r.limit
+            ));
+        }
+        m.then(" ")
+            .setting(Setting::Min)
+            .then(format!(" {} ", self.range[0]))
+            .setting(Setting::Max)
+            .then(format!(" {}", self.range[1]))
+    }
 }
 
 /// The bracket's ends differ by at most this many MC SEs when a continuous
@@ -538,36 +573,8 @@ pub fn size(
 ) -> Result<(SizeAnswer, RunResult)> {
     let reqs = requirements(opts)?;
     let param = Param::new(study, opts)?;
-    // With a precision target, every value runs the same R: the number that
-    // gives that MC SE at the target power (or at 0.5 without a power
-    // requirement), R = p(1 − p)/se² in whole blocks, from the precision
-    // floor up to the ceiling, so the values compared rest on the same
-    // simulated trials.
-    let fixed_r;
-    let run_opts = match run_opts.precision {
-        Some(se) => {
-            let ceiling = run_opts
-                .max_replicates
-                .unwrap_or(super::DEFAULT_MAX_REPLICATES);
-            super::precision::check(se, ceiling)?;
-            let p = reqs
-                .iter()
-                .find(|r| r.metric == Metric::Power)
-                .map_or(0.5, |r| r.limit.clamp(0.0, 1.0));
-            fixed_r = RunOptions {
-                replicates: Some(super::precision::replicates_at(
-                    p,
-                    se,
-                    super::BLOCK,
-                    ceiling,
-                )),
-                precision: None,
-                ..run_opts.clone()
-            };
-            &fixed_r
-        }
-        None => run_opts,
-    };
+    let fixed = fixed_replicates(run_opts, &reqs)?;
+    let run_opts = fixed.as_ref().unwrap_or(run_opts);
     let mut search = Search {
         study,
         param: &param,
@@ -583,6 +590,147 @@ pub fn size(
         search.continuous(opts.direction)?
     };
     Ok(search.answer(opts, found))
+}
+
+/// With a precision target, the options every evaluated value runs with:
+/// the R that gives that MC SE at the target power (or at 0.5 without a
+/// power requirement), R = p(1 − p)/se² in whole blocks, from the precision
+/// floor up to the ceiling, so the values compared rest on the same
+/// simulated trials. `None` without a precision target.
+fn fixed_replicates(run_opts: &RunOptions, reqs: &[Requirement]) -> Result<Option<RunOptions>> {
+    let Some(se) = run_opts.precision else {
+        return Ok(None);
+    };
+    let ceiling = run_opts
+        .max_replicates
+        .unwrap_or(super::DEFAULT_MAX_REPLICATES);
+    super::precision::check(se, ceiling)?;
+    let p = reqs
+        .iter()
+        .find(|r| r.metric == Metric::Power)
+        .map_or(0.5, |r| r.limit.clamp(0.0, 1.0));
+    Ok(Some(RunOptions {
+        replicates: Some(super::precision::replicates_at(
+            p,
+            se,
+            super::BLOCK,
+            ceiling,
+        )),
+        precision: None,
+        ..run_opts.clone()
+    }))
+}
+
+/// An assumption of the protocol's sensitivity analysis, moved by the
+/// factors of [`SENSITIVITY_FACTORS`] at the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensitivity {
+    /// What was moved: `effect.peak`, `total SD` (`outcome.subject_sd` and
+    /// `outcome.residual_sd` together), `dropout.monthly_rate` or
+    /// `heterogeneity.tau`.
+    pub assumption: &'static str,
+    /// Its value in the scenario.
+    pub value: f64,
+    /// The metric of the binding requirement at the answer with the
+    /// assumption moved by each factor (null when undefined).
+    pub metric: &'static str,
+    /// That metric at each factor.
+    pub at_answer: [Option<f64>; 2],
+    /// For the two most influential assumptions: the answer with the
+    /// assumption moved by each factor (null inside when no value in range
+    /// meets the requirements).
+    pub answers: Option<[Option<Value>; 2]>,
+}
+
+/// The factors the sensitivity analysis moves each assumption by: ±20%.
+pub const SENSITIVITY_FACTORS: [f64; 2] = [0.8, 1.2];
+
+/// The protocol's sensitivity analysis: each of `effect.peak`, the total SD,
+/// `dropout.monthly_rate` and `heterogeneity.tau` (those not searched and
+/// not 0 in the scenario) moved by ±20% with the parameter at the answer;
+/// for the two that move the binding metric most, the search is run again at
+/// each factor. In order of influence, largest first.
+///
+/// # Errors
+/// As [`size`] (a moved value the scenario rejects, say a dropout rate of 1).
+pub fn sensitivity(
+    study: &Study,
+    opts: &SizeOptions,
+    answer: &SizeAnswer,
+    run_opts: &RunOptions,
+    progress: Progress,
+) -> Result<Vec<Sensitivity>> {
+    let reqs = requirements(opts)?;
+    let fixed = fixed_replicates(run_opts, &reqs)?;
+    let run_opts = fixed.as_ref().unwrap_or(run_opts);
+    let metric = answer
+        .binding
+        .flatten()
+        .and_then(Metric::from_name)
+        .unwrap_or(reqs[0].metric);
+    let number = |key: &str| {
+        study
+            .base_value(key)
+            .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+            .unwrap_or(0.0)
+    };
+    let outcome = &study.base_scenario().outcome;
+    let candidates = [
+        ("effect.peak", number("effect.peak")),
+        ("total SD", outcome.subject_sd.hypot(outcome.residual_sd)),
+        ("dropout.monthly_rate", number("dropout.monthly_rate")),
+        ("heterogeneity.tau", number("heterogeneity.tau")),
+    ];
+    let moved = |what: &str, factor: f64| -> Result<Study> {
+        let patch = |s: &Study, key: &str, v: f64| -> Result<Study> {
+            Ok(Study::from(s.patched(key, toml::Value::Float(v))?))
+        };
+        if what == "total SD" {
+            let one = patch(study, "outcome.subject_sd", outcome.subject_sd * factor)?;
+            patch(&one, "outcome.residual_sd", outcome.residual_sd * factor)
+        } else {
+            patch(study, what, number(what) * factor)
+        }
+    };
+    let mut out = Vec::new();
+    for (what, value) in candidates {
+        if what == opts.param || value == 0.0 {
+            continue;
+        }
+        let mut at_answer = [None, None];
+        for (slot, factor) in at_answer.iter_mut().zip(SENSITIVITY_FACTORS) {
+            let sc = moved(what, factor)?.patched(&answer.param, answer.value.toml())?;
+            let result = run_with_progress(&Study::from(sc), run_opts, progress)?;
+            *slot = result.design_points[0]
+                .metrics
+                .get(metric)
+                .and_then(|e| e.estimate);
+        }
+        out.push(Sensitivity {
+            assumption: what,
+            value,
+            metric: metric.name(),
+            at_answer,
+            answers: None,
+        });
+    }
+    let swing = |s: &Sensitivity| match s.at_answer {
+        [Some(a), Some(b)] => (a - b).abs(),
+        _ => 0.0,
+    };
+    out.sort_by(|a, b| swing(b).total_cmp(&swing(a)));
+    for s in out.iter_mut().take(2) {
+        let mut answers = [None, None];
+        for (slot, factor) in answers.iter_mut().zip(SENSITIVITY_FACTORS) {
+            *slot = match size(&moved(s.assumption, factor)?, opts, run_opts, progress) {
+                Ok((a, _)) => Some(a.value),
+                Err(Error::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
+        }
+        s.answers = Some(answers);
+    }
+    Ok(out)
 }
 
 /// Where a search ended: the answer, the failing value next to it (if any)
@@ -931,6 +1079,7 @@ impl Search<'_> {
             binding,
             within_mc_error,
             warnings: found.warnings,
+            range: [self.param.lo, self.param.hi],
         };
         let template = self.last.expect("at least one value was evaluated");
         let mut points: Vec<(f64, DesignPointResult)> = self

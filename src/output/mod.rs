@@ -13,6 +13,7 @@ pub mod dataset;
 pub mod files;
 pub mod format;
 pub mod plots;
+pub mod protocol;
 pub mod report;
 pub mod summary;
 
@@ -72,6 +73,14 @@ pub fn run_files(
             .map_err(|e| crate::Error::Internal(format!("writing state.json: {e}")))?;
         files.push(OutputFile::new(crate::engine::resume::STATE_FILE, json));
     }
+    let protocol = match &size {
+        Some(plots::SizeFigure::Curve(marks)) => marks.protocol.clone(),
+        _ => None,
+    };
+    if let Some(p) = &protocol {
+        files.push(OutputFile::new("protocol.md", p.markdown.clone()));
+        files.push(OutputFile::new("protocol.txt", p.text.clone()));
+    }
     if let Some(plots::SizeFigure::Over(answer)) = &size {
         files.extend(size_over_files(answer)?);
     }
@@ -96,7 +105,13 @@ pub fn run_files(
     }
     files.push(OutputFile::new(
         "report.html",
-        report::html(study, result, sample, &figures),
+        report::html(
+            study,
+            result,
+            sample,
+            &figures,
+            protocol.as_ref().map(|p| p.html.as_str()),
+        ),
     ));
     Ok(files)
 }

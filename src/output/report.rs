@@ -44,7 +44,7 @@ impl Format {
     }
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -791,7 +791,13 @@ pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
 }
 
 /// The whole page, with `figures` inline in their order.
-pub fn html(study: &Study, result: &RunResult, sample: &FocusSample, figures: &[Figure]) -> String {
+pub fn html(
+    study: &Study,
+    result: &RunResult,
+    sample: &FocusSample,
+    figures: &[Figure],
+    section: Option<&str>,
+) -> String {
     let focus = sample.focus;
     let dp = &result.design_points[focus];
     let mut page = String::new();
@@ -830,7 +836,11 @@ pub fn html(study: &Study, result: &RunResult, sample: &FocusSample, figures: &[
     for f in findings(study, result, focus) {
         let _ = writeln!(page, "<li>{f}</li>");
     }
-    page.push_str("</ul>\n<h2>Figures</h2>\n");
+    page.push_str("</ul>\n");
+    if let Some(section) = section {
+        page.push_str(section);
+    }
+    page.push_str("<h2>Figures</h2>\n");
     for Figure { name, svg, .. } in figures {
         // Inline from the root element on (an XML declaration may not).
         let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);

@@ -509,3 +509,135 @@ fn merged_shards_leave_the_state_of_the_unsharded_run() {
         fs::read(whole.join("state.json")).unwrap()
     );
 }
+
+/// Whether two TOML values are equal as numbers (an integer in a file is
+/// the same number as the float the resolved scenario states).
+fn same(a: &toml::Value, b: &toml::Value) -> bool {
+    let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+    match (a, b) {
+        (toml::Value::Array(x), toml::Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        _ => match (number(a), number(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+    }
+}
+
+/// Flattens a TOML table into `dotted.key -> value`.
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            other => out.push((key, other.clone())),
+        }
+    }
+}
+
+#[test]
+fn the_protocol_states_every_assumption_and_reruns_to_the_same_answer() {
+    // #19 acceptance 4. A design with dropout, heterogeneity, an unequal
+    // allocation and a precision requirement beside power.
+    let dir = tempfile::tempdir().unwrap();
+    let text = design(30, 2000)
+        + "[dropout]\nmechanism = \"mcar\"\nmonthly_rate = 0.02\n\
+           [heterogeneity]\ntau = 1.5\n";
+    let text = text.replace("n_per_arm = 30", "n_per_arm = 30\nallocation = 1.5");
+    let sc = dir.path().join("s.toml");
+    fs::write(&sc, &text).unwrap();
+    let out = dir.path().join("o");
+    let printed = crate::ok(
+        trialsim()
+            .arg("size")
+            .arg(&sc)
+            .args(["--target-power", "0.8", "--require", "ci_halfwidth<=6"])
+            .args(["--protocol", "--max", "300", "--out"])
+            .arg(&out),
+    );
+    let printed = String::from_utf8_lossy(&printed.stdout).to_string();
+    let text_file = fs::read_to_string(out.join("protocol.txt")).unwrap();
+    assert!(printed.contains(&text_file), "the paragraph is printed too");
+    let md = fs::read_to_string(out.join("protocol.md")).unwrap();
+    let answer: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(answer["design_points"].as_array().unwrap().len() > 2);
+    // Every assumption the file sets is stated, with its value.
+    let stated: String = md
+        .lines()
+        .filter_map(|l| l.strip_prefix("- `")?.strip_suffix('`'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let stated_table: toml::Table = toml::from_str(&stated).unwrap();
+    let mut stated_values = Vec::new();
+    flatten("", &stated_table, &mut stated_values);
+    let file: toml::Table = toml::from_str(&text).unwrap();
+    let mut file_values = Vec::new();
+    flatten("", &file, &mut file_values);
+    for (key, value) in file_values {
+        if ["name", "seed", "replicates"].contains(&key.as_str()) || key == "design.n_per_arm" {
+            continue;
+        }
+        let got = stated_values.iter().find(|(k, _)| *k == key);
+        assert!(
+            got.is_some_and(|(_, v)| same(&value, v)),
+            "{key} = {value} is not stated as such: {got:?}\n{md}"
+        );
+    }
+    // The design is stated at the answer, with the result and its MC SE,
+    // the sensitivity and how to rerun.
+    for words in [
+        "**Design.** A two-arm randomised trial",
+        "**Target and result.** The smallest patients per arm (design.n_per_arm) at which power >= 0.8 and ci_halfwidth <= 6 holds is ",
+        "(Monte Carlo SE)",
+        "**Sensitivity.** Each assumption moved by −20% and +20% at the answer",
+        "The most influential, searched again: with ",
+        "seed 11",
+    ] {
+        assert!(md.contains(words), "missing {words:?}:\n{md}");
+    }
+    // Rerunning from the stated numbers gives the same answer.
+    let command = md
+        .lines()
+        .find(|l| l.starts_with("trialsim size scenario.resolved.toml "))
+        .unwrap();
+    let flags: Vec<String> = command
+        .split_whitespace()
+        .skip(3)
+        .map(|f| f.trim_matches('\'').to_string())
+        .collect();
+    let rerun_dir = dir.path().join("rerun");
+    fs::create_dir(&rerun_dir).unwrap();
+    let rerun = size(
+        &rerun_dir,
+        &format!("name = \"rerun\"\n{stated}"),
+        &flags.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let again = dir.path().join("again");
+    fs::create_dir(&again).unwrap();
+    let first = size(
+        &again,
+        &text,
+        &[
+            "--target-power",
+            "0.8",
+            "--require",
+            "ci_halfwidth<=6",
+            "--max",
+            "300",
+            "--replicates",
+            "2000",
+        ],
+    );
+    assert_eq!(rerun["value"], first["value"], "{command}");
+    assert_eq!(rerun["power"], first["power"]);
+    assert!(
+        md.contains(&format!("holds is {}.", first["value"])),
+        "{md}"
+    );
+}
