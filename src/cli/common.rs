@@ -90,6 +90,8 @@ pub struct Figures {
     pub threads: Option<std::num::NonZeroUsize>,
     /// What `size` found, for its figure.
     pub size: Option<output::plots::SizeFigure>,
+    /// `size --protocol`'s justification.
+    pub protocol: Option<output::protocol::Protocol>,
 }
 
 impl Figures {
@@ -99,6 +101,7 @@ impl Figures {
             forest: c.forest,
             threads: c.threads,
             size: None,
+            protocol: None,
         }
     }
 }
@@ -122,7 +125,14 @@ pub fn write_outputs(
     }
     let workers = engine::schedule::Workers::new(figures.threads)?;
     let sample = engine::focus_sample(study, result, figures.forest, &workers)?;
-    let files = output::run_files(study, result, &sample, Naming::Flags, figures.size)?;
+    let files = output::run_files(
+        study,
+        result,
+        &sample,
+        Naming::Flags,
+        figures.size,
+        figures.protocol.as_ref(),
+    )?;
     output::files::write_folder(out, &files, (&result.scenario, result.seed), force, || {
         stopped().map_or(Ok(()), Err)
     })

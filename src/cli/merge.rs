@@ -20,6 +20,7 @@ pub fn merge(
         forest,
         threads: None,
         size: None,
+        protocol: None,
     };
     write_outputs(out, &study, &result, force, figures)?;
     warn(&result, quiet);

@@ -52,6 +52,9 @@ pub fn size(args: SizeArgs) -> Result<()> {
         write_outputs(&out, &study, &result, c.force, figures)?;
         warn(&result, c.quiet);
         if !c.quiet {
+            for w in &answer.warnings {
+                eprintln!("warning: {w}");
+            }
             for row in &answer.rows {
                 for w in row.answer.iter().flat_map(|a| &a.warnings) {
                     eprintln!("warning ({key} = {}): {w}", row.over_value);
@@ -101,10 +104,10 @@ pub fn size(args: SizeArgs) -> Result<()> {
         label: answer.value.to_string(),
         target_power: limit(trialsim::metrics::Metric::Power),
         max_type_m: limit(trialsim::metrics::Metric::TypeM),
-        protocol: protocol.clone(),
     };
     let figures = Figures {
         size: Some(output::plots::SizeFigure::Curve(marks)),
+        protocol: protocol.clone(),
         ..Figures::of(c)
     };
     write_outputs(&out, &study, &result, c.force, figures)?;

@@ -525,11 +525,6 @@ impl Param {
                     .then(format!(" = {hi}")),
             ));
         }
-        if let Some((k, _)) = study.sweep.iter().find(|(k, _)| *k != key) {
-            return Err(Error::Usage(format!(
-                "size searches {key} alone; the scenario also sweeps {k}: remove that key from [sweep]"
-            )));
-        }
         Ok(Param {
             key,
             integer,
@@ -589,7 +584,11 @@ pub fn size(
     } else {
         search.continuous(opts.direction)?
     };
-    Ok(search.answer(opts, found))
+    let (mut answer, result) = search.answer(opts, found);
+    if let Some(note) = sweep_ignored(study, &[&opts.param]) {
+        answer.warnings.insert(0, note);
+    }
+    Ok((answer, result))
 }
 
 /// With a precision target, the options every evaluated value runs with:
@@ -1103,20 +1102,10 @@ impl SizeAnswer {
     /// The readable answer `size` prints without its JSON option, run
     /// settings named under `naming`.
     pub fn text(&self, naming: crate::error::Naming) -> String {
-        let reqs = self
-            .requirements
-            .iter()
-            .map(|r| r.requirement.to_string())
-            .collect::<Vec<_>>()
-            .join(" and ");
-        let what = if self.param == "effect.peak" {
-            "effect.peak (magnitude in the favourable direction)"
-        } else {
-            &self.param
-        };
+        let reqs = self.requirements.iter().map(|r| r.requirement);
         let mut out = format!(
-            "{} {what} with {reqs}: {}\n",
-            self.direction.word(),
+            "{}: {}\n",
+            question(&self.param, self.direction, reqs),
             self.value
         );
         let show = |e: &Option<PowerJson>, decimals: usize| {
@@ -1189,6 +1178,9 @@ pub struct OverAnswer {
     pub requirements: Vec<Requirement>,
     /// One row per value of `over`, in the order given.
     pub rows: Vec<OverRow>,
+    /// Notes for the terminal (a `[sweep]` ignored).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// The answer at one value of the second parameter.
@@ -1230,12 +1222,6 @@ pub fn size_over(
         ));
     }
     crate::scenario::sweep::check_path(over)?;
-    if let Some((k, _)) = study.sweep.iter().find(|(k, _)| *k != opts.param) {
-        return Err(Error::Usage(format!(
-            "size searches {} alone; the scenario also sweeps {k}: remove that key from [sweep]",
-            opts.param
-        )));
-    }
     let mut rows = Vec::new();
     let mut points = Vec::new();
     let mut template: Option<RunResult> = None;
@@ -1288,6 +1274,9 @@ pub fn size_over(
         direction: opts.direction,
         requirements: reqs,
         rows,
+        warnings: sweep_ignored(study, &[&opts.param, over])
+            .into_iter()
+            .collect(),
     };
     Ok((answer, result))
 }
@@ -1343,20 +1332,10 @@ impl OverAnswer {
     /// The readable answer of the search at each value of a second
     /// parameter, as `size` prints it.
     pub fn text(&self) -> String {
-        let reqs = self
-            .requirements
-            .iter()
-            .map(|r| r.to_string())
-            .collect::<Vec<_>>()
-            .join(" and ");
-        let what = if self.param == "effect.peak" {
-            "effect.peak (magnitude in the favourable direction)"
-        } else {
-            &self.param
-        };
+        let reqs = self.requirements.iter().copied();
         let mut out = format!(
-            "{} {what} with {reqs}, at each {}:\n",
-            self.direction.word(),
+            "{}, at each {}:\n",
+            question(&self.param, self.direction, reqs),
             self.over
         );
         for row in &self.rows {
@@ -1383,6 +1362,43 @@ impl OverAnswer {
         }
         out
     }
+}
+
+/// The note that `size` answers at the scenario file's own values of the
+/// keys its `[sweep]` varies (those not in `searched`), if it sweeps any.
+fn sweep_ignored(study: &Study, searched: &[&str]) -> Option<String> {
+    let ignored: Vec<String> = study
+        .sweep
+        .iter()
+        .filter(|(k, _)| !searched.contains(&k.as_str()))
+        .map(|(k, _)| {
+            let own = study
+                .base_value(k)
+                .map_or("its default".to_string(), |v| v.to_string());
+            format!("{k} = {own}")
+        })
+        .collect();
+    (!ignored.is_empty()).then(|| {
+        format!(
+            "size ignores the scenario's [sweep] and answers at the file's own {}",
+            ignored.join(", ")
+        )
+    })
+}
+
+/// The question `size` answers, e.g. `smallest design.n_per_arm with
+/// power >= 0.8 and type_m <= 1.25`.
+fn question(param: &str, direction: Direction, reqs: impl Iterator<Item = Requirement>) -> String {
+    let reqs = reqs
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let what = if param == "effect.peak" {
+        "effect.peak (magnitude in the favourable direction)"
+    } else {
+        param
+    };
+    format!("{} {what} with {reqs}", direction.word())
 }
 
 /// A TOML number as written (integers without a decimal point).

@@ -59,6 +59,7 @@ pub fn run_files(
     sample: &FocusSample,
     naming: Naming,
     size: Option<plots::SizeFigure>,
+    protocol: Option<&protocol::Protocol>,
 ) -> Result<Vec<OutputFile>> {
     let mut files = vec![
         OutputFile::new("summary.json", summary_json(result, naming)),
@@ -73,11 +74,7 @@ pub fn run_files(
             .map_err(|e| crate::Error::Internal(format!("writing state.json: {e}")))?;
         files.push(OutputFile::new(crate::engine::resume::STATE_FILE, json));
     }
-    let protocol = match &size {
-        Some(plots::SizeFigure::Curve(marks)) => marks.protocol.clone(),
-        _ => None,
-    };
-    if let Some(p) = &protocol {
+    if let Some(p) = protocol {
         files.push(OutputFile::new("protocol.md", p.markdown.clone()));
         files.push(OutputFile::new("protocol.txt", p.text.clone()));
     }
@@ -110,7 +107,7 @@ pub fn run_files(
             result,
             sample,
             &figures,
-            protocol.as_ref().map(|p| p.html.as_str()),
+            protocol.map(|p| p.html.as_str()),
         ),
     ));
     Ok(files)

@@ -82,9 +82,6 @@ pub struct SizeMarks {
     pub target_power: Option<f64>,
     /// The ceiling on the exaggeration ratio, if any.
     pub max_type_m: Option<f64>,
-    /// With `--protocol`: the sample-size justification (written as
-    /// `protocol.md` and `protocol.txt`, and a section of the report).
-    pub protocol: Option<crate::output::protocol::Protocol>,
 }
 
 /// One figure, rendered.
