@@ -61,15 +61,7 @@ pub fn size(args: SizeArgs) -> Result<()> {
                 }
             }
         }
-        return if args.json {
-            let json = serde_json::to_string_pretty(&answer)
-                .map_err(|e| Error::Internal(e.to_string()))?;
-            print(&format!("{json}\n"))
-        } else if c.quiet {
-            Ok(())
-        } else {
-            print(&format!("{}wrote {}\n", answer.text(), out.display()))
-        };
+        return show(&answer, || answer.text(), &args, &out);
     }
     let found = sizing::size(&study, &opts, &run_options(c), &on_progress);
     bar.finish();
@@ -117,18 +109,28 @@ pub fn size(args: SizeArgs) -> Result<()> {
             eprintln!("warning: {w}");
         }
     }
+    let text = || {
+        let paragraph = protocol.map_or(String::new(), |p| format!("\n{}\n", p.text));
+        format!("{}{paragraph}", answer.text(trialsim::Naming::Flags))
+    };
+    show(&answer, text, &args, &out)
+}
+
+/// Prints an answer: as JSON with `--json`, else its text and where the
+/// outputs went (nothing with `--quiet`).
+fn show<T: serde::Serialize>(
+    answer: &T,
+    text: impl FnOnce() -> String,
+    args: &SizeArgs,
+    out: &std::path::Path,
+) -> Result<()> {
     if args.json {
         let json =
-            serde_json::to_string_pretty(&answer).map_err(|e| Error::Internal(e.to_string()))?;
+            serde_json::to_string_pretty(answer).map_err(|e| Error::Internal(e.to_string()))?;
         print(&format!("{json}\n"))
-    } else if c.quiet {
+    } else if args.common.quiet {
         Ok(())
     } else {
-        let paragraph = protocol.map_or(String::new(), |p| format!("\n{}\n", p.text));
-        print(&format!(
-            "{}{paragraph}wrote {}\n",
-            answer.text(trialsim::Naming::Flags),
-            out.display()
-        ))
+        print(&format!("{}wrote {}\n", text(), out.display()))
     }
 }

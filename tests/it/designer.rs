@@ -564,6 +564,12 @@ fn the_protocol_states_every_assumption_and_reruns_to_the_same_answer() {
     let text_file = fs::read_to_string(out.join("protocol.txt")).unwrap();
     assert!(printed.contains(&text_file), "the paragraph is printed too");
     let md = fs::read_to_string(out.join("protocol.md")).unwrap();
+    // The report carries the same paragraph as a section.
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains(
+        "<h2>Sample-size justification</h2>\n<h3>Design</h3>\n<p>A two-arm randomised trial"
+    ));
+    assert!(report.contains("<h3>Sensitivity</h3>"));
     let answer: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert!(answer["design_points"].as_array().unwrap().len() > 2);
