@@ -300,6 +300,29 @@ pub struct PowerJson {
     pub mc_se: f64,
 }
 
+impl RequirementResult {
+    /// Its metric at the answer and at the neighbour as "x ± se" (the
+    /// project's one format, [`Estimate::plus_minus`]): four decimals for
+    /// power, three for any other metric; `None` where it is undefined.
+    pub fn shown(&self) -> [Option<String>; 2] {
+        let decimals = if self.requirement.metric == Metric::Power {
+            4
+        } else {
+            3
+        };
+        [self.at_value, self.at_neighbour].map(|e| {
+            e.and_then(|e| {
+                Estimate {
+                    estimate: Some(e.estimate),
+                    mc_se: Some(e.mc_se),
+                    n: 0,
+                }
+                .plus_minus(decimals)
+            })
+        })
+    }
+}
+
 /// A requirement and its metric at the answer and at the value next to it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequirementResult {
@@ -458,12 +481,8 @@ struct Param {
 
 impl Param {
     fn new(study: &Study, opts: &SizeOptions) -> Result<Param> {
-        crate::scenario::sweep::check_path(&opts.param).map_err(|e| match e {
-            Error::UnknownKey { field, hint } => Error::Setting(
-                Message::from(Setting::Param).then(format!(" {field}: unknown key{hint}")),
-            ),
-            other => other,
-        })?;
+        crate::scenario::sweep::check_path(&opts.param)
+            .map_err(|e| unknown_key_of(Setting::Param, e))?;
         let key = opts.param.clone();
         if let Some(v) = study.base_value(&key)
             && !(v.is_integer() || v.is_float())
@@ -1108,29 +1127,14 @@ impl SizeAnswer {
             question(&self.param, self.direction, reqs),
             self.value
         );
-        let show = |e: &Option<PowerJson>, decimals: usize| {
-            e.map_or("undefined".to_string(), |e| {
-                format!("{:.decimals$} ± {:.decimals$} (MC SE)", e.estimate, e.mc_se)
-            })
-        };
         for r in &self.requirements {
-            let decimals = if r.requirement.metric == Metric::Power {
-                4
-            } else {
-                3
-            };
-            out.push_str(&format!(
-                "  {} at {} = {}\n",
-                r.requirement.metric,
-                self.value,
-                show(&r.at_value, decimals)
-            ));
+            let [at, next] = r
+                .shown()
+                .map(|e| e.map_or("undefined".into(), |e| e + " (MC SE)"));
+            let metric = r.requirement.metric;
+            out.push_str(&format!("  {metric} at {} = {at}\n", self.value));
             if let Some(v) = self.neighbour {
-                out.push_str(&format!(
-                    "  {} at {v} = {}\n",
-                    r.requirement.metric,
-                    show(&r.at_neighbour, decimals)
-                ));
+                out.push_str(&format!("  {metric} at {v} = {next}\n"));
             }
         }
         if let Some(binding) = self.binding {
@@ -1221,7 +1225,7 @@ pub fn size_over(
             Message::from("must name another parameter than ").setting(Setting::Param),
         ));
     }
-    crate::scenario::sweep::check_path(over)?;
+    crate::scenario::sweep::check_path(over).map_err(|e| unknown_key_of(Setting::Over, e))?;
     let mut rows = Vec::new();
     let mut points = Vec::new();
     let mut template: Option<RunResult> = None;
@@ -1361,6 +1365,16 @@ impl OverAnswer {
             }
         }
         out
+    }
+}
+
+/// An unknown key given to a run setting (`param`, `over`), named with it.
+fn unknown_key_of(setting: Setting, e: Error) -> Error {
+    match e {
+        Error::UnknownKey { field, hint } => {
+            Error::Setting(Message::from(setting).then(format!(" {field}: unknown key{hint}")))
+        }
+        other => other,
     }
 }
 

@@ -67,22 +67,12 @@ pub fn protocol(
         answer.value
     );
     for r in &answer.requirements {
-        let at = |e: &Option<crate::engine::sizing::PowerJson>| {
-            e.map_or("undefined".to_string(), |e| {
-                format!(
-                    "{} ± {} (Monte Carlo SE)",
-                    significant(e.estimate, 4),
-                    significant(e.mc_se, 2)
-                )
-            })
-        };
-        achieved.push_str(&format!(
-            " There {} is {}",
-            r.requirement.metric,
-            at(&r.at_value)
-        ));
+        let [at, next] = r
+            .shown()
+            .map(|e| e.map_or("undefined".into(), |e| e + " (Monte Carlo SE)"));
+        achieved.push_str(&format!(" There {} is {at}", r.requirement.metric));
         match answer.neighbour {
-            Some(v) => achieved.push_str(&format!("; at {v} it is {}.", at(&r.at_neighbour))),
+            Some(v) => achieved.push_str(&format!("; at {v} it is {next}.")),
             None => achieved.push('.'),
         }
     }

@@ -206,6 +206,33 @@ fn size_flags_are_checked_in_the_users_words() {
             ],
             "error: --min = -1: must be at least 0: for effect.peak it bounds the magnitude of the effect (the sign follows lower_is_better)\n",
         ),
+        (
+            vec!["--target-power", "0.8", "--over", "design.n_per_arm=10,20"],
+            "error: --over = design.n_per_arm: must name another parameter than --param\n",
+        ),
+        (
+            vec![
+                "--target-power",
+                "0.8",
+                "--param",
+                "effect.peak",
+                "--over",
+                "design.n_per_arms=10",
+            ],
+            "error: --over design.n_per_arms: unknown key; did you mean `design.n_per_arm`?\n",
+        ),
+        (
+            vec![
+                "--target-power",
+                "0.8",
+                "--protocol",
+                "--over",
+                "design.n_per_arm=10",
+                "--param",
+                "effect.peak",
+            ],
+            "error: --protocol justifies one design; run it without --over (at the design chosen)\n",
+        ),
     ] {
         let out = trialsim()
             .arg("size")
@@ -224,6 +251,10 @@ fn size_flags_are_checked_in_the_users_words() {
         (
             vec!["--target-power", "0.8", "--direction", "up"],
             "error: --direction = up: must be smallest or largest\nUsage: trialsim size ",
+        ),
+        (
+            vec!["--target-power", "0.8", "--over", "design.n_per_arm=x"],
+            "error: --over = design.n_per_arm=x: must be KEY=v1,v2,… with numbers, e.g. design.n_per_arm=10,20,40\nUsage: trialsim size ",
         ),
         (
             vec!["--require", "powr>=0.8"],
