@@ -13,6 +13,13 @@
 //!   else baseline), BOCF (baseline for anyone missing).
 //! - Two-sided: p = 2 P(T > |t|), CI at 1 − alpha. One-sided: p in the
 //!   favourable direction, and the two-sided 1 − 2·alpha interval.
+//! - Non-inferiority (margin M): one-sided at alpha, `(s·estimate + M) / se`
+//!   against `t_{df, 1 − alpha}` — the 1 − 2·alpha interval's unfavourable
+//!   bound lies beyond −M in the favourable direction. Equivalence: two
+//!   one-sided tests at alpha, `(estimate + M) / se` and `(M − estimate) / se`
+//!   both above `t_{df, 1 − alpha}` — the 1 − 2·alpha interval lies inside
+//!   (−M, M); p is the larger of the two one-sided p-values. Both report
+//!   the 1 − 2·alpha interval whatever `sided` says.
 //!
 //! A trial is not estimable when an arm has fewer than 2 analysable patients
 //! or the variance is zero.
@@ -27,7 +34,7 @@ mod welch;
 
 pub use quantile::CritCache;
 
-use crate::scenario::{Analysis, Covariance, Method, Sided};
+use crate::scenario::{Analysis, Covariance, Hypothesis, Method, Sided};
 use crate::simulate::{ArmSums, CONTROL, TREATMENT, TrialData};
 use ancova::ancova;
 use serde::Serialize;
@@ -46,30 +53,44 @@ pub struct TestResult {
     pub df: f64,
     /// `estimate / se`.
     pub t: f64,
-    /// Critical value of t: `t_{df, 1 − alpha/2}` (two-sided) or `t_{df, 1 − alpha}` (one-sided).
+    /// Critical value of t: `t_{df, 1 − alpha/2}` (two-sided) or `t_{df, 1 − alpha}`
+    /// (one-sided, non-inferiority, equivalence).
     pub crit: f64,
     /// Lower CI bound.
     pub ci_low: f64,
     /// Upper CI bound.
     pub ci_high: f64,
-    /// `p < alpha`, decided as `|t| > crit` (two-sided) or `s·t > crit` (one-sided),
-    /// which is the same event and needs no CDF per trial.
+    /// `p < alpha`: the trial's claim under its hypothesis. Decided as
+    /// `|t| > crit` (two-sided) or `s·t > crit` (one-sided), and likewise
+    /// against the margin for non-inferiority and equivalence (see the
+    /// module's doc), which is the same event and needs no CDF per trial.
     pub significant: bool,
-    /// One- or two-sided.
+    /// One- or two-sided (superiority).
     pub sided: Sided,
+    /// The hypothesis tested, with its margin.
+    #[serde(skip)]
+    pub hypothesis: Hypothesis,
     /// Direction `s` of MODEL.md §0 (the favourable side of a one-sided test).
     pub s: f64,
 }
 
 impl TestResult {
-    /// The p-value: two-sided, or one-sided in the favourable direction.
+    /// The p-value: two-sided, or one-sided in the favourable direction;
+    /// for non-inferiority the one-sided p against the margin, for
+    /// equivalence the larger of the two one-sided ones.
     /// Computed on demand (a t CDF costs about 0.5 µs; the engine needs only
     /// `significant`).
     pub fn p_value(&self) -> f64 {
         let dist = StudentsT::new(0.0, 1.0, self.df).expect("df > 0 and finite");
-        match self.sided {
-            Sided::Two => (2.0 * dist.sf(self.t.abs())).min(1.0),
-            Sided::One => dist.sf(self.s * self.t),
+        match (self.hypothesis, self.sided) {
+            (Hypothesis::Superiority, Sided::Two) => (2.0 * dist.sf(self.t.abs())).min(1.0),
+            (Hypothesis::Superiority, Sided::One) => dist.sf(self.s * self.t),
+            (Hypothesis::NonInferiority { margin }, _) => {
+                dist.sf((self.s * self.estimate + margin) / self.se)
+            }
+            (Hypothesis::Equivalence { margin }, _) => dist
+                .sf((self.estimate + margin) / self.se)
+                .max(dist.sf((margin - self.estimate) / self.se)),
         }
     }
 }
@@ -311,11 +332,21 @@ fn test(
     cache: &mut CritCache,
 ) -> TestResult {
     let t = estimate / se;
-    let (level, significant_at) = match settings.sided {
-        Sided::Two => (1.0 - settings.alpha / 2.0, t.abs()),
-        Sided::One => (1.0 - settings.alpha, s * t),
+    let two_sided = settings.hypothesis.is_superiority() && settings.sided == Sided::Two;
+    let level = if two_sided {
+        1.0 - settings.alpha / 2.0
+    } else {
+        1.0 - settings.alpha
     };
     let crit = cache.get(df, level);
+    let significant = match (settings.hypothesis, settings.sided) {
+        (Hypothesis::Superiority, Sided::Two) => t.abs() > crit,
+        (Hypothesis::Superiority, Sided::One) => s * t > crit,
+        (Hypothesis::NonInferiority { margin }, _) => (s * estimate + margin) / se > crit,
+        (Hypothesis::Equivalence { margin }, _) => {
+            (estimate + margin) / se > crit && (margin - estimate) / se > crit
+        }
+    };
     TestResult {
         estimate,
         se,
@@ -324,8 +355,9 @@ fn test(
         crit,
         ci_low: estimate - crit * se,
         ci_high: estimate + crit * se,
-        significant: significant_at > crit,
+        significant,
         sided: settings.sided,
+        hypothesis: settings.hypothesis,
         s,
     }
 }
@@ -391,6 +423,7 @@ mod tests {
             missing: Missing::CompleteCase,
             alpha: 0.05,
             sided: Sided::Two,
+            hypothesis: Hypothesis::Superiority,
             by_visit: false,
             replication: false,
             fast_path: false,

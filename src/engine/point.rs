@@ -82,6 +82,7 @@ impl<'a> Simulator<'a> {
             truth: Truth {
                 s: sc.outcome.s,
                 alpha: sc.analysis.alpha,
+                hypothesis: sc.analysis.hypothesis,
                 theta: sc.theta(t),
                 theta_varies: scale != 0.0 && sc.heterogeneity.effect_varies(),
                 months: months.clone(),

@@ -241,6 +241,7 @@ mod tests {
                             ci_high: estimate + 2.03 * se,
                             significant: t.abs() > 2.03,
                             sided: Sided::Two,
+                            hypothesis: crate::scenario::Hypothesis::Superiority,
                             s: -1.0,
                         }),
                     }
@@ -300,6 +301,7 @@ mod tests {
                             missing: crate::scenario::Missing::CompleteCase,
                             alpha: 0.05,
                             sided: Sided::Two,
+                            hypothesis: crate::scenario::Hypothesis::Superiority,
                             by_visit: false,
                             replication: false,
                             fast_path: false,
@@ -335,6 +337,7 @@ mod tests {
         let truth = Truth {
             s: -1.0,
             alpha: 0.05,
+            hypothesis: crate::scenario::Hypothesis::Superiority,
             theta: -3.0,
             theta_varies: true,
             months: vec![3.0, 6.0],

@@ -5,6 +5,7 @@ use super::online::{Count, Moments, PairMoments};
 use super::{Estimate, Group, Metric, Metrics};
 use crate::analysis::mmrm::Structure;
 use crate::analysis::{Analysed, FitDiagnostics, MmrmOutcome, TestResult};
+use crate::scenario::Hypothesis;
 use serde::{Deserialize, Serialize};
 
 /// What the metrics are judged against: fixed for a design point.
@@ -14,6 +15,10 @@ pub struct Truth {
     pub s: f64,
     /// Significance level.
     pub alpha: f64,
+    /// What each trial sets out to show: under non-inferiority and
+    /// equivalence the Gelman–Carlin errors and the MCID claims are not
+    /// applicable (see [`TrialAccumulator`]).
+    pub hypothesis: Hypothesis,
     /// Population truth `theta(t*)`.
     pub theta: f64,
     /// Whether `theta_j(t*)` varies between settings (decided exactly, see
@@ -54,15 +59,32 @@ pub struct PrimaryRecord {
 }
 
 /// Whether a result is significant at `alpha`, and whether it is favourable.
+/// Under non-inferiority and equivalence "significant" is the trial's claim,
+/// and the claim is the favourable outcome whatever the estimate's sign (a
+/// one-sided test has only the one favourable side, as with `sided =
+/// "one"`): such a trial is "positive" — published, replicated — when it
+/// makes its claim.
 #[inline]
 pub fn judge(result: &Option<TestResult>, truth: &Truth) -> (bool, bool) {
     match result {
-        Some(r) if r.significant => (true, truth.s * r.estimate > 0.0),
+        Some(r) if r.significant => (
+            true,
+            !truth.hypothesis.is_superiority() || truth.s * r.estimate > 0.0,
+        ),
         _ => (false, false),
     }
 }
 
 /// Running primary-visit metrics of one design point.
+///
+/// Under non-inferiority and equivalence (MODEL.md §2) `power` is the
+/// probability of the claim and `power_favourable` equals it (the claim is
+/// one-sided); type S and M (against `theta` and `theta_j`), `mcid_claim`,
+/// `claim_true` and `durable` are not applicable — they judge a
+/// significant difference from 0 in the favourable direction, which these
+/// trials do not claim — and are reported undefined (`n` 0); every other
+/// metric (bias, RMSE, coverage of the 1 − 2·alpha interval, `true_mcid`,
+/// replication of the claim, …) is defined as for superiority.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrialAccumulator {
     power: Count,
@@ -134,10 +156,11 @@ impl Group for TrialAccumulator {
             self.completers[arm].add(rec.completers[arm] as f64);
             self.dropout[arm].add((n - rec.completers[arm] as f64) / n);
         }
+        let superiority = truth.hypothesis.is_superiority();
         if let Some(m) = truth.mcid {
             let reaches = |x: f64| truth.s * x >= m;
             self.true_mcid.add(reaches(rec.theta_trial));
-            if sig && fav {
+            if sig && fav && superiority {
                 self.durable.add(reaches(rec.theta_trial_last));
             }
         }
@@ -145,7 +168,7 @@ impl Group for TrialAccumulator {
             self.replication_same.add(rep);
         }
         let Some(r) = rec.analysed.result else {
-            if truth.mcid.is_some() {
+            if truth.mcid.is_some() && superiority {
                 self.mcid_claim.add(false);
             }
             return;
@@ -158,14 +181,14 @@ impl Group for TrialAccumulator {
             .add(r.ci_low <= truth.theta && truth.theta <= r.ci_high);
         self.coverage_trial
             .add(r.ci_low <= rec.theta_trial && rec.theta_trial <= r.ci_high);
-        if let Some(m) = truth.mcid {
+        if let (Some(m), true) = (truth.mcid, superiority) {
             let claim = sig && fav && truth.s * r.estimate >= m;
             self.mcid_claim.add(claim);
             if claim {
                 self.claim_true.add(truth.s * rec.theta_trial >= m);
             }
         }
-        if sig {
+        if sig && superiority {
             if truth.theta != 0.0 {
                 self.type_s.add(r.estimate * truth.theta <= 0.0);
                 self.type_m.add(r.estimate.abs());
@@ -213,12 +236,13 @@ impl Group for TrialAccumulator {
 
     fn finish(&self, truth: &Truth) -> Metrics {
         let abs_theta = truth.theta.abs();
-        let type_s = if truth.theta != 0.0 {
+        let superiority = truth.hypothesis.is_superiority();
+        let type_s = if truth.theta != 0.0 && superiority {
             self.type_s.estimate()
         } else {
             Estimate::UNDEFINED
         };
-        let type_m = if truth.theta != 0.0 {
+        let type_m = if truth.theta != 0.0 && superiority {
             self.type_m.mean_estimate(0.0, 1.0 / abs_theta)
         } else {
             Estimate::UNDEFINED
@@ -237,13 +261,16 @@ impl Group for TrialAccumulator {
             }
             _ => Estimate::UNDEFINED,
         };
-        let mcid = |c: &Count| {
-            if truth.mcid.is_some() {
+        let mcid_of = |c: &Count, applies: bool| {
+            if truth.mcid.is_some() && applies {
                 c.estimate()
             } else {
                 Estimate::UNDEFINED
             }
         };
+        // The claim-based MCID metrics need a superiority claim; the share
+        // of settings with an important benefit does not.
+        let mcid = |c: &Count| mcid_of(c, superiority);
         let (replication_same, replication_new) = if truth.replication {
             (
                 self.replication_same.estimate(),
@@ -257,7 +284,7 @@ impl Group for TrialAccumulator {
         // equal when theta_j does not vary). Where theta_j varies, a
         // significant trial from a setting whose own theta_j is 0 counts as a
         // sign error (see `add_primary`).
-        let type_s_trial = if truth.theta_varies || truth.theta != 0.0 {
+        let type_s_trial = if superiority && (truth.theta_varies || truth.theta != 0.0) {
             self.type_s_trial.estimate()
         } else {
             Estimate::UNDEFINED
@@ -268,13 +295,20 @@ impl Group for TrialAccumulator {
             (Metric::TypeS, type_s),
             (Metric::TypeM, type_m),
             (Metric::TypeSTrial, type_s_trial),
-            (Metric::TypeMTrial, self.type_m_trial.ratio()),
+            (
+                Metric::TypeMTrial,
+                if superiority {
+                    self.type_m_trial.ratio()
+                } else {
+                    Estimate::UNDEFINED
+                },
+            ),
             (Metric::Bias, self.error.mean_estimate(0.0, 1.0)),
             (Metric::Rmse, rmse),
             (Metric::Coverage, self.coverage.estimate()),
             (Metric::CoverageTrial, self.coverage_trial.estimate()),
             (Metric::McidClaim, mcid(&self.mcid_claim)),
-            (Metric::TrueMcid, mcid(&self.true_mcid)),
+            (Metric::TrueMcid, mcid_of(&self.true_mcid, true)),
             (Metric::ClaimTrue, mcid(&self.claim_true)),
             (Metric::Durable, mcid(&self.durable)),
             (Metric::ReplicationSame, replication_same),

@@ -22,12 +22,14 @@ pub const MAX_POWER_SE: f64 = 0.01;
 
 /// Whether a conditional metric is computed at all in scenario `sc` (an
 /// MCID-based metric needs `outcome.mcid`, the replication metric
-/// `analysis.replication`): an empty one that is not is no news.
+/// `analysis.replication`; type S and M and the MCID claims only exist for
+/// superiority): an empty one that is not is no news.
 fn computed(name: Metric, sc: &Scenario) -> bool {
+    let superiority = sc.analysis.hypothesis.is_superiority();
     match name {
-        Metric::ClaimTrue | Metric::Durable => sc.outcome.mcid.is_some(),
+        Metric::ClaimTrue | Metric::Durable => sc.outcome.mcid.is_some() && superiority,
         Metric::ReplicationSame => sc.analysis.replication,
-        _ => true,
+        _ => superiority,
     }
 }
 

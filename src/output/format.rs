@@ -22,6 +22,47 @@ pub fn months(m: f64) -> String {
     }
 }
 
+/// What a trial claims under its hypothesis, as a verb phrase after
+/// "trials …": "reach significance", "show non-inferiority (margin 5)",
+/// "show equivalence (within ±5)".
+pub fn claim_words(h: crate::scenario::Hypothesis) -> String {
+    use crate::scenario::Hypothesis;
+    match h {
+        Hypothesis::Superiority => "reach significance".to_string(),
+        Hypothesis::NonInferiority { margin } => {
+            format!("show non-inferiority (margin {margin})")
+        }
+        Hypothesis::Equivalence { margin } => format!("show equivalence (within ±{margin})"),
+    }
+}
+
+/// The test each trial makes under a non-inferiority or equivalence
+/// hypothesis, in words, with the interval rule it amounts to (`s` the
+/// direction of MODEL.md §0); `None` for superiority.
+pub fn margin_test_words(h: crate::scenario::Hypothesis, alpha: f64, s: f64) -> Option<String> {
+    use crate::scenario::Hypothesis;
+    let level = format!("{}%", ((1.0 - 2.0 * alpha) * 1e8).round() / 1e6);
+    match h {
+        Hypothesis::Superiority => None,
+        Hypothesis::NonInferiority { margin } => {
+            let (bound, side, limit) = if s < 0.0 {
+                ("upper", "below", format!("+{margin}"))
+            } else {
+                ("lower", "above", format!("−{margin}"))
+            };
+            Some(format!(
+                "a one-sided test of non-inferiority at alpha = {alpha} with margin {margin}: \
+                 a trial claims that the treatment is worse than control by less than {margin} points \
+                 when the {bound} bound of its {level} confidence interval lies {side} {limit}"
+            ))
+        }
+        Hypothesis::Equivalence { margin } => Some(format!(
+            "two one-sided tests of equivalence (TOST), each at alpha = {alpha}, with margin {margin}: \
+             a trial claims equivalence when its {level} confidence interval lies within ±{margin}"
+        )),
+    }
+}
+
 /// `10 000`: digits grouped by thin spaces.
 pub fn group_thousands(n: u64) -> String {
     let s = n.to_string();

@@ -10,11 +10,12 @@
 
 use crate::engine::{DesignPointResult, FocusSample, RunResult};
 use crate::metrics::{Estimate, Metric, Metrics, UPPER_LEVEL};
-use crate::output::format::{group_thousands, month_label, months};
+use crate::output::format::{claim_words, group_thousands, margin_test_words, month_label, months};
 use crate::output::plots::Figure;
-use crate::output::summary::SWEEP_COLUMNS;
+use crate::output::summary::sweep_columns;
 use crate::scenario::{
-    Covariance, Mechanism, Method, Missing, Onset, Responder, Safety, Scenario, Sided, Study,
+    Covariance, Hypothesis, Mechanism, Method, Missing, Onset, Responder, Safety, Scenario, Sided,
+    Study,
 };
 use crate::simulate::{CONTROL, TREATMENT};
 use std::fmt::Write as _;
@@ -236,9 +237,19 @@ pub fn describe(study: &Study, focus: usize) -> String {
         }
     }
     let a = &sc.analysis;
+    let test = margin_test_words(a.hypothesis, a.alpha, o.s).map_or_else(
+        || {
+            let sided = match a.sided {
+                Sided::Two => "two-sided",
+                Sided::One => "one-sided",
+            };
+            format!(" at {sided} alpha = {}", a.alpha)
+        },
+        |t| format!(", by {t}"),
+    );
     let _ = write!(
         w,
-        "Each trial is analysed by {} with {} at {} alpha = {}.</p>",
+        "Each trial is analysed by {} with {}{test}.</p>",
         match a.method {
             Method::WelchChange => "a Welch t-test on change from baseline",
             Method::Ancova => "ANCOVA on the baseline",
@@ -255,11 +266,6 @@ pub fn describe(study: &Study, focus: usize) -> String {
             (_, Missing::Locf) => "the last observation carried forward",
             (_, Missing::Bocf) => "the baseline carried forward",
         },
-        match a.sided {
-            Sided::Two => "two-sided",
-            Sided::One => "one-sided",
-        },
-        a.alpha
     );
     if let Some(safety) = &sc.safety {
         let [sc_, st] = safety.serious.map(rate_words);
@@ -312,13 +318,18 @@ pub fn describe(study: &Study, focus: usize) -> String {
         let _ = write!(
             w,
             "<p>The literature: each simulated meta-analysis pools {} published trials ({}, {} CI); \
-             a trial that is not significant and favourable is published with probability {}.</p>",
+             a trial that {} is published with probability {}.</p>",
             m.trials,
             m.estimator.name().to_uppercase(),
             if m.hartung_knapp {
                 "Hartung–Knapp"
             } else {
                 "normal"
+            },
+            if a.hypothesis.is_superiority() {
+                "is not significant and favourable".to_string()
+            } else {
+                format!("does not {}", claim_words(a.hypothesis))
             },
             m.publish_nonsignificant
         );
@@ -596,11 +607,33 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
     let m = &dp.metrics;
     let q = |name: Metric, f: Format| quote(focus, "trial", m, name, f);
     let mut out = Vec::new();
+    let hypothesis = sc.analysis.hypothesis;
     if let Some(power) = q(Metric::Power, Format::Percent) {
         out.push(format!(
-            "With {}, {power} of trials reach significance at month {} (alpha {}).",
+            "With {}, {power} of trials {} at month {} ({}alpha {}).",
             arm_sizes(sc.design.n_control, sc.design.n_treatment),
+            claim_words(hypothesis),
             month_label(dp.month),
+            if hypothesis.is_superiority() {
+                ""
+            } else {
+                "one-sided "
+            },
+            sc.analysis.alpha
+        ));
+    }
+    // At or beyond the margin the claim is false: its rate is the type I error.
+    let s_theta = sc.outcome.s * dp.truth.theta;
+    let null_holds = match hypothesis {
+        Hypothesis::Superiority => false,
+        Hypothesis::NonInferiority { margin } => s_theta <= -margin,
+        Hypothesis::Equivalence { margin } => s_theta.abs() >= margin,
+    };
+    if null_holds {
+        out.push(format!(
+            "The true effect at month {} ({:.3}) is at or beyond the margin, where the claim is false: that rate is the type I error, at most alpha = {} for a valid test.",
+            month_label(dp.month),
+            dp.truth.theta,
             sc.analysis.alpha
         ));
     }
@@ -636,9 +669,16 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
         q(Metric::ReplicationSame, Format::Percent),
         q(Metric::ReplicationNew, Format::Percent),
     ) {
-        out.push(format!(
-            "A replication in the same setting is significant and favourable {same} of the time after a significant favourable first trial; in a new setting, {new}."
-        ));
+        out.push(if hypothesis.is_superiority() {
+            format!(
+                "A replication in the same setting is significant and favourable {same} of the time after a significant favourable first trial; in a new setting, {new}."
+            )
+        } else {
+            let claim = claim_words(hypothesis);
+            format!(
+                "A replication in the same setting goes on to {claim} {same} of the time after a first trial that did; in a new setting, {new}."
+            )
+        });
     }
     if let (Some(c), Some(ct)) = (
         q(Metric::Coverage, Format::Percent),
@@ -675,8 +715,14 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
             mq(Metric::Significant, Format::Percent),
             mq(Metric::SignificantPiIncludesZero, Format::Percent),
         ) {
+            // The pooled test is of a difference from 0 whatever the trials test.
+            let of = if hypothesis.is_superiority() {
+                ""
+            } else {
+                " (a test of any difference from 0, not of the margin)"
+            };
             out.push(format!(
-                "A meta-analysis of the published trials is significant {sig} of the time; {pi0} of the time it is significant while its 95% prediction interval still includes no effect — significant, yet not shown to generalise."
+                "A meta-analysis of the published trials is significant{of} {sig} of the time; {pi0} of the time it is significant while its 95% prediction interval still includes no effect — significant, yet not shown to generalise."
             ));
         }
         // The interval the meta-analysis reports: HKSJ when it is used.
@@ -866,7 +912,8 @@ pub fn html(
     }
     if result.design_points.len() > 1 {
         page.push_str("<h3>Every design point</h3><table><tr><th>design point</th>");
-        for h in SWEEP_COLUMNS {
+        let columns = sweep_columns(result);
+        for h in columns {
             let _ = write!(page, "<th>{h}</th>");
         }
         page.push_str("</tr>\n");
@@ -876,7 +923,7 @@ pub fn html(
                 "<tr><td>{}</td>",
                 escape(&crate::scenario::sweep::describe(&d.params))
             );
-            for h in SWEEP_COLUMNS {
+            for &h in columns {
                 let cell = d
                     .metrics
                     .get(h)

@@ -5,6 +5,7 @@ use crate::engine::{DesignPointResult, RunResult};
 use crate::error::{Error, Naming, Result};
 use crate::metrics::{Estimate, Metric, Metrics, VisitMetrics};
 use crate::output::format::{group_thousands, month_label};
+use crate::scenario::Hypothesis;
 use crate::simulate::{CONTROL, TREATMENT};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -214,7 +215,16 @@ pub fn text_summary(result: &RunResult) -> String {
             month_label(dp.month),
             dp.truth.theta
         ));
-        for name in HEADLINE {
+        let hypothesis = dp.truth.hypothesis;
+        if let Some(line) = hypothesis_line(hypothesis, dp.truth.alpha) {
+            out.push_str(&line);
+        }
+        let headline: &[Metric] = if hypothesis.is_superiority() {
+            &HEADLINE
+        } else {
+            &MARGIN_HEADLINE
+        };
+        for &name in headline {
             if let Some(e) = dp.metrics.get(name) {
                 let n = if e.estimate.is_some() {
                     format!(" (MC SE, n = {})", e.n)
@@ -252,7 +262,10 @@ pub fn text_summary(result: &RunResult) -> String {
         result.seed,
         month_label(first.month),
     ));
-    let columns = SWEEP_COLUMNS;
+    if let Some(line) = hypothesis_line(first.truth.hypothesis, first.truth.alpha) {
+        out.push_str(&line);
+    }
+    let columns = sweep_columns(result);
     let mut header: Vec<String> = first.params.iter().map(|(k, _)| k.clone()).collect();
     header.extend(columns.iter().map(|c| c.to_string()));
     if first.meta.is_some() {
@@ -290,13 +303,61 @@ pub fn text_summary(result: &RunResult) -> String {
     out
 }
 
-/// The metrics a sweep's table shows per design point (terminal and report).
-pub(crate) const SWEEP_COLUMNS: [Metric; 5] = [
+/// The hypothesis of non-inferiority and equivalence runs, as a line of the
+/// terminal summary (none for superiority, whose summary is as it was).
+fn hypothesis_line(h: Hypothesis, alpha: f64) -> Option<String> {
+    let what = match h {
+        Hypothesis::Superiority => return None,
+        Hypothesis::NonInferiority { margin } => format!("non-inferiority, margin {margin}"),
+        Hypothesis::Equivalence { margin } => format!("equivalence within ±{margin} (TOST)"),
+    };
+    Some(format!(
+        "  hypothesis: {what}, one-sided alpha {alpha}; power is the share of trials that make the claim\n"
+    ))
+}
+
+/// The metrics a sweep's table shows per design point (terminal and report):
+/// [`SWEEP_COLUMNS`], or [`MARGIN_COLUMNS`] when every design point tests
+/// non-inferiority or equivalence (type M and the MCID claims do not apply).
+pub(crate) fn sweep_columns(result: &RunResult) -> &'static [Metric] {
+    if result
+        .design_points
+        .iter()
+        .all(|d| !d.truth.hypothesis.is_superiority())
+    {
+        &MARGIN_COLUMNS
+    } else {
+        &SWEEP_COLUMNS
+    }
+}
+
+/// The metrics a sweep's table shows per design point under superiority.
+const SWEEP_COLUMNS: [Metric; 5] = [
     Metric::Power,
     Metric::TypeM,
     Metric::Coverage,
     Metric::Bias,
     Metric::ClaimTrue,
+];
+
+/// The same under non-inferiority and equivalence.
+const MARGIN_COLUMNS: [Metric; 5] = [
+    Metric::Power,
+    Metric::Coverage,
+    Metric::Bias,
+    Metric::CiHalfwidth,
+    Metric::NotEstimable,
+];
+
+/// The metrics the one-design-point summary shows under non-inferiority
+/// and equivalence.
+const MARGIN_HEADLINE: [Metric; 6] = [
+    Metric::Power,
+    Metric::Bias,
+    Metric::Coverage,
+    Metric::CiHalfwidth,
+    Metric::ReplicationSame,
+    Metric::NotEstimable,
 ];
 
 /// The meta-analysis metrics the one-design-point summary shows.

@@ -260,6 +260,26 @@ pub enum Sided {
     One,
 }
 
+/// `analysis.hypothesis` as written: what a trial sets out to show (the
+/// validated [`super::Hypothesis`] carries the margin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum HypothesisFile {
+    /// The treatment differs from control (the test of `sided`).
+    #[default]
+    Superiority,
+    /// The treatment is worse than control by less than `margin`.
+    Noninferiority,
+    /// The difference lies within ± `margin` (two one-sided tests).
+    Equivalence,
+}
+
+impl HypothesisFile {
+    fn is_superiority(&self) -> bool {
+        *self == HypothesisFile::Superiority
+    }
+}
+
 /// `[analysis]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisFile {
@@ -270,6 +290,13 @@ pub struct AnalysisFile {
     pub alpha: f64,
     #[serde(default)]
     pub sided: Sided,
+    /// Written to `scenario.resolved.toml` only when it is not the default
+    /// superiority, so that the resolved file (and `state.json`, which
+    /// `run --add-replicates` compares) of every earlier scenario is unchanged.
+    #[serde(default, skip_serializing_if = "HypothesisFile::is_superiority")]
+    pub hypothesis: HypothesisFile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<f64>,
     #[serde(default = "yes")]
     pub by_visit: bool,
     #[serde(default)]
@@ -422,6 +449,8 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "missing",
             "alpha",
             "sided",
+            "hypothesis",
+            "margin",
             "by_visit",
             "replication",
             "fast_path",
@@ -497,6 +526,8 @@ method = "ancova"
 missing = "locf"
 alpha = 0.05
 sided = "two"
+hypothesis = "noninferiority"
+margin = 5.0
 by_visit = true
 replication = true
 fast_path = false

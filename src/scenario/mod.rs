@@ -409,6 +409,56 @@ pub enum Method {
     Mmrm(Covariance),
 }
 
+/// What a trial sets out to show (`analysis.hypothesis`, MODEL.md §2), with
+/// its margin in outcome units. Non-inferiority and equivalence are
+/// one-sided tests at `alpha` whatever `sided` says.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Hypothesis {
+    /// A difference from 0: two-sided, or one-sided in the favourable
+    /// direction, as `sided` says.
+    #[default]
+    Superiority,
+    /// The treatment is worse than control by less than `margin`:
+    /// `H0: s·theta ≤ −margin` against `s·theta > −margin`.
+    NonInferiority {
+        /// The margin, positive, in outcome units.
+        margin: f64,
+    },
+    /// The difference lies within ± `margin`: two one-sided tests, of
+    /// `theta ≤ −margin` and of `theta ≥ margin`, each at `alpha`.
+    Equivalence {
+        /// The margin, positive, in outcome units.
+        margin: f64,
+    },
+}
+
+impl Hypothesis {
+    /// Whether this is the superiority test of a difference from 0 (the
+    /// hypothesis type S, type M and the MCID metrics are defined for).
+    pub fn is_superiority(self) -> bool {
+        self == Hypothesis::Superiority
+    }
+
+    /// The margin, for non-inferiority and equivalence.
+    pub fn margin(self) -> Option<f64> {
+        match self {
+            Hypothesis::Superiority => None,
+            Hypothesis::NonInferiority { margin } | Hypothesis::Equivalence { margin } => {
+                Some(margin)
+            }
+        }
+    }
+
+    /// The value of `analysis.hypothesis` that names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hypothesis::Superiority => "superiority",
+            Hypothesis::NonInferiority { .. } => "noninferiority",
+            Hypothesis::Equivalence { .. } => "equivalence",
+        }
+    }
+}
+
 /// Analysis settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
@@ -418,8 +468,10 @@ pub struct Analysis {
     pub missing: Missing,
     /// Significance level.
     pub alpha: f64,
-    /// One- or two-sided.
+    /// One- or two-sided (superiority only).
     pub sided: Sided,
+    /// What a trial sets out to show, and the margin.
+    pub hypothesis: Hypothesis,
     /// Analyse every visit too.
     pub by_visit: bool,
     /// Simulate a same-setting replication trial.

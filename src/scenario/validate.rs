@@ -4,8 +4,8 @@
 //! first error in the file is the one reported.
 
 use super::file::{
-    AnalysisFile, DesignFile, DropoutFile, EffectFile, FactorFile, HeterogeneityFile, MethodFile,
-    OutcomeFile, PlaceboFile, ScenarioFile, VisitsFile,
+    AnalysisFile, DesignFile, DropoutFile, EffectFile, FactorFile, HeterogeneityFile,
+    HypothesisFile, MethodFile, OutcomeFile, PlaceboFile, ScenarioFile, VisitsFile,
 };
 use super::*;
 
@@ -390,11 +390,43 @@ pub(super) fn analysis(a: &AnalysisFile, visits: &Visits) -> Result<Analysis> {
         missing: a.missing,
         alpha: a.alpha,
         sided: a.sided,
+        hypothesis: hypothesis(a)?,
         by_visit: a.by_visit,
         replication: a.replication,
         fast_path: a.fast_path,
     };
     Ok(analysis)
+}
+
+/// `analysis.hypothesis` with its margin: required, finite and positive for
+/// non-inferiority and equivalence; with superiority a margin is unused
+/// (warned about, see `warnings.rs`).
+fn hypothesis(a: &AnalysisFile) -> Result<Hypothesis> {
+    let margin = || {
+        let m = a.margin.ok_or_else(|| Error::Shape {
+            field: "analysis.margin".to_string(),
+            message: format!(
+                "required key is missing: hypothesis = \"{}\" needs a margin, a positive number in outcome units",
+                match a.hypothesis {
+                    HypothesisFile::Equivalence => "equivalence",
+                    _ => "noninferiority",
+                }
+            ),
+        })?;
+        if !(m.is_finite() && m > 0.0) {
+            return Err(Error::invalid(
+                "analysis.margin",
+                m,
+                "must be a positive number in outcome units",
+            ));
+        }
+        Ok(m)
+    };
+    Ok(match a.hypothesis {
+        HypothesisFile::Superiority => Hypothesis::Superiority,
+        HypothesisFile::Noninferiority => Hypothesis::NonInferiority { margin: margin()? },
+        HypothesisFile::Equivalence => Hypothesis::Equivalence { margin: margin()? },
+    })
 }
 
 /// The share of the screened population admitted by an entry criterion `c`.

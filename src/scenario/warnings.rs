@@ -3,13 +3,13 @@
 //! treatment effect whose sign makes patients worse. The run goes on; the
 //! binary prints them on stderr (`run`, `size`, `validate`, `dataset`).
 
-use super::{Mechanism, Method, Profile, Scenario};
+use super::{Hypothesis, Mechanism, Method, Profile, Scenario};
 
 /// Why a key has no effect in this scenario, or `None` when it has one.
 type Unused = fn(&Scenario) -> Option<String>;
 
 /// Keys that another key can make ineffective, with the reason.
-const CONDITIONAL_KEYS: [(&str, Unused); 10] = [
+const CONDITIONAL_KEYS: [(&str, Unused); 12] = [
     ("dropout.monthly_rate", no_mechanism),
     ("dropout.arm_odds_ratio", no_mechanism),
     ("dropout.beta", beta_unused),
@@ -20,6 +20,19 @@ const CONDITIONAL_KEYS: [(&str, Unused); 10] = [
         mmrm("fits every visit of every patient", sc)
     }),
     ("analysis.mmrm_covariance", not_mmrm),
+    ("analysis.sided", |sc| {
+        (!sc.analysis.hypothesis.is_superiority()).then(|| {
+            format!(
+                "hypothesis = \"{}\" is always a one-sided test at alpha (set alpha = 0.025 for \"the 95% CI excludes the margin\")",
+                sc.analysis.hypothesis.name()
+            )
+        })
+    }),
+    ("analysis.margin", |sc| {
+        (sc.analysis.hypothesis == Hypothesis::Superiority).then(|| {
+            "hypothesis = \"superiority\" tests a difference from 0; a margin applies to \"noninferiority\" and \"equivalence\"".to_string()
+        })
+    }),
     ("effect.onset", |sc| {
         onset_unused("effect", &sc.effect.profile)
     }),
@@ -109,7 +122,9 @@ pub fn warnings<'a>(
 /// direction.
 fn harm(sc: &Scenario) -> Option<String> {
     let peak = sc.effect.peak;
-    if sc.outcome.s * peak >= 0.0 {
+    // A non-inferiority or equivalence trial is judged with the true effect
+    // on either side (at the margin, for its type I error): no trap there.
+    if sc.outcome.s * peak >= 0.0 || !sc.analysis.hypothesis.is_superiority() {
         return None;
     }
     let (sign, worse, good) = if sc.outcome.s < 0.0 {

@@ -8,6 +8,7 @@ mod designer;
 mod determinism;
 mod extremes;
 mod fast;
+mod hypotheses;
 mod interrupt;
 mod layout;
 mod meta;

@@ -8,7 +8,7 @@
 //! `tests/reference/welch_ancova_power.py`.
 
 use trialsim::analysis::analyse;
-use trialsim::scenario::{Analysis, Method, Missing, Sided};
+use trialsim::scenario::{Analysis, Hypothesis, Method, Missing, Sided};
 use trialsim::simulate::TrialData;
 
 /// |a − b| ≤ 1e-6·|b|, or ≤ 1e-9 when b is near zero.
@@ -47,6 +47,7 @@ fn settings(method: Method, sided: Sided) -> Analysis {
         missing: Missing::CompleteCase,
         alpha: 0.05,
         sided,
+        hypothesis: Hypothesis::Superiority,
         by_visit: false,
         replication: false,
         fast_path: false,

@@ -143,6 +143,7 @@ fn complete_data_common_covariance_is_ancova() {
         missing: Missing::CompleteCase,
         alpha: 0.05,
         sided: Sided::Two,
+        hypothesis: crate::scenario::Hypothesis::Superiority,
         by_visit: true,
         replication: false,
         fast_path: false,

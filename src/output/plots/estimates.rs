@@ -6,6 +6,7 @@ use super::style::{
 use crate::error::Result;
 use crate::metrics::Metric;
 use crate::output::format::month_label;
+use crate::scenario::Hypothesis;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -20,11 +21,49 @@ pub(super) fn draw<DB: DrawingBackend>(
     let dp = &input.result.design_points[input.sample.focus];
     let sc = &input.study.points[input.sample.focus].scenario;
     let theta = dp.truth.theta;
+    let hypothesis = sc.analysis.hypothesis;
+    // Lines where the claim's bound must lie beyond: the MCID of a
+    // superiority trial, the margin(s) of the others.
+    let (lines, line_label): (Vec<f64>, String) = match hypothesis {
+        Hypothesis::Superiority => match sc.outcome.mcid {
+            Some(m) => {
+                let at = sc.outcome.s * m;
+                (vec![at], format!("MCID ({at:+})"))
+            }
+            None => (Vec::new(), String::new()),
+        },
+        Hypothesis::NonInferiority { margin } => {
+            let at = -sc.outcome.s * margin;
+            (vec![at], format!("non-inferiority margin ({at:+})"))
+        }
+        Hypothesis::Equivalence { margin } => (
+            vec![-margin, margin],
+            format!("equivalence margins (±{margin})"),
+        ),
+    };
+    let (no, yes) = match hypothesis {
+        Hypothesis::Superiority => ("not significant", "significant (p < alpha)".to_string()),
+        Hypothesis::NonInferiority { margin } => (
+            "no claim",
+            format!("non-inferiority shown (margin {margin})"),
+        ),
+        Hypothesis::Equivalence { margin } => {
+            ("no claim", format!("equivalence shown (within ±{margin})"))
+        }
+    };
+    // A margin is part of the picture: the axis reaches it.
+    let margins: &[f64] = if hypothesis.is_superiority() {
+        &[]
+    } else {
+        &lines
+    };
     let (lo, hi) = input
         .sample
         .estimates
         .iter()
-        .fold((theta, theta), |(a, b), &(x, _)| (a.min(x), b.max(x)));
+        .map(|&(x, _)| x)
+        .chain(margins.iter().copied())
+        .fold((theta, theta), |(a, b), x| (a.min(x), b.max(x)));
     let bins = 60usize;
     let width = ((hi - lo) / bins as f64).max(1e-9);
     let mut counts = vec![(0u32, 0u32); bins + 1];
@@ -39,7 +78,6 @@ pub(super) fn draw<DB: DrawingBackend>(
     let top = counts.iter().map(|(a, b)| a + b).max().unwrap_or(1) as f64 * 1.05;
     let type_m = value(dp.metrics.get(Metric::TypeM));
     let power = value(dp.metrics.get(Metric::Power));
-    let mcid = sc.outcome.mcid.map(|m| sc.outcome.s * m);
     let mut note = Vec::new();
     if let Some((p, se)) = power {
         note.push(format!("power {:.1}% ± {:.1}%", 100.0 * p, 100.0 * se));
@@ -51,12 +89,12 @@ pub(super) fn draw<DB: DrawingBackend>(
     }
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let mut keys = vec![
-            Key::new(Mark::Square(GREY), "not significant"),
-            Key::new(Mark::Square(ORANGE), "significant (p < alpha)"),
+            Key::new(Mark::Square(GREY), no),
+            Key::new(Mark::Square(ORANGE), yes.as_str()),
             Key::new(Mark::Line(BLUE), format!("true effect θ = {theta:.2}")),
         ];
-        if let Some(at) = mcid {
-            keys.push(Key::new(Mark::Line(DARK), format!("MCID ({at:+})")));
+        if !lines.is_empty() {
+            keys.push(Key::new(Mark::Line(DARK), line_label.as_str()));
         }
         let note = note.join("   ");
         let area = frame(
@@ -106,7 +144,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             [(theta, 0.0), (theta, top)],
             ShapeStyle::from(&BLUE).stroke_width(3),
         ))?;
-        if let Some(at) = mcid {
+        for &at in &lines {
             chart.draw_series(LineSeries::new(
                 [(at, 0.0), (at, top)],
                 ShapeStyle::from(&DARK).stroke_width(2),
