@@ -430,6 +430,51 @@ mod tests {
         }
     }
 
+    /// The claim (`significant`, decided on t against the critical value)
+    /// is exactly p < alpha for non-inferiority and equivalence, on both
+    /// sides of every margin, whichever direction is favourable; the
+    /// reported interval is the 1 − 2·alpha one.
+    #[test]
+    fn a_claim_against_the_margin_is_p_below_alpha() {
+        let d = trial(
+            &[(50.0, 41.0), (52.0, 47.0), (47.0, 40.5), (55.0, 43.0)],
+            &[(49.0, 44.0), (51.0, 39.0), (53.0, 46.5), (48.0, 45.0)],
+        );
+        for method in [Method::WelchChange, Method::Ancova] {
+            for s in [-1.0, 1.0] {
+                for i in 1..400 {
+                    let margin = 0.05 * i as f64;
+                    for hypothesis in [
+                        Hypothesis::NonInferiority { margin },
+                        Hypothesis::Equivalence { margin },
+                    ] {
+                        let settings = Analysis {
+                            hypothesis,
+                            alpha: 0.025,
+                            ..settings(method)
+                        };
+                        let r = analyse(&d, 0, &settings, s).result.unwrap();
+                        assert_eq!(
+                            r.significant,
+                            r.p_value() < 0.025,
+                            "{method:?} {hypothesis:?} s = {s}: p {}",
+                            r.p_value()
+                        );
+                        let crit = StudentsT::new(0.0, 1.0, r.df).unwrap().inverse_cdf(0.975);
+                        assert!((r.crit - crit).abs() < 1e-9 * crit);
+                        // The interval rule the claim amounts to.
+                        let rule = match hypothesis {
+                            Hypothesis::NonInferiority { .. } if s < 0.0 => r.ci_high < margin,
+                            Hypothesis::NonInferiority { .. } => r.ci_low > -margin,
+                            _ => r.ci_low > -margin && r.ci_high < margin,
+                        };
+                        assert_eq!(r.significant, rule, "{hypothesis:?} s = {s}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn constant_data_are_not_estimable() {
         let d = trial(&[(50.0, 40.0); 4], &[(50.0, 40.0); 4]);

@@ -216,7 +216,7 @@ pub fn text_summary(result: &RunResult) -> String {
             dp.truth.theta
         ));
         let hypothesis = dp.truth.hypothesis;
-        if let Some(line) = hypothesis_line(hypothesis, dp.truth.alpha) {
+        if let Some(line) = hypothesis_line(&[hypothesis], dp.truth.alpha) {
             out.push_str(&line);
         }
         let headline: &[Metric] = if hypothesis.is_superiority() {
@@ -262,7 +262,12 @@ pub fn text_summary(result: &RunResult) -> String {
         result.seed,
         month_label(first.month),
     ));
-    if let Some(line) = hypothesis_line(first.truth.hypothesis, first.truth.alpha) {
+    let hypotheses: Vec<Hypothesis> = result
+        .design_points
+        .iter()
+        .map(|d| d.truth.hypothesis)
+        .collect();
+    if let Some(line) = hypothesis_line(&hypotheses, first.truth.alpha) {
         out.push_str(&line);
     }
     let columns = sweep_columns(result);
@@ -304,12 +309,27 @@ pub fn text_summary(result: &RunResult) -> String {
 }
 
 /// The hypothesis of non-inferiority and equivalence runs, as a line of the
-/// terminal summary (none for superiority, whose summary is as it was).
-fn hypothesis_line(h: Hypothesis, alpha: f64) -> Option<String> {
-    let what = match h {
+/// terminal summary: none when a design point tests superiority (its
+/// summary is as it was); the margin when every point has the same one.
+fn hypothesis_line(points: &[Hypothesis], alpha: f64) -> Option<String> {
+    let first = *points.first()?;
+    let same_margin = points.iter().all(|h| *h == first);
+    let margin = |m: f64| {
+        if same_margin {
+            format!("{m}")
+        } else {
+            "as swept".to_string()
+        }
+    };
+    let what = match first {
         Hypothesis::Superiority => return None,
-        Hypothesis::NonInferiority { margin } => format!("non-inferiority, margin {margin}"),
-        Hypothesis::Equivalence { margin } => format!("equivalence within ±{margin} (TOST)"),
+        _ if points.iter().any(|h| h.name() != first.name()) => return None,
+        Hypothesis::NonInferiority { margin: m } => {
+            format!("non-inferiority, margin {}", margin(m))
+        }
+        Hypothesis::Equivalence { margin: m } => {
+            format!("equivalence within ±{} (TOST)", margin(m))
+        }
     };
     Some(format!(
         "  hypothesis: {what}, one-sided alpha {alpha}; power is the share of trials that make the claim\n"
