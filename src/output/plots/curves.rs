@@ -5,6 +5,7 @@
 use super::FigureInput;
 use super::style::{GREY, Key, Mark, RED, caption, frame, house_chart, key_words, log_ticks, mesh};
 use crate::engine::DesignPointResult;
+use crate::scenario::Hypothesis;
 use plotters::coord::Shift;
 use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::ValueFormatter;
@@ -157,6 +158,17 @@ pub(super) struct Marks {
     pub limit: Option<f64>,
     /// A value marked on both panels (a red line): `size`'s answer.
     pub marker: Option<f64>,
+    /// The power panel's axis title ([`power_title`]).
+    pub power_title: &'static str,
+}
+
+/// The power axis's title: what a trial's "success" is under `h`.
+pub(super) fn power_title(h: Hypothesis) -> &'static str {
+    match h {
+        Hypothesis::Superiority => "power (share of trials significant)",
+        Hypothesis::NonInferiority { .. } => "power (share of trials showing non-inferiority)",
+        Hypothesis::Equivalence { .. } => "power (share of trials showing equivalence)",
+    }
 }
 
 /// Power on top and, when there are type M values, the exaggeration ratio
@@ -179,7 +191,7 @@ pub(super) fn power_and_type_m<DB: DrawingBackend>(
         axis,
         &Panel {
             title: None,
-            y_title: "power (share of trials significant)",
+            y_title: marks.power_title,
             y: 0.0..1.0,
             reference: marks.target_power,
             marker: marks.marker,
@@ -230,7 +242,7 @@ pub(super) fn swept_value(dp: &DesignPointResult) -> Option<f64> {
 pub(super) fn sweep_figure<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     input: &FigureInput,
-    what: &str,
+    (what, power_title): (&str, &'static str),
     keys: Vec<Key>,
     curves: (&Axis, &[Series], &[Series]),
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -250,6 +262,7 @@ pub(super) fn sweep_figure<DB: DrawingBackend>(
             target_power: Some(input.target_power),
             limit: None,
             marker: None,
+            power_title,
         },
     )
 }

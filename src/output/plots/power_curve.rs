@@ -1,8 +1,9 @@
 use super::FigureInput;
-use super::curves::{Axis, Series, sweep_figure, swept_value};
+use super::curves::{Axis, Series, power_title, sweep_figure, swept_value};
 use super::style::{BLUE, DARK, GREY, Key, Mark, ORANGE, RED, err, params_words, value};
 use crate::error::Result;
 use crate::metrics::Metric;
+use crate::scenario::Hypothesis;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -64,10 +65,16 @@ pub(super) fn draw<DB: DrawingBackend>(
                 Key::new(Mark::Line(s.colour), words)
             })
             .collect();
+        let what = match input.study.points[0].scenario.analysis.hypothesis {
+            Hypothesis::Superiority => "power and exaggeration by design",
+            Hypothesis::NonInferiority { .. } => "power to show non-inferiority by design",
+            Hypothesis::Equivalence { .. } => "power to show equivalence by design",
+        };
+        let hypothesis = input.study.points[0].scenario.analysis.hypothesis;
         sweep_figure(
             root,
             input,
-            "power and exaggeration by design",
+            (what, power_title(hypothesis)),
             keys,
             (&axis, &power, &type_m),
         )

@@ -57,7 +57,11 @@ pub(super) fn draw<DB: DrawingBackend>(
         sweep_figure(
             root,
             input,
-            "continuous vs responder analysis",
+            // Fisher's test of the responders is a superiority test.
+            (
+                "continuous vs responder analysis",
+                "power (share of trials significant)",
+            ),
             vec![
                 Key::new(Mark::Line(BLUE), "continuous score (the primary analysis)"),
                 Key::new(Mark::Line(ORANGE), "responders (Fisher's exact test)"),

@@ -1,5 +1,5 @@
 use super::FigureInput;
-use super::curves::{Axis, Marks, Series, power_and_type_m, swept_value};
+use super::curves::{Axis, Marks, Series, power_and_type_m, power_title, swept_value};
 use super::style::{BLUE, GREY, Key, Mark, ORANGE, RED, caption, err, frame, value};
 use crate::error::Result;
 use crate::metrics::Metric;
@@ -71,6 +71,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                 target_power: marks.target_power,
                 limit: marks.max_type_m,
                 marker: Some(answer),
+                power_title: power_title(input.study.points[0].scenario.analysis.hypothesis),
             },
         )?;
         Ok(())
