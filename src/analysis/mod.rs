@@ -26,12 +26,14 @@
 
 mod ancova;
 pub mod binary;
+mod forking;
 pub mod mmrm;
 mod quantile;
 pub mod responder;
 mod sums;
 mod welch;
 
+pub use forking::{PathOutcome, analyse_paths, most_significant};
 pub use quantile::CritCache;
 
 use crate::scenario::{Analysis, Covariance, Hypothesis, Method, Sided};

@@ -7,7 +7,7 @@ use crate::analysis;
 use crate::meta::pool;
 use crate::metrics::{MetaRecord, judge};
 use crate::rng::Role;
-use crate::scenario::{MAX_ARM, Meta, TrialSizes};
+use crate::scenario::{MAX_ARM, Meta, Report, TrialSizes};
 use crate::simulate::safety::{SafetyCounts, draw_safety};
 use crate::simulate::{Setting, TrialId, simulate_trial};
 use rand::RngExt;
@@ -16,7 +16,8 @@ use rand_distr::StandardNormal;
 /// One estimable trial of a simulated literature.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LiteratureTrial {
-    /// Its estimate at the primary visit.
+    /// Its reported estimate: at the primary visit, or its most
+    /// significant path's with `meta_analysis.report = "best"`.
     pub estimate: f64,
     /// Its standard error.
     pub se: f64,
@@ -94,7 +95,7 @@ impl Simulator<'_> {
                 n: [n_control, n_treatment],
             };
             simulate_trial(sc, &self.plan, self.key, id, &setting, &mut scratch.data);
-            let analysed = analysis::analyse_trial(
+            let mut analysed = analysis::analyse_trial(
                 &scratch.data,
                 sc.visits.primary,
                 false,
@@ -103,6 +104,29 @@ impl Simulator<'_> {
                 &mut scratch.analysis,
             )
             .primary;
+            // `report = "best"`: the trial reports its most significant path
+            // (its primary analysis when no path looks like a benefit).
+            if let (Report::Best, Some(paths)) = (meta.report, &sc.forking) {
+                let Scratch {
+                    data,
+                    paths: out,
+                    paths_ws,
+                    ..
+                } = &mut *scratch;
+                analysis::analyse_paths(
+                    data,
+                    sc.visits.primary,
+                    paths,
+                    &sc.analysis,
+                    sc.outcome.s,
+                    paths_ws,
+                    out,
+                );
+                if let Some(i) = analysis::most_significant(out.iter().map(|p| &p.analysed.result))
+                {
+                    analysed = out[i].analysed;
+                }
+            }
             runs += 1;
             if let Some(r) = analysed.result {
                 let (sig, fav) = judge(&analysed.result, &self.truth);

@@ -24,7 +24,7 @@ pub mod sizing;
 pub mod truth;
 
 use crate::error::{Error, Message, Result, Setting};
-use crate::metrics::{Accumulator, Group, Groups, Metrics, Truth, VisitMetrics};
+use crate::metrics::{Accumulator, ForkingStep, Group, Groups, Metrics, Truth, VisitMetrics};
 use crate::scenario::{Scenario, Study};
 pub use focus::{FocusSample, ForestChoice, ForestLiterature, focus_sample, forest_out_of_range};
 pub use literature::{LiteratureTrial, META_FIRST_TRIAL, META_MAX_RUNS_PER_TRIAL};
@@ -75,6 +75,9 @@ pub struct DesignPointResult {
     pub metrics: Metrics,
     /// Per-visit results (empty when `analysis.by_visit = false`).
     pub by_visit: Vec<VisitMetrics>,
+    /// The forking-paths rates by number of paths (empty without
+    /// `[forking_paths]`).
+    pub forking: Vec<ForkingStep>,
     /// Meta-analysis metrics (MODEL.md §4), when the scenario has `[meta_analysis]`.
     pub meta: Option<Metrics>,
     /// Replicates simulated at this design point.
@@ -321,6 +324,7 @@ pub(crate) fn finish_run(
                 month: point.scenario.visits.primary_month(),
                 metrics,
                 by_visit,
+                forking: acc.forking_steps(),
                 meta,
                 replicates,
                 path: sim.path(),

@@ -6,7 +6,9 @@
 use super::schedule::Workers;
 use super::{BLOCK, CHUNK_BLOCKS};
 use crate::analysis::responder::{analyse_responders, count_responders};
-use crate::analysis::{self, Analysed, TrialAnalysis, Workspace, analyse_sums};
+use crate::analysis::{
+    self, Analysed, PathOutcome, TrialAnalysis, Workspace, analyse_paths, analyse_sums,
+};
 use crate::meta::Criticals;
 use crate::metrics::{
     Accumulator, Group, Groups, MetaTruth, PrimaryRecord, ResponderRecord, SafetyTruth, Truth,
@@ -53,6 +55,10 @@ pub(super) struct Scratch {
     pub(super) y: Vec<f64>,
     pub(super) v: Vec<f64>,
     pub(super) analysis: Workspace,
+    /// The forking paths' analyses and their workspace (the primary
+    /// analysis' visits stay in `analysis`).
+    pub(super) paths: Vec<PathOutcome>,
+    pub(super) paths_ws: Workspace,
 }
 
 /// One replicate's first trial and its analysis at the primary visit.
@@ -285,6 +291,25 @@ impl<'a> Simulator<'a> {
         for (k, a) in trial.visits.iter().enumerate() {
             acc.add_visit(k, a, &self.truth);
         }
+        // Every path on the same patients, before a replication reuses them.
+        if let (Some(paths), Some(forking)) = (&sc.forking, acc.forking.as_mut()) {
+            let Scratch {
+                data,
+                paths: out,
+                paths_ws,
+                ..
+            } = scratch;
+            analyse_paths(
+                data,
+                sc.visits.primary,
+                paths,
+                &sc.analysis,
+                sc.outcome.s,
+                paths_ws,
+                out,
+            );
+            forking.add(out, &self.truth);
+        }
         // The responders of this trial, before a replication reuses the buffers.
         let responders = sc.responder.as_ref().map(|r| {
             let counts = count_responders(&scratch.data, sc.visits.primary, r, sc.outcome.s);
@@ -342,6 +367,7 @@ impl<'a> Simulator<'a> {
                 meta: self.meta_truth.is_some(),
                 safety: self.sc.safety.is_some(),
                 responder: self.truth.responder.is_some(),
+                forking: self.sc.forking.as_ref().map(|f| f.len()),
             },
         );
         for r in range {

@@ -10,6 +10,7 @@
 //! White & Crowther (2019): binomial `sqrt(p(1-p)/n)` for proportions,
 //! `sd/sqrt(n)` for means, the delta method for ratios and roots.
 
+pub mod forking;
 pub mod literature;
 pub mod names;
 pub mod online;
@@ -19,6 +20,7 @@ pub mod trial;
 pub mod visit;
 pub mod warnings;
 
+pub use forking::{ForkingAccumulator, ForkingStep};
 pub use literature::{MetaAccumulator, MetaRecord, MetaTruth};
 pub use names::Metric;
 pub use responder::{ResponderAccumulator, ResponderRecord, ResponderTruth};
@@ -103,6 +105,9 @@ pub struct Accumulator {
     /// Responder metrics, when the scenario has `[responder_endpoint]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responder: Option<ResponderAccumulator>,
+    /// Forking-paths metrics, when the scenario has `[forking_paths]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forking: Option<ForkingAccumulator>,
 }
 
 /// Which optional groups an [`Accumulator`] holds, after the scenario's
@@ -115,6 +120,8 @@ pub struct Groups {
     pub safety: bool,
     /// `[responder_endpoint]`: the responder group.
     pub responder: bool,
+    /// `[forking_paths]`: the forking-paths group, for this many paths.
+    pub forking: Option<usize>,
 }
 
 impl Accumulator {
@@ -127,6 +134,7 @@ impl Accumulator {
             meta: groups.meta.then(|| MetaAccumulator::new(groups.safety)),
             safety: groups.safety.then(SafetyAccumulator::default),
             responder: groups.responder.then(ResponderAccumulator::default),
+            forking: groups.forking.map(ForkingAccumulator::new),
         }
     }
 
@@ -158,6 +166,17 @@ impl Accumulator {
         if let (Some(a), Some(b)) = (self.responder.as_mut(), o.responder.as_ref()) {
             a.merge(b);
         }
+        if let (Some(a), Some(b)) = (self.forking.as_mut(), o.forking.as_ref()) {
+            a.merge(b);
+        }
+    }
+
+    /// The forking-paths rates for every number of paths (empty without
+    /// `[forking_paths]`).
+    pub fn forking_steps(&self) -> Vec<ForkingStep> {
+        self.forking
+            .as_ref()
+            .map_or_else(Vec::new, ForkingAccumulator::steps)
     }
 
     /// The metrics of MODEL.md §3 in a fixed order, the safety and the
@@ -169,6 +188,9 @@ impl Accumulator {
         }
         if let (Some(acc), Some(responder)) = (&self.responder, &truth.responder) {
             metrics.0.extend(acc.finish(responder).0);
+        }
+        if let Some(acc) = &self.forking {
+            metrics.0.extend(acc.finish(truth).0);
         }
         (metrics, self.visits.finish(truth))
     }
@@ -378,6 +400,7 @@ mod tests {
                     meta: true,
                     safety: true,
                     responder: true,
+                    forking: None,
                 },
             );
             for (record, visits, meta, harms, responders) in &reps[range] {

@@ -74,6 +74,15 @@ metric_names! {
     MmrmFallback = "mmrm_fallback",
     /// P(no covariance structure of the MMRM converged).
     MmrmFailed = "mmrm_failed",
+    /// How many distinct analysis paths `[forking_paths]` lists.
+    ForkingPaths = "forking_paths",
+    /// P(at least one path significant with a favourable estimate).
+    ForkingAnySignificant = "forking_any_significant",
+    /// Mean |estimate| / |truth at its visit| of the most significant path,
+    /// given some path is significant and favourable.
+    ForkingTypeM = "forking_type_m",
+    /// P(Holm's step-down over every path rejects in the favourable direction).
+    HolmAnySignificant = "holm_any_significant",
     /// P(at least one serious adverse event in the treatment arm).
     SaeAnyTreatment = "sae_any_treatment",
     /// Mean observed serious-event rate in the treatment arm.

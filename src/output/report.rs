@@ -14,8 +14,8 @@ use crate::output::format::{claim_words, group_thousands, margin_test_words, mon
 use crate::output::plots::Figure;
 use crate::output::summary::sweep_columns;
 use crate::scenario::{
-    Covariance, Hypothesis, Mechanism, Method, Missing, Onset, Responder, Safety, Scenario, Sided,
-    Study,
+    Covariance, ForkingPaths, Hypothesis, Mechanism, Method, Missing, Onset, Report, Responder,
+    Safety, Scenario, Sided, Study,
 };
 use crate::simulate::{CONTROL, TREATMENT};
 use std::fmt::Write as _;
@@ -267,6 +267,41 @@ pub fn describe(study: &Study, focus: usize) -> String {
             (_, Missing::Bocf) => "the baseline carried forward",
         },
     );
+    if let Some(paths) = &sc.forking {
+        let analyses: Vec<String> = paths
+            .analyses
+            .iter()
+            .map(|(method, missing)| match method {
+                Method::WelchChange | Method::Ancova => format!(
+                    "{} with {}",
+                    if *method == Method::Ancova {
+                        "ANCOVA"
+                    } else {
+                        "Welch"
+                    },
+                    match missing {
+                        Missing::CompleteCase => "complete cases",
+                        Missing::Locf => "LOCF",
+                        Missing::Bocf => "BOCF",
+                    }
+                ),
+                Method::Mmrm(_) => "MMRM".to_string(),
+            })
+            .collect();
+        let _ = write!(
+            w,
+            "<p>Forking paths: each trial is also analysed in {} ways on the same patients — {} at month{} {} — as a trialist free to choose what to report could.</p>",
+            paths.len(),
+            analyses.join(", "),
+            if paths.visits.len() == 1 { "" } else { "s" },
+            paths
+                .visits
+                .iter()
+                .map(|&k| month_label(sc.visits.months[k]))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
     if let Some(safety) = &sc.safety {
         let [sc_, st] = safety.serious.map(rate_words);
         let [mc, mt] = safety.mild.map(rate_words);
@@ -333,6 +368,11 @@ pub fn describe(study: &Study, focus: usize) -> String {
             },
             m.publish_nonsignificant
         );
+        if m.report == Report::Best {
+            w.push_str(
+                "<p>Each trial reports its most significant analysis among the forking paths, not its primary one.</p>",
+            );
+        }
     }
     w
 }
@@ -703,6 +743,9 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
             "In {fb} of trials the unstructured covariance of the MMRM could not be fitted (usually too few patients at a late visit) and a simpler one was used (heterogeneous AR(1), else compound symmetry){failed}."
         ));
     }
+    if let Some(paths) = &sc.forking {
+        out.extend(forking_findings(paths, sc, dp, focus));
+    }
     if sc.responder.is_some() {
         out.extend(responder_findings(study, result, focus));
     }
@@ -782,6 +825,46 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
     out
 }
 
+/// The forking-paths paragraph: how often some path is a "finding", what
+/// Holm's step-down leaves, and how much the reported one overstates.
+fn forking_findings(
+    paths: &ForkingPaths,
+    sc: &Scenario,
+    dp: &DesignPointResult,
+    focus: usize,
+) -> Vec<String> {
+    let m = &dp.metrics;
+    let q = |name: Metric, f: Format| quote(focus, "trial", m, name, f);
+    let (Some(any), Some(holm)) = (
+        q(Metric::ForkingAnySignificant, Format::Percent),
+        q(Metric::HolmAnySignificant, Format::Percent),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = vec![format!(
+        "If any of the {} analyses listed under forking paths could be reported ({} visit{} × {} method and missing-data rule combination{}), {any} of trials have at least one significant result in the favourable direction{}. Holm's step-down over all of them brings that to {holm}.",
+        paths.len(),
+        paths.visits.len(),
+        if paths.visits.len() == 1 { "" } else { "s" },
+        paths.analyses.len(),
+        if paths.analyses.len() == 1 { "" } else { "s" },
+        if dp.truth.theta_by_visit.iter().all(|&t| t == 0.0) {
+            format!(
+                "; the therapy does nothing, so every one is a false positive, against alpha = {} for one pre-specified analysis",
+                sc.analysis.alpha
+            )
+        } else {
+            String::new()
+        },
+    )];
+    if let Some(tm) = q(Metric::ForkingTypeM, Format::Decimal) {
+        out.push(format!(
+            "The most significant of them overstates the true effect at its visit {tm}-fold."
+        ));
+    }
+    out
+}
+
 fn metric_rows(metrics: &Metrics) -> String {
     let mut rows = String::new();
     for (name, e) in &metrics.0 {
@@ -827,6 +910,9 @@ pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
         }
         "size_over" => {
             "The answer at each value of the second parameter: each point is where the requirements are first met, each bar the values within Monte Carlo error of that point."
+        }
+        "forking_paths" => {
+            "The garden of forking paths: the more analyses a trialist may choose from, the more often one of them is significant and favourable; Holm's step-down over all of them keeps the rate at or below alpha."
         }
         "responder_power" => {
             "What dichotomising costs: power of the continuous score and of the responder analysis at each design, and below, how much the significant results of each overstate their effect."

@@ -3,7 +3,7 @@
 
 use crate::engine::{DesignPointResult, RunResult};
 use crate::error::{Error, Naming, Result};
-use crate::metrics::{Estimate, Metric, Metrics, VisitMetrics};
+use crate::metrics::{Estimate, ForkingStep, Metric, Metrics, VisitMetrics};
 use crate::output::format::{group_thousands, month_label};
 use crate::scenario::Hypothesis;
 use crate::simulate::{CONTROL, TREATMENT};
@@ -31,6 +31,9 @@ struct DesignPointJson<'a> {
     truth: TruthJson,
     metrics: &'a Metrics,
     by_visit: &'a [VisitMetrics],
+    /// With `[forking_paths]`: the two rates for the first 1, 2, … paths.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    forking_by_paths: &'a [ForkingStep],
     #[serde(skip_serializing_if = "Option::is_none")]
     meta: Option<&'a Metrics>,
     warnings: Vec<String>,
@@ -107,6 +110,7 @@ fn design_point_json(dp: &DesignPointResult, naming: Naming) -> DesignPointJson<
         },
         metrics: &dp.metrics,
         by_visit: &dp.by_visit,
+        forking_by_paths: &dp.forking,
         meta: dp.meta.as_ref(),
         warnings: dp.warnings.iter().map(|w| w.render(naming)).collect(),
     }
@@ -242,6 +246,14 @@ pub fn text_summary(result: &RunResult) -> String {
                 }
             }
         }
+        if dp.metrics.get(Metric::ForkingPaths).is_some() {
+            out.push_str("  forking paths (any analysis may be reported):\n");
+            for name in FORKING_HEADLINE {
+                if let Some(e) = dp.metrics.get(name) {
+                    out.push_str(&format!("    {name:<30} {}\n", fmt(Some(e))));
+                }
+            }
+        }
         if let Some(meta) = &dp.meta {
             out.push_str("  meta-analysis of the simulated literature:\n");
             for name in META_HEADLINE.iter().chain(&SAFETY_HEADLINE) {
@@ -273,6 +285,10 @@ pub fn text_summary(result: &RunResult) -> String {
     let columns = sweep_columns(result);
     let mut header: Vec<String> = first.params.iter().map(|(k, _)| k.clone()).collect();
     header.extend(columns.iter().map(|c| c.to_string()));
+    let forking = first.metrics.get(Metric::ForkingPaths).is_some();
+    if forking {
+        header.push("forking_any_significant".to_string());
+    }
     if first.meta.is_some() {
         header.push("meta significant".to_string());
     }
@@ -282,6 +298,9 @@ pub fn text_summary(result: &RunResult) -> String {
         .map(|dp| {
             let mut row: Vec<String> = dp.params.iter().map(|(_, v)| toml_cell(v)).collect();
             row.extend(columns.iter().map(|c| fmt(dp.metrics.get(*c))));
+            if forking {
+                row.push(fmt(dp.metrics.get(Metric::ForkingAnySignificant)));
+            }
             if let Some(m) = &dp.meta {
                 row.push(fmt(m.get(Metric::Significant)));
             }
@@ -390,6 +409,14 @@ const META_HEADLINE: [Metric; 8] = [
     Metric::TypeM,
     Metric::EggerDetects,
     Metric::TrialsRun,
+];
+
+/// The forking-paths metrics the one-design-point summary shows.
+const FORKING_HEADLINE: [Metric; 4] = [
+    Metric::ForkingPaths,
+    Metric::ForkingAnySignificant,
+    Metric::HolmAnySignificant,
+    Metric::ForkingTypeM,
 ];
 
 /// The safety metrics the one-design-point summary shows, for the trial

@@ -51,6 +51,22 @@ pub struct ScenarioFile {
     pub safety: Option<SafetyFile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responder_endpoint: Option<ResponderFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forking_paths: Option<ForkingFile>,
+}
+
+/// `[forking_paths]`: the analyses a trialist could have reported. Each
+/// key defaults to the primary analysis' own (every visit for `visits`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForkingFile {
+    /// `"all"` or a list of visit months (checked by validation, which
+    /// words its own errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visits: Option<toml::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub methods: Option<Vec<MethodFile>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<Vec<Missing>>,
 }
 
 /// `[outcome]`.
@@ -311,6 +327,23 @@ fn default_estimator() -> super::Estimator {
     super::Estimator::Reml
 }
 
+/// What each published trial of a simulated literature reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Report {
+    /// Its primary analysis.
+    #[default]
+    Primary,
+    /// Its most significant path of `[forking_paths]`.
+    Best,
+}
+
+impl Report {
+    fn is_primary(&self) -> bool {
+        *self == Report::Primary
+    }
+}
+
 /// `[meta_analysis]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetaFile {
@@ -327,6 +360,10 @@ pub struct MetaFile {
     pub hartung_knapp: bool,
     #[serde(default = "one")]
     pub publish_nonsignificant: f64,
+    /// Written out only when not the default, so that earlier scenarios'
+    /// resolved files (and states) are unchanged.
+    #[serde(default, skip_serializing_if = "Report::is_primary")]
+    pub report: Report,
 }
 
 fn default_rule_out() -> f64 {
@@ -389,6 +426,7 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "meta_analysis",
             "safety",
             "responder_endpoint",
+            "forking_paths",
         ],
         "outcome" => &[
             "label",
@@ -435,6 +473,7 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "estimator",
             "hartung_knapp",
             "publish_nonsignificant",
+            "report",
         ],
         "safety" => &[
             "serious_treatment",
@@ -444,6 +483,7 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "rule_out",
         ],
         "responder_endpoint" => &["min_points", "min_percent", "missing_as_nonresponse"],
+        "forking_paths" => &["visits", "methods", "missing"],
         "analysis" => &[
             "method",
             "missing",
@@ -540,6 +580,7 @@ size_p95 = 40.0
 estimator = "reml"
 hartung_knapp = true
 publish_nonsignificant = 0.5
+report = "best"
 [safety]
 serious_treatment = 0.01
 serious_control = 0.01
@@ -550,6 +591,10 @@ rule_out = 0.02
 min_points = 20.0
 min_percent = 50.0
 missing_as_nonresponse = false
+[forking_paths]
+visits = "all"
+methods = ["ancova"]
+missing = ["locf"]
 [sweep]
 "design.n_per_arm" = [10, 20]
 "#;

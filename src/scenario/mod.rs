@@ -19,7 +19,7 @@ mod warnings;
 use crate::error::{Error, Result};
 
 use file::ScenarioFile;
-pub use file::{Covariance, Mechanism, Missing, Onset, Sided};
+pub use file::{Covariance, Mechanism, Missing, Onset, Report, Sided};
 use parse::deserialize;
 pub use parse::{parse_table, suggest};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -66,6 +66,8 @@ pub struct Scenario {
     pub safety: Option<Safety>,
     /// `[responder_endpoint]`, if given.
     pub responder: Option<Responder>,
+    /// `[forking_paths]`: the analyses a trialist could have reported.
+    pub forking: Option<ForkingPaths>,
     /// The file as resolved (defaults filled in), for `scenario.resolved.toml`
     /// (read it with [`Scenario::file`]; change a scenario with
     /// [`Scenario::edit`], which validates the changed file again).
@@ -460,7 +462,7 @@ impl Hypothesis {
 }
 
 /// Analysis settings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Analysis {
     /// Method.
     pub method: Method,
@@ -507,6 +509,34 @@ pub struct Meta {
     pub hartung_knapp: bool,
     /// Probability that a trial that is not significant and favourable is published.
     pub publish_nonsignificant: f64,
+    /// What each trial reports: its primary analysis or its most
+    /// significant path.
+    pub report: Report,
+}
+
+/// `[forking_paths]`: every analysis a trialist could have reported —
+/// each of `analyses` (a method with a missing-data rule; the MMRM has no
+/// rule) at each of `visits`. Path `a · visits.len() + v` is analysis `a`
+/// at visit `visits[v]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForkingPaths {
+    /// Indices into the visit months, increasing.
+    pub visits: Vec<usize>,
+    /// Distinct (method, missing-data rule) pairs, in file order (methods
+    /// outer, rules inner); an MMRM appears once, with complete cases.
+    pub analyses: Vec<(Method, Missing)>,
+}
+
+impl ForkingPaths {
+    /// How many distinct paths.
+    pub fn len(&self) -> usize {
+        self.visits.len() * self.analyses.len()
+    }
+
+    /// Whether there is no path (never, once validated).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// `[safety]`: adverse events (MODEL.md §1, safety). Every randomised
@@ -622,6 +652,20 @@ impl Scenario {
             .as_ref()
             .map(|r| validate::responder(r, &outcome))
             .transpose()?;
+        let forking = f
+            .forking_paths
+            .as_ref()
+            .map(|fp| validate::forking(fp, &visits, &analysis))
+            .transpose()?;
+        if let Some(m) = &meta
+            && m.report == Report::Best
+            && forking.is_none()
+        {
+            return Err(Error::Shape {
+                field: "meta_analysis.report".to_string(),
+                message: "\"best\" reports each trial's most significant analysis: it needs a [forking_paths] section listing the analyses a trial could report".to_string(),
+            });
+        }
 
         let mut resolved = f.clone();
         // "inf" and "omitted" mean the same thing: no decay.
@@ -650,6 +694,7 @@ impl Scenario {
             meta,
             safety,
             responder,
+            forking,
             resolved,
         })
     }

@@ -491,6 +491,135 @@ fn profile(
     })
 }
 
+/// `[forking_paths]`: the visits (`"all"` or months of `visits.months`),
+/// the methods and the missing-data rules, each defaulting to the primary
+/// analysis' own; every (method, rule) pair once, the MMRM without a rule.
+pub(super) fn forking(
+    f: &file::ForkingFile,
+    visits: &Visits,
+    analysis: &Analysis,
+) -> Result<ForkingPaths> {
+    let months = || {
+        visits
+            .months
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let allowed = || {
+        format!(
+            "must be \"all\" or a list of visit months among {}",
+            months()
+        )
+    };
+    let visit_indices = match &f.visits {
+        None => (0..visits.months.len()).collect(),
+        Some(toml::Value::String(s)) if s == "all" => (0..visits.months.len()).collect(),
+        Some(toml::Value::Array(items)) => {
+            if items.is_empty() {
+                return Err(Error::invalid("forking_paths.visits", "[]", allowed()));
+            }
+            let mut out: Vec<usize> = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let month = match item {
+                    toml::Value::Integer(m) => *m as f64,
+                    toml::Value::Float(m) => *m,
+                    other => {
+                        return Err(Error::invalid(
+                            format!("forking_paths.visits[{i}]"),
+                            other,
+                            allowed(),
+                        ));
+                    }
+                };
+                let Some(k) = visits.months.iter().position(|&m| m == month) else {
+                    return Err(Error::invalid(
+                        format!("forking_paths.visits[{i}]"),
+                        item,
+                        format!("is not a visit: the visits are at months {}", months()),
+                    ));
+                };
+                if !out.contains(&k) {
+                    out.push(k);
+                }
+            }
+            out.sort_unstable();
+            out
+        }
+        Some(other) => return Err(Error::invalid("forking_paths.visits", other, allowed())),
+    };
+    let methods = f.methods.clone().unwrap_or_else(|| {
+        vec![match analysis.method {
+            Method::WelchChange => MethodFile::WelchChange,
+            Method::Ancova => MethodFile::Ancova,
+            Method::Mmrm(_) => MethodFile::Mmrm,
+        }]
+    });
+    let rules = f.missing.clone().unwrap_or_else(|| vec![analysis.missing]);
+    for (key, empty, what) in [
+        (
+            "forking_paths.methods",
+            methods.is_empty(),
+            "method: \"welch_change\", \"ancova\", \"mmrm\"",
+        ),
+        (
+            "forking_paths.missing",
+            rules.is_empty(),
+            "missing-data rule: \"complete_case\", \"locf\", \"bocf\"",
+        ),
+    ] {
+        if empty {
+            return Err(Error::invalid(
+                key,
+                "[]",
+                format!(
+                    "must list at least one {what} (or leave it out for the primary analysis' own)"
+                ),
+            ));
+        }
+    }
+    let covariance = match analysis.method {
+        Method::Mmrm(c) => c,
+        _ => Covariance::default(),
+    };
+    let mut analyses: Vec<(Method, Missing)> = Vec::new();
+    for m in methods {
+        let method = match m {
+            MethodFile::WelchChange => Method::WelchChange,
+            MethodFile::Ancova => Method::Ancova,
+            MethodFile::Mmrm => {
+                if visits.months.len() > MMRM_MAX_VISITS {
+                    return Err(Error::invalid(
+                        "forking_paths.methods",
+                        "\"mmrm\"",
+                        format!(
+                            "allows at most {MMRM_MAX_VISITS} visits; visits.months has {}",
+                            visits.months.len()
+                        ),
+                    ));
+                }
+                Method::Mmrm(covariance)
+            }
+        };
+        // The MMRM imputes nothing: one path per visit whatever the rules.
+        let of_method: Vec<Missing> = if matches!(method, Method::Mmrm(_)) {
+            vec![Missing::CompleteCase]
+        } else {
+            rules.clone()
+        };
+        for missing in of_method {
+            if !analyses.contains(&(method, missing)) {
+                analyses.push((method, missing));
+            }
+        }
+    }
+    Ok(ForkingPaths {
+        visits: visit_indices,
+        analyses,
+    })
+}
+
 pub(super) fn safety(f: &file::SafetyFile) -> Result<Safety> {
     probability("safety.serious_treatment", f.serious_treatment)?;
     probability("safety.serious_control", f.serious_control)?;
@@ -576,6 +705,7 @@ pub(super) fn meta(m: &file::MetaFile) -> Result<Meta> {
         estimator: m.estimator,
         hartung_knapp: m.hartung_knapp,
         publish_nonsignificant: m.publish_nonsignificant,
+        report: m.report,
     })
 }
 

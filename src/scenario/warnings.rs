@@ -9,7 +9,7 @@ use super::{Hypothesis, Mechanism, Method, Profile, Scenario};
 type Unused = fn(&Scenario) -> Option<String>;
 
 /// Keys that another key can make ineffective, with the reason.
-const CONDITIONAL_KEYS: [(&str, Unused); 12] = [
+const CONDITIONAL_KEYS: [(&str, Unused); 13] = [
     ("dropout.monthly_rate", no_mechanism),
     ("dropout.arm_odds_ratio", no_mechanism),
     ("dropout.beta", beta_unused),
@@ -27,6 +27,12 @@ const CONDITIONAL_KEYS: [(&str, Unused); 12] = [
                 sc.analysis.hypothesis.name()
             )
         })
+    }),
+    ("forking_paths.missing", |sc| {
+        sc.forking
+            .as_ref()
+            .filter(|f| f.analyses.iter().all(|(m, _)| matches!(m, Method::Mmrm(_))))
+            .map(|_| "forking_paths.methods lists only \"mmrm\", which imputes nothing".to_string())
     }),
     ("analysis.margin", |sc| {
         (sc.analysis.hypothesis == Hypothesis::Superiority).then(|| {

@@ -923,7 +923,7 @@ mod tests {
                         let settings = Analysis {
                             method,
                             missing,
-                            ..sc.analysis.clone()
+                            ..sc.analysis
                         };
                         for k in 0..data.visits {
                             let [a, b] = [&data, &plain]

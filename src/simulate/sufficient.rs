@@ -65,6 +65,8 @@ impl FastPlan {
             // A responder endpoint reads every patient's values (and needs
             // a bound, which the fast path already excludes).
             && sc.responder.is_none()
+            // Forking paths analyse every visit of every patient.
+            && sc.forking.is_none()
     }
 
     /// The plan, if the scenario is eligible.

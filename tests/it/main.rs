@@ -8,6 +8,7 @@ mod designer;
 mod determinism;
 mod extremes;
 mod fast;
+mod forking;
 mod hypotheses;
 mod interrupt;
 mod layout;

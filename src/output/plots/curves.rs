@@ -48,6 +48,21 @@ impl Axis {
     }
 }
 
+impl Axis {
+    /// A linear axis titled `title` over the values `xs` (a count).
+    pub(super) fn linear(title: &str, xs: impl Iterator<Item = f64>) -> Option<Axis> {
+        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        (lo.is_finite() && hi.is_finite()).then(|| Axis {
+            lo,
+            hi,
+            log: false,
+            title: title.to_string(),
+        })
+    }
+}
+
 /// What one panel shows.
 #[derive(Debug)]
 pub(super) struct Panel<'a> {

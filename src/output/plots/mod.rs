@@ -17,7 +17,10 @@
 //!    the answer at each value of the second parameter, with the values
 //!    within Monte Carlo error;
 //! 8. `responder_power`: the continuous and the responder analysis' power
-//!    and exaggeration across a one-key sweep (with `[responder_endpoint]`).
+//!    and exaggeration across a one-key sweep (with `[responder_endpoint]`);
+//! 9. `forking_paths`: the chance that some analysis path is significant
+//!    and favourable against the number of paths, beside alpha and Holm's
+//!    step-down (with `[forking_paths]`).
 //!
 //! Text is drawn with DejaVu Sans, embedded (crate `dejavu`) and rendered by
 //! ab_glyph, so PNGs need no system fonts.
@@ -25,6 +28,7 @@
 mod curves;
 mod estimates;
 mod forest;
+mod forking_paths;
 mod funnel;
 mod power_curve;
 mod responder_power;
@@ -139,6 +143,7 @@ pub fn render_all(input: &FigureInput) -> Result<Vec<Figure>> {
     figure!("size_curve", size_curve);
     figure!("size_over", size_over);
     figure!("responder_power", responder_power);
+    figure!("forking_paths", forking_paths);
     Ok(figures)
 }
 
