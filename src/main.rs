@@ -47,13 +47,20 @@ fn dispatch(cli: Cli) -> Result<()> {
             hksj_adhoc,
             level,
             json,
+            bias,
+            retro,
+            effect,
         } => {
             let test = match (hksj, hksj_adhoc) {
                 (_, true) => trialsim::meta::table::Test::HksjAdhoc,
                 (true, false) => trialsim::meta::table::Test::Hksj,
                 (false, false) => trialsim::meta::table::Test::Wald,
             };
-            cli::pool::pool(&effects, method, test, level, json)
+            let extras = cli::pool::Extras {
+                bias,
+                retro: retro.then_some(effect),
+            };
+            cli::pool::pool(&effects, method, test, level, json, extras)
         }
         Command::Merge {
             shards,

@@ -82,6 +82,17 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also correct for publication bias: trim-and-fill (under --method),
+        /// PET, PEESE and PET-PEESE.
+        #[arg(long)]
+        bias: bool,
+        /// Also give each study's power, type S and exaggeration ratio if
+        /// the true effect were the pooled estimate (or --effect).
+        #[arg(long)]
+        retro: bool,
+        /// The true effect --retro assumes (default: the pooled estimate).
+        #[arg(long, requires = "retro", allow_hyphen_values = true, value_parser = number)]
+        effect: Option<f64>,
     },
     /// Merge shard outputs into the files an unsharded run writes.
     Merge {

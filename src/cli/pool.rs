@@ -5,10 +5,29 @@ use super::common::{print, read_text, to_json};
 use std::path::Path;
 use trialsim::Result;
 use trialsim::meta::Estimator;
-use trialsim::meta::table::{Model, Test, pool_report, read_effects, text_report};
+use trialsim::meta::table::{
+    Model, Test, bias_report, pool_report, read_effects, retro_report, text_report,
+};
+
+/// What `pool` adds beside the pooled estimate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras {
+    /// `--bias`: the publication-bias corrections.
+    pub bias: bool,
+    /// `--retro [--effect D]`: each study's design analysis, against `D`
+    /// or (`None` inside) the pooled estimate.
+    pub retro: Option<Option<f64>>,
+}
 
 /// Runs the command.
-pub fn pool(effects: &Path, method: Method, test: Test, level: f64, json: bool) -> Result<()> {
+pub fn pool(
+    effects: &Path,
+    method: Method,
+    test: Test,
+    level: f64,
+    json: bool,
+    extras: Extras,
+) -> Result<()> {
     let text = read_text(effects)?;
     let studies = read_effects(&text, &effects.display().to_string())?;
     let model = match method {
@@ -17,7 +36,13 @@ pub fn pool(effects: &Path, method: Method, test: Test, level: f64, json: bool) 
         Method::Pm => Model::Random(Estimator::Pm),
         Method::Reml => Model::Random(Estimator::Reml),
     };
-    let (report, _) = pool_report(&studies, model, test, level)?;
+    let (mut report, _) = pool_report(&studies, model, test, level)?;
+    if extras.bias {
+        report.bias = Some(bias_report(&studies, model, level));
+    }
+    if let Some(effect) = extras.retro {
+        report.retro = Some(retro_report(&studies, effect.unwrap_or(report.mu), level)?);
+    }
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

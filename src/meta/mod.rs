@@ -4,6 +4,7 @@
 //! Owns: arithmetic on (estimate, variance) pairs and its reader from text.
 //! May not: simulate trials, accumulate metrics, read files or print.
 
+pub mod bias;
 pub mod pooling;
 pub mod retro;
 pub mod table;

@@ -5,6 +5,7 @@
 //! a value that is not a finite number, a variance or SE that is not
 //! positive, a duplicate or empty study name, fewer than 2 studies.
 
+use super::bias;
 use super::pooling::{Criticals, Estimator, Pooled, common_effect, p_values, pool};
 use crate::error::{Error, Result, Setting};
 use serde::Serialize;
@@ -235,9 +236,98 @@ pub struct PoolReport {
     pub converged: bool,
     /// The common-effect estimate.
     pub fixed: FixedJson,
+    /// `--bias`: the corrections for publication bias.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub bias: Option<BiasJson>,
+    /// `--retro`: each study's design analysis.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub retro: Option<RetroJson>,
     /// Warnings for stderr (not part of the JSON).
     #[serde(skip)]
     pub warnings: Vec<String>,
+}
+
+/// `pool --bias`: publication-bias corrections of the same studies
+/// ([`crate::meta::bias`]); null where a method needs more studies (3).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BiasJson {
+    /// Trim-and-fill under the model of `--method`.
+    pub trim_and_fill: Option<bias::TrimFill>,
+    /// PET: the intercept of the estimates on their SEs.
+    pub pet: Option<bias::Intercept>,
+    /// PEESE: the intercept of the estimates on their variances.
+    pub peese: Option<bias::Intercept>,
+    /// PEESE when PET's intercept is significant (one-sided, greater, at
+    /// 1 − `--level`), else PET.
+    pub pet_peese: Option<bias::PetPeese>,
+}
+
+/// One study's retrospective design analysis (Gelman & Carlin 2014).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudyRetro {
+    /// The study's name.
+    pub study: String,
+    /// Power of its two-sided z-test at 1 − `--level` against the effect.
+    pub power: f64,
+    /// P(wrong sign | significant).
+    pub type_s: f64,
+    /// Exaggeration ratio given significance.
+    pub type_m: f64,
+}
+
+/// `pool --retro`: how credible each study was under a plausible true
+/// effect.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RetroJson {
+    /// The true effect assumed: `--effect`, else the pooled estimate.
+    pub retro_effect: f64,
+    /// One entry per study, in file order.
+    pub studies: Vec<StudyRetro>,
+}
+
+/// The publication-bias corrections of `studies` under `model`, at `level`.
+pub fn bias_report(studies: &[StudyEffect], model: Model, level: f64) -> BiasJson {
+    let y: Vec<f64> = studies.iter().map(|s| s.yi).collect();
+    let v: Vec<f64> = studies.iter().map(|s| s.vi).collect();
+    let estimator = match model {
+        Model::Fixed => None,
+        Model::Random(e) => Some(e),
+    };
+    let pet = bias::pet(&y, &v);
+    let peese = bias::peese(&y, &v);
+    let pet_peese = pet
+        .zip(peese)
+        .map(|(a, b)| bias::pet_peese(&a, &b, 1.0 - level, 1.0, y.len()));
+    BiasJson {
+        trim_and_fill: bias::trim_and_fill(&y, &v, estimator, level),
+        pet,
+        peese,
+        pet_peese,
+    }
+}
+
+/// Each study's power, type S and exaggeration ratio (two-sided z-test at
+/// `1 − level`) if the true effect were `effect`.
+///
+/// # Errors
+/// As [`crate::meta::retro::retrodesign`]: an effect of 0 or not finite.
+pub fn retro_report(studies: &[StudyEffect], effect: f64, level: f64) -> Result<RetroJson> {
+    let studies = studies
+        .iter()
+        .map(|s| {
+            let r = crate::meta::retro::retrodesign(effect, s.vi.sqrt(), 1.0 - level)?;
+            Ok(StudyRetro {
+                study: s.study.clone(),
+                power: r.power,
+                type_s: r.type_s,
+                type_m: r.exaggeration,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RetroJson {
+        retro_effect: effect,
+        studies,
+    })
 }
 
 /// Two-sided p of a statistic `mu / se` that may be infinite (SE 0): 0, or
@@ -359,6 +449,8 @@ pub fn pool_report(
         pi_level: level,
         converged: model == Model::Fixed || p.converged,
         fixed,
+        bias: None,
+        retro: None,
         warnings,
     };
     let numbers = [
@@ -473,5 +565,105 @@ pub fn text_report(studies: &[StudyEffect], r: &PoolReport, level: f64) -> Strin
     if !r.converged {
         out.push_str("  note: the tau² estimator did not converge; DerSimonian–Laird was used\n");
     }
+    if let Some(b) = &r.bias {
+        out.push_str(&bias_text(b, r, level));
+    }
+    if let Some(rj) = &r.retro {
+        out.push_str(&retro_text(rj, level));
+    }
+    out
+}
+
+/// The `--bias` section of the table.
+fn bias_text(b: &BiasJson, r: &PoolReport, level: f64) -> String {
+    let mut out = String::from("publication bias\n");
+    let percent = 100.0 * level;
+    let model = r.method.split('+').next().unwrap_or("");
+    match &b.trim_and_fill {
+        Some(t) if t.k0 == 0 => out.push_str(&format!(
+            "  trim-and-fill (L0, {model}): no study missing (side examined: {}); mu = {:.4} (SE {:.4}), {percent:.0}% CI [{:.4}, {:.4}]\n",
+            side_word(t.side), t.mu, t.se, t.ci_low, t.ci_high
+        )),
+        Some(t) => out.push_str(&format!(
+            "  trim-and-fill (L0, {model}): {} {} filled on the {}; mu = {:.4} (SE {:.4}), {percent:.0}% CI [{:.4}, {:.4}]\n",
+            t.k0,
+            if t.k0 == 1 { "study" } else { "studies" },
+            side_word(t.side),
+            t.mu,
+            t.se,
+            t.ci_low,
+            t.ci_high
+        )),
+        None => out.push_str("  trim-and-fill: needs at least 3 studies\n"),
+    }
+    let intercept = |name: &str, i: &Option<bias::Intercept>| match i {
+        Some(i) => format!(
+            "  {name} intercept = {:.4} (SE {:.4}), p = {:.4} (t on k − 2 df)\n",
+            i.mu, i.se, i.p_value
+        ),
+        None => format!("  {name} needs at least 3 studies with distinct SEs\n"),
+    };
+    out.push_str(&intercept(
+        "PET   (estimates on their SEs, weights 1/v):      ",
+        &b.pet,
+    ));
+    out.push_str(&intercept(
+        "PEESE (estimates on their variances, weights 1/v):",
+        &b.peese,
+    ));
+    if let Some(pp) = &b.pet_peese {
+        out.push_str(&format!(
+            "  PET-PEESE: {} (PET's intercept {} significant at one-sided alpha = {:.3}, greater) → mu = {:.4} (SE {:.4})\n",
+            pp.chosen.to_uppercase(),
+            if pp.chosen == "peese" { "is" } else { "is not" },
+            1.0 - level,
+            pp.mu,
+            pp.se
+        ));
+    }
+    out
+}
+
+fn side_word(side: bias::Side) -> &'static str {
+    match side {
+        bias::Side::Left => "left",
+        bias::Side::Right => "right",
+    }
+}
+
+/// The `--retro` section of the table: one row per study and a summary.
+fn retro_text(r: &RetroJson, level: f64) -> String {
+    let alpha = 1.0 - level;
+    let width = r
+        .studies
+        .iter()
+        .map(|s| s.study.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let mut out = format!(
+        "design of each study if the true effect were {:.4} (two-sided z-test, alpha = {alpha:.3}; Gelman & Carlin 2014)\n  {:<width$}  {:>7}  {:>7}  {:>12}\n",
+        r.retro_effect, "study", "power", "type S", "exaggeration"
+    );
+    for s in &r.studies {
+        out.push_str(&format!(
+            "  {:<width$}  {:>7.3}  {:>7.4}  {:>12.2}\n",
+            s.study, s.power, s.type_s, s.type_m
+        ));
+    }
+    let k = r.studies.len();
+    let powered = r.studies.iter().filter(|s| s.power >= 0.8).count();
+    let mut ms: Vec<f64> = r.studies.iter().map(|s| s.type_m).collect();
+    ms.sort_by(f64::total_cmp);
+    let median = if k == 0 {
+        f64::NAN
+    } else if k % 2 == 1 {
+        ms[k / 2]
+    } else {
+        0.5 * (ms[k / 2 - 1] + ms[k / 2])
+    };
+    out.push_str(&format!(
+        "  {powered} of the {k} studies had 80% power; a significant study of this literature would overstate the effect {median:.2}-fold (median exaggeration)\n"
+    ));
     out
 }

@@ -1,6 +1,7 @@
 //! Integration tests, one binary: reference values, calibration within Monte
 //! Carlo error, reproducibility, and the command line.
 
+mod bias;
 mod calibration;
 mod cli;
 mod configs;

@@ -1,0 +1,176 @@
+//! `pool --bias` and `pool --retro` (issue #22) against R: trim-and-fill
+//! against metafor 3.8-1's `trimfill(rma(yi, vi, method = …))`, PET and
+//! PEESE against `lm(yi ~ sei, weights = 1/vi)` and `lm(yi ~ vi, weights =
+//! 1/vi)`, on the published data sets of tests/reference/pool; the values
+//! in tests/reference/bias/expected.csv were made by make.R beside them.
+
+use serde_json::Value;
+
+use crate::{ok, trialsim};
+
+fn pool_json(set: &str, args: &[&str]) -> Value {
+    let path = format!(
+        "{}/tests/reference/pool/{set}.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = ok(trialsim().arg("pool").arg(path).args(args).arg("--json"));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn close(what: &str, got: f64, want: f64, rel: f64) {
+    assert!(
+        (got - want).abs() <= rel * want.abs().max(1e-9),
+        "{what}: {got} vs R {want}"
+    );
+}
+
+/// Acceptance 1 (trim-and-fill, PET, PEESE): every data set under every
+/// model — including dat.hackshaw1998 (7 studies filled on the left) and
+/// dat.normand1999 (none under the random-effects models) — matches R:
+/// k0 and the side exactly, the estimates to 1e-8 relative.
+#[test]
+fn trim_and_fill_pet_and_peese_match_r() {
+    let text = include_str!("../reference/bias/expected.csv");
+    let mut rows = 0;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| f[i].parse::<f64>().unwrap();
+        let (set, method) = (f[0], f[1]);
+        let flag = match method {
+            "EE" => "fe",
+            "DL" => "dl",
+            "PM" => "pm",
+            _ => "reml",
+        };
+        let j = pool_json(set, &["--method", flag, "--bias"]);
+        let what = format!("{set} {method}");
+        let t = &j["trim_and_fill"];
+        assert_eq!(
+            t["k0"].as_u64().unwrap(),
+            f[2].parse::<u64>().unwrap(),
+            "{what} k0"
+        );
+        assert_eq!(t["side"].as_str().unwrap(), f[3], "{what} side");
+        for (key, i) in [("mu", 4), ("se", 5), ("ci_low", 6), ("ci_high", 7)] {
+            close(
+                &format!("{what} trim-and-fill {key}"),
+                t[key].as_f64().unwrap(),
+                num(i),
+                1e-8,
+            );
+        }
+        for (name, base) in [("pet", 8), ("peese", 11)] {
+            for (key, i) in [("mu", base), ("se", base + 1), ("p_value", base + 2)] {
+                close(
+                    &format!("{what} {name} {key}"),
+                    j[name][key].as_f64().unwrap(),
+                    num(i),
+                    1e-8,
+                );
+            }
+        }
+        // PET-PEESE: PEESE when PET's intercept is significant one-sided
+        // (greater) at 1 − level = 0.05, else PET.
+        let pet_mu = num(8);
+        let one_sided = if pet_mu > 0.0 {
+            num(10) / 2.0
+        } else {
+            1.0 - num(10) / 2.0
+        };
+        let chosen = if one_sided < 0.05 { "peese" } else { "pet" };
+        assert_eq!(j["pet_peese"]["chosen"], chosen, "{what}");
+        assert_eq!(j["pet_peese"]["mu"], j[chosen]["mu"], "{what}");
+        rows += 1;
+    }
+    assert_eq!(rows, 16);
+}
+
+/// Acceptance 3: each study's values under `pool --retro` are those of
+/// `trialsim retro` run on that study alone, at the pooled estimate and
+/// at `--effect`.
+#[test]
+fn pool_retro_is_retro_on_each_study() {
+    for effect in [None, Some("0.2")] {
+        let mut args = vec!["--retro"];
+        if let Some(e) = effect {
+            args.extend(["--effect", e]);
+        }
+        let j = pool_json("hackshaw1998", &args);
+        let d = j["retro_effect"].as_f64().unwrap();
+        match effect {
+            None => assert_eq!(d, j["mu"].as_f64().unwrap()),
+            Some(e) => assert_eq!(d, e.parse::<f64>().unwrap()),
+        }
+        let csv = include_str!("../reference/pool/hackshaw1998.csv");
+        let studies = j["studies"].as_array().unwrap();
+        assert_eq!(studies.len(), csv.lines().count() - 1);
+        for (s, line) in studies.iter().zip(csv.lines().skip(1)) {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(s["study"], f[0]);
+            let se = f[2].parse::<f64>().unwrap().sqrt();
+            let out = ok(trialsim().args([
+                "retro",
+                "--effect",
+                &d.to_string(),
+                "--se",
+                &se.to_string(),
+                "--alpha",
+                "0.050000000000000044",
+                "--json",
+            ]));
+            let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+            for (mine, theirs) in [
+                ("power", "power"),
+                ("type_s", "type_s"),
+                ("type_m", "exaggeration"),
+            ] {
+                close(
+                    &format!("{} {mine}", f[0]),
+                    s[mine].as_f64().unwrap(),
+                    r[theirs].as_f64().unwrap(),
+                    1e-12,
+                );
+            }
+        }
+    }
+}
+
+/// Acceptance 4 (pool side): without the new flags the JSON has exactly
+/// the fields it had; the text gains its sections only with them.
+#[test]
+fn pool_without_the_new_flags_is_unchanged() {
+    let j = pool_json("bcg", &[]);
+    let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
+    for new in [
+        "trim_and_fill",
+        "pet",
+        "peese",
+        "pet_peese",
+        "studies",
+        "retro_effect",
+    ] {
+        assert!(!keys.contains(&new), "{new} without its flag");
+    }
+    let path = format!(
+        "{}/tests/reference/pool/bcg.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let plain = ok(trialsim().arg("pool").arg(&path));
+    let both = ok(trialsim()
+        .arg("pool")
+        .arg(&path)
+        .args(["--bias", "--retro"]));
+    let (plain, both) = (
+        String::from_utf8_lossy(&plain.stdout).to_string(),
+        String::from_utf8_lossy(&both.stdout).to_string(),
+    );
+    assert!(both.starts_with(&plain), "the sections follow the table");
+    for want in [
+        "publication bias",
+        "trim-and-fill (L0, reml): 1 study filled on the right",
+        "PET-PEESE: PET",
+        "6 of the 13 studies had 80% power",
+    ] {
+        assert!(both.contains(want), "{want:?} in {both}");
+    }
+}
