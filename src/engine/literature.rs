@@ -157,10 +157,25 @@ impl Simulator<'_> {
         let pooled = (scratch.y.len() == meta.trials)
             .then(|| pool(&scratch.y, &scratch.v, meta.estimator, &truth.crit))
             .filter(|p| p.mu.is_finite() && p.se.is_finite() && p.tau2.is_finite());
+        // With selective publication, the corrections a reviewer would try.
+        let corrections = (meta.publish_nonsignificant < 1.0)
+            .then_some(pooled)
+            .flatten()
+            .map(|_| {
+                crate::meta::bias::corrections(
+                    &scratch.y,
+                    &scratch.v,
+                    meta.estimator,
+                    &truth.crit,
+                    sc.analysis.alpha,
+                    sc.outcome.s,
+                )
+            });
         MetaRecord {
             pooled,
             trials_run: runs,
             safety: harms,
+            corrections,
         }
     }
 }

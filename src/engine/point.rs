@@ -368,6 +368,11 @@ impl<'a> Simulator<'a> {
                 safety: self.sc.safety.is_some(),
                 responder: self.truth.responder.is_some(),
                 forking: self.sc.forking.as_ref().map(|f| f.len()),
+                corrections: self
+                    .sc
+                    .meta
+                    .as_ref()
+                    .is_some_and(|m| m.publish_nonsignificant < 1.0),
             },
         );
         for r in range {

@@ -379,3 +379,55 @@ pub fn trim_and_fill(
     })
     .filter(|t| t.mu.is_finite() && t.se.is_finite())
 }
+
+/// A corrected estimate of the simulated literature with its interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Corrected {
+    /// The estimate.
+    pub mu: f64,
+    /// Its interval at the CI level.
+    pub ci_low: f64,
+    /// Its interval.
+    pub ci_high: f64,
+}
+
+/// The corrections of one simulated literature; `None` where one fails.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Corrections {
+    /// Trim-and-fill under the pooling model, Wald interval.
+    pub trimfill: Option<Corrected>,
+    /// PET-PEESE (favourable direction `s`, level `alpha`), interval
+    /// `mu ± t_{K−2} · se`.
+    pub pet_peese: Option<Corrected>,
+}
+
+/// The corrections of a simulated literature's published `(y, v)`: the
+/// pooling model `estimator`, critical values `crit` for its K, PET's
+/// one-sided test at `alpha` in the favourable direction `s`.
+pub fn corrections(
+    y: &[f64],
+    v: &[f64],
+    estimator: Estimator,
+    crit: &super::Criticals,
+    alpha: f64,
+    s: f64,
+) -> Corrections {
+    let level = 1.0 - 2.0 * Normal::standard().sf(crit.z);
+    let trimfill = trim_and_fill(y, v, Some(estimator), level).map(|t| Corrected {
+        mu: t.mu,
+        ci_low: t.ci_low,
+        ci_high: t.ci_high,
+    });
+    let pet_peese = pet(y, v).zip(peese(y, v)).map(|(a, b)| {
+        let pp = pet_peese(&a, &b, alpha, s, y.len());
+        Corrected {
+            mu: pp.mu,
+            ci_low: pp.mu - crit.t_regression * pp.se,
+            ci_high: pp.mu + crit.t_regression * pp.se,
+        }
+    });
+    Corrections {
+        trimfill: trimfill.filter(|c| c.mu.is_finite()),
+        pet_peese: pet_peese.filter(|c| c.mu.is_finite() && c.ci_low.is_finite()),
+    }
+}

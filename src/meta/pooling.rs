@@ -37,6 +37,8 @@ pub struct Criticals {
     pub t_pi: f64,
     /// t quantile on K − 2 df at which Egger's test detects (two-sided p < `egger_alpha`).
     pub t_egger: f64,
+    /// t quantile on K − 2 df at the CI level (PET-PEESE's interval).
+    pub t_regression: f64,
 }
 
 /// Two-sided p-value below which Egger's test "detects" asymmetry (MODEL.md §4).
@@ -52,6 +54,7 @@ impl Criticals {
             t_hksj: t_quantile(k as f64 - 1.0, tail),
             t_pi: t_quantile(k as f64 - 2.0, 0.975),
             t_egger: t_quantile(k as f64 - 2.0, 1.0 - EGGER_ALPHA / 2.0),
+            t_regression: t_quantile(k as f64 - 2.0, tail),
         }
     }
 

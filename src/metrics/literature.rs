@@ -33,6 +33,71 @@ pub struct MetaRecord {
     pub trials_run: usize,
     /// The published trials' adverse events added up, with `[safety]`.
     pub safety: Option<crate::simulate::safety::SafetyCounts>,
+    /// The publication-bias corrections of the pooled literature (with
+    /// `publish_nonsignificant < 1`; `None` when it could not be pooled).
+    pub corrections: Option<crate::meta::bias::Corrections>,
+}
+
+/// How one estimator of the true mean effect fares over the literatures:
+/// its errors, whether its interval covers, and how often it failed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct EstimatorRecord {
+    error: Moments,
+    squared_error: Moments,
+    coverage: Count,
+    failed: Count,
+}
+
+impl EstimatorRecord {
+    fn add(&mut self, c: Option<crate::meta::bias::Corrected>, theta: f64) {
+        self.failed.add(c.is_none());
+        if let Some(c) = c {
+            let e = c.mu - theta;
+            self.error.add(e);
+            self.squared_error.add(e * e);
+            self.coverage.add(c.ci_low <= theta && theta <= c.ci_high);
+        }
+    }
+
+    fn merge(&mut self, o: &Self) {
+        self.error.merge(&o.error);
+        self.squared_error.merge(&o.squared_error);
+        self.coverage.merge(&o.coverage);
+        self.failed.merge(&o.failed);
+    }
+
+    /// Bias, RMSE (delta-method SE) and coverage.
+    fn finish(&self) -> [Estimate; 3] {
+        let mse = self.squared_error.mean_estimate(0.0, 1.0);
+        let rmse = match mse.estimate {
+            Some(m) => {
+                let r = m.sqrt();
+                Estimate {
+                    estimate: Some(r),
+                    mc_se: mse
+                        .mc_se
+                        .map(|s| if r > 0.0 { s / (2.0 * r) } else { 0.0 })
+                        .filter(|se| se.is_finite()),
+                    n: mse.n,
+                }
+            }
+            None => Estimate::UNDEFINED,
+        };
+        [
+            self.error.mean_estimate(0.0, 1.0),
+            rmse,
+            self.coverage.estimate(),
+        ]
+    }
+}
+
+/// The naive pooled estimate and the publication-bias corrections
+/// (issue #22), over the literatures that could be pooled.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct CorrectionsAccumulator {
+    naive: EstimatorRecord,
+    trimfill: EstimatorRecord,
+    pet_peese: EstimatorRecord,
 }
 
 /// Running meta-analysis metrics of one design point.
@@ -58,13 +123,20 @@ pub struct MetaAccumulator {
     /// The published literature's adverse events, with `[safety]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     safety: Option<SafetyAccumulator>,
+    /// The corrections for publication bias, with
+    /// `publish_nonsignificant < 1` (absent otherwise, so other scenarios'
+    /// states are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    corrections: Option<CorrectionsAccumulator>,
 }
 
 impl MetaAccumulator {
-    /// An empty accumulator, following adverse events if `safety`.
-    pub fn new(safety: bool) -> Self {
+    /// An empty accumulator, following adverse events if `safety` and the
+    /// publication-bias corrections if `corrections`.
+    pub fn new(safety: bool, corrections: bool) -> Self {
         MetaAccumulator {
             safety: safety.then(SafetyAccumulator::default),
+            corrections: corrections.then(CorrectionsAccumulator::default),
             ..MetaAccumulator::default()
         }
     }
@@ -83,6 +155,22 @@ impl Group for MetaAccumulator {
             acc.add(counts, t);
         }
         self.not_estimable.add(rec.pooled.is_none());
+        if let (Some(acc), Some(p), Some(c)) = (&mut self.corrections, rec.pooled, rec.corrections)
+        {
+            let (lo, hi) = if truth.hartung_knapp {
+                (p.ci_low_hksj, p.ci_high_hksj)
+            } else {
+                (p.ci_low, p.ci_high)
+            };
+            let naive = crate::meta::bias::Corrected {
+                mu: p.mu,
+                ci_low: lo,
+                ci_high: hi,
+            };
+            acc.naive.add(Some(naive), truth.theta);
+            acc.trimfill.add(c.trimfill, truth.theta);
+            acc.pet_peese.add(c.pet_peese, truth.theta);
+        }
         let Some(p) = rec.pooled else {
             self.significant.add(false);
             return;
@@ -143,6 +231,11 @@ impl Group for MetaAccumulator {
         if let (Some(a), Some(b)) = (self.safety.as_mut(), o.safety.as_ref()) {
             a.merge(b);
         }
+        if let (Some(a), Some(b)) = (self.corrections.as_mut(), o.corrections.as_ref()) {
+            a.naive.merge(&b.naive);
+            a.trimfill.merge(&b.trimfill);
+            a.pet_peese.merge(&b.pet_peese);
+        }
     }
 
     /// The meta metrics of MODEL.md §4, in a fixed order.
@@ -183,6 +276,28 @@ impl Group for MetaAccumulator {
         ]);
         if let (Some(acc), Some(t)) = (&self.safety, &truth.safety) {
             metrics.0.extend(acc.finish(t).0);
+        }
+        if let Some(c) = &self.corrections {
+            let [b, r, cov] = c.naive.finish();
+            metrics.0.extend([
+                (Metric::MetaBiasNaive, b),
+                (Metric::MetaRmseNaive, r),
+                (Metric::MetaCoverageNaive, cov),
+            ]);
+            let [b, r, cov] = c.trimfill.finish();
+            metrics.0.extend([
+                (Metric::MetaBiasTrimfill, b),
+                (Metric::MetaRmseTrimfill, r),
+                (Metric::MetaCoverageTrimfill, cov),
+                (Metric::MetaFailedTrimfill, c.trimfill.failed.estimate()),
+            ]);
+            let [b, r, cov] = c.pet_peese.finish();
+            metrics.0.extend([
+                (Metric::MetaBiasPetPeese, b),
+                (Metric::MetaRmsePetPeese, r),
+                (Metric::MetaCoveragePetPeese, cov),
+                (Metric::MetaFailedPetPeese, c.pet_peese.failed.estimate()),
+            ]);
         }
         metrics
     }

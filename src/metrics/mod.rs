@@ -122,6 +122,9 @@ pub struct Groups {
     pub responder: bool,
     /// `[forking_paths]`: the forking-paths group, for this many paths.
     pub forking: Option<usize>,
+    /// `publish_nonsignificant < 1`: the publication-bias corrections in
+    /// the literature group.
+    pub corrections: bool,
 }
 
 impl Accumulator {
@@ -131,7 +134,9 @@ impl Accumulator {
         Accumulator {
             trial: TrialAccumulator::default(),
             visits: VisitsAccumulator::new(visits),
-            meta: groups.meta.then(|| MetaAccumulator::new(groups.safety)),
+            meta: groups
+                .meta
+                .then(|| MetaAccumulator::new(groups.safety, groups.corrections)),
             safety: groups.safety.then(SafetyAccumulator::default),
             responder: groups.responder.then(ResponderAccumulator::default),
             forking: groups.forking.map(ForkingAccumulator::new),
@@ -308,6 +313,9 @@ mod tests {
                     pooled: (i % 13 != 5).then(|| pool(&y, &v, Estimator::Reml, &crit)),
                     trials_run: 4 + i % 3,
                     safety: Some(harms.plus(harms)),
+                    corrections: (i % 13 != 5).then(|| {
+                        crate::meta::bias::corrections(&y, &v, Estimator::Reml, &crit, 0.05, -1.0)
+                    }),
                 };
                 // Responders: an arm left empty (complete case) now and then.
                 let counts = ResponderCounts {
@@ -401,6 +409,7 @@ mod tests {
                     safety: true,
                     responder: true,
                     forking: None,
+                    corrections: true,
                 },
             );
             for (record, visits, meta, harms, responders) in &reps[range] {

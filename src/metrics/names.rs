@@ -133,6 +133,29 @@ metric_names! {
     TrialsRun = "trials_run",
     /// Share of meta-replicates whose tau² estimator did not converge.
     Nonconverged = "nonconverged",
+    /// Bias of the pooled estimate against the true mean effect (with
+    /// `publish_nonsignificant < 1`, beside the corrections).
+    MetaBiasNaive = "meta_bias_naive",
+    /// Its RMSE.
+    MetaRmseNaive = "meta_rmse_naive",
+    /// Coverage of the interval the meta-analysis uses.
+    MetaCoverageNaive = "meta_coverage_naive",
+    /// Bias of trim-and-fill's estimate.
+    MetaBiasTrimfill = "meta_bias_trimfill",
+    /// Its RMSE.
+    MetaRmseTrimfill = "meta_rmse_trimfill",
+    /// Coverage of its Wald interval.
+    MetaCoverageTrimfill = "meta_coverage_trimfill",
+    /// Share of pooled literatures where trim-and-fill failed.
+    MetaFailedTrimfill = "meta_failed_trimfill",
+    /// Bias of PET-PEESE's estimate.
+    MetaBiasPetPeese = "meta_bias_pet_peese",
+    /// Its RMSE.
+    MetaRmsePetPeese = "meta_rmse_pet_peese",
+    /// Coverage of its interval (t on K − 2 df).
+    MetaCoveragePetPeese = "meta_coverage_pet_peese",
+    /// Share of pooled literatures where PET-PEESE failed.
+    MetaFailedPetPeese = "meta_failed_pet_peese",
 }
 
 impl Metric {

@@ -174,3 +174,75 @@ fn pool_without_the_new_flags_is_unchanged() {
         assert!(both.contains(want), "{want:?} in {both}");
     }
 }
+
+/// Acceptance 2: a literature of 8 small trials of a null therapy, a
+/// non-significant trial published with probability 0.1: the naive pooled
+/// estimate is biased in the favourable direction (lower is better:
+/// negative) beyond 4 MC SE, and every correction reports its bias, RMSE
+/// and coverage with MC SE, and how often it failed.
+#[test]
+fn corrections_are_judged_on_simulated_literatures() {
+    let text = r#"
+name = "pb"
+seed = 3
+replicates = 1000
+[outcome]
+mu0 = 60.0
+subject_sd = 16.0
+residual_sd = 17.0
+rho = 0.8
+[visits]
+months = [3, 12]
+primary = 12
+[effect]
+peak = 0.0
+[design]
+n_per_arm = 20
+[analysis]
+method = "ancova"
+by_visit = false
+[meta_analysis]
+trials = 8
+size_median = 15
+size_p95 = 40
+estimator = "reml"
+hartung_knapp = true
+publish_nonsignificant = 0.1
+"#;
+    let study = trialsim::scenario::Study::from_toml_str(text, "test").unwrap();
+    let result = trialsim::engine::run(&study, &trialsim::engine::RunOptions::default()).unwrap();
+    let meta = result.design_points[0].meta.as_ref().unwrap();
+    let get = |name: &str| {
+        *meta
+            .get(trialsim::metrics::Metric::from_name(name).unwrap())
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    let naive = get("meta_bias_naive");
+    let (b, se) = (naive.estimate.unwrap(), naive.mc_se.unwrap());
+    assert!(b + 4.0 * se < 0.0, "naive bias {b} ± {se} not favourable");
+    // The naive bias is the literature's own bias metric.
+    assert_eq!(get("bias").estimate, naive.estimate);
+    for correction in ["naive", "trimfill", "pet_peese"] {
+        for stat in ["bias", "rmse", "coverage"] {
+            let e = get(&format!("meta_{stat}_{correction}"));
+            assert!(
+                e.estimate.is_some() && e.mc_se.is_some() && e.n > 900,
+                "meta_{stat}_{correction}: {e:?}"
+            );
+        }
+    }
+    for correction in ["trimfill", "pet_peese"] {
+        let failed = get(&format!("meta_failed_{correction}"));
+        assert_eq!(failed.n, 1000, "{correction}");
+    }
+    // Without selective publication there is nothing to correct: no
+    // correction metrics.
+    let text = text.replace(
+        "publish_nonsignificant = 0.1",
+        "publish_nonsignificant = 1.0",
+    );
+    let study = trialsim::scenario::Study::from_toml_str(&text, "test").unwrap();
+    let result = trialsim::engine::run(&study, &trialsim::engine::RunOptions::default()).unwrap();
+    let meta = result.design_points[0].meta.as_ref().unwrap();
+    assert!(meta.get(trialsim::metrics::Metric::MetaBiasNaive).is_none());
+}
