@@ -133,6 +133,19 @@ fn lm_intercept(y: &[f64], x: &[f64], v: &[f64]) -> Option<Intercept> {
     .filter(|i| i.mu.is_finite() && i.se.is_finite())
 }
 
+/// The PET-PEESE line of `(y, v)` for a funnel plot: `(intercept, slope,
+/// peese)`, the estimate at SE `se` being `intercept + slope · se` (PET)
+/// or `intercept + slope · se²` (PEESE), chosen as [`pet_peese`] does.
+pub fn pet_peese_line(y: &[f64], v: &[f64], alpha: f64, s: f64) -> Option<(f64, f64, bool)> {
+    let se: Vec<f64> = v.iter().map(|x| x.sqrt()).collect();
+    let (a, b) = (pet(y, v)?, peese(y, v)?);
+    let w: Vec<f64> = v.iter().map(|&vi| 1.0 / vi).collect();
+    let peese_chosen = pet_peese(&a, &b, alpha, s, y.len()).chosen == "peese";
+    let x = if peese_chosen { v } else { &se[..] };
+    let (coef, _) = wls(y, x, &w)?;
+    Some((coef[0], coef[1], peese_chosen))
+}
+
 /// PET: the intercept of the estimates regressed on their SEs, weights 1/v.
 pub fn pet(y: &[f64], v: &[f64]) -> Option<Intercept> {
     let se: Vec<f64> = v.iter().map(|x| x.sqrt()).collect();

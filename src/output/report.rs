@@ -903,7 +903,7 @@ pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
             "Over the visits: the true effect, the mean estimate with its spread, and power at each visit; power follows the effect's rise and fade."
         }
         "funnel" => {
-            "The simulated literature as a funnel: unpublished trials (grey) leave a hole, and Egger's line leans when small trials are selected."
+            "The simulated literature as a funnel: unpublished trials (grey) leave a hole, and Egger's line (which is PET's) leans when small trials are selected; with selective publication, the triangles are the trials trim-and-fill adds and the curve PEESE's when PET-PEESE chooses it."
         }
         "size_curve" => {
             "What size evaluated: power at each value with its Monte Carlo band, the target line and the answer marked."

@@ -1,5 +1,5 @@
 use super::FigureInput;
-use super::style::{BLUE, GREY, Key, Mark, RED, caption, err, frame, house_chart, mesh};
+use super::style::{BLUE, GREY, Key, Mark, ORANGE, RED, caption, err, frame, house_chart, mesh};
 use crate::engine::LiteratureTrial;
 use crate::error::Result;
 use crate::meta::pooling::egger_line;
@@ -37,18 +37,61 @@ pub(super) fn draw<DB: DrawingBackend>(
     let inside = |t: &LiteratureTrial| (xlo..=xhi).contains(&t.estimate) && t.se <= se_max;
     let beyond = all.iter().filter(|t| !inside(t)).count();
     let at_edge = |t: &LiteratureTrial| (t.estimate.clamp(xlo, xhi), t.se.min(se_max));
+    // With selective publication, what the corrections see in these
+    // published trials: trim-and-fill's filled studies and the PET-PEESE
+    // line (the methods of `pool --bias`, on the trials drawn together).
+    let sc = &input.study.points[input.sample.focus].scenario;
+    let (filled, pet_peese) = match &sc.meta {
+        Some(m) if m.publish_nonsignificant < 1.0 => (
+            crate::meta::bias::trim_and_fill(&y, &v, Some(m.estimator), 0.95)
+                .map_or_else(Vec::new, |t| t.filled),
+            crate::meta::bias::pet_peese_line(&y, &v, sc.analysis.alpha, sc.outcome.s),
+        ),
+        _ => (Vec::new(), None),
+    };
+    // PET's line is Egger's line in funnel coordinates (the same weighted
+    // regression): only PEESE's curve needs drawing.
+    let pet_estimate = pet_peese.filter(|p| !p.2).map(|p| p.0);
+    let curve: Vec<(f64, f64)> = pet_peese
+        .filter(|p| p.2)
+        .map_or_else(Vec::new, |(a, b, _)| {
+            (0..=100)
+                .map(|i| {
+                    let se = se_max * f64::from(i) / 100.0;
+                    (a + b * se * se, se)
+                })
+                .filter(|&(x, _)| (xlo..=xhi).contains(&x))
+                .collect()
+        });
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let mut keys = vec![
             Key::new(Mark::Dot(BLUE), "published"),
             Key::new(Mark::Dot(GREY), "unpublished"),
         ];
-        if let Some((a, _)) = egger {
+        if let Some((a, b)) = egger {
             keys.push(Key::new(
                 Mark::Line(RED),
-                format!("Egger's line (intercept {a:.2})"),
+                match pet_estimate {
+                    Some(_) => format!(
+                        "Egger's line (intercept {a:.2}), PET's too: estimate at SE 0 {b:.2}"
+                    ),
+                    None => format!("Egger's line (intercept {a:.2})"),
+                },
             ));
         }
         keys.push(Key::new(Mark::Line(GREY), "pooled estimate ± 1.96 SE"));
+        if !filled.is_empty() {
+            keys.push(Key::new(
+                Mark::Triangle(ORANGE),
+                format!("filled by trim-and-fill ({})", filled.len()),
+            ));
+        }
+        if let Some((a, _, true)) = pet_peese {
+            keys.push(Key::new(
+                Mark::Line(ORANGE),
+                format!("PEESE curve (chosen by PET-PEESE): estimate at SE 0 {a:.2}"),
+            ));
+        }
         if beyond > 0 {
             keys.push(Key::new(
                 Mark::Triangle(GREY),
@@ -84,6 +127,19 @@ pub(super) fn draw<DB: DrawingBackend>(
             chart.draw_series(group().filter(|t| !inside(t)).map(|t| {
                 TriangleMarker::new(at_edge(t), 5, ShapeStyle::from(&colour).stroke_width(2))
             }))?;
+        }
+        chart.draw_series(
+            filled
+                .iter()
+                .map(|&(x, v)| (x, v.sqrt()))
+                .filter(|&(x, se)| (xlo..=xhi).contains(&x) && se <= se_max)
+                .map(|p| TriangleMarker::new(p, 5, ShapeStyle::from(&ORANGE).stroke_width(2))),
+        )?;
+        if curve.len() > 1 {
+            chart.draw_series(LineSeries::new(
+                curve.iter().copied(),
+                ShapeStyle::from(&ORANGE).stroke_width(2),
+            ))?;
         }
         if let Some(line) =
             egger.and_then(|(a, b)| clip((b, 0.0), (b + a * se_max, se_max), xlo, xhi))

@@ -10,7 +10,9 @@
 //!    each visit (when the scenario analyses every visit);
 //! 4. `forest`: one simulated meta-analysis (when the scenario has one);
 //! 5. `funnel`: the simulated literature, published and unpublished trials
-//!    told apart, with Egger's line (when the scenario has a meta-analysis);
+//!    told apart, with Egger's line (when the scenario has a meta-analysis)
+//!    and, with selective publication, trim-and-fill's filled trials and
+//!    the PEESE curve when PET-PEESE chooses it;
 //! 6. `size_curve`: power at the values `size` evaluated, the answer marked
 //!    (and the exaggeration ratio with `--max-type-m`), for `size` only;
 //! 7. `size_over` (written by `size --over` only, instead of `size_curve`):
