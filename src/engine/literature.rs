@@ -107,21 +107,7 @@ impl Simulator<'_> {
             // `report = "best"`: the trial reports its most significant path
             // (its primary analysis when no path looks like a benefit).
             if let (Report::Best, Some(paths)) = (meta.report, &sc.forking) {
-                let Scratch {
-                    data,
-                    paths: out,
-                    paths_ws,
-                    ..
-                } = &mut *scratch;
-                analysis::analyse_paths(
-                    data,
-                    sc.visits.primary,
-                    paths,
-                    &sc.analysis,
-                    sc.outcome.s,
-                    paths_ws,
-                    out,
-                );
+                let out = scratch.analyse_paths(sc, paths);
                 if let Some(i) = analysis::most_significant(out.iter().map(|p| &p.analysed.result))
                 {
                     analysed = out[i].analysed;

@@ -61,6 +61,27 @@ pub(super) struct Scratch {
     pub(super) paths_ws: Workspace,
 }
 
+impl Scratch {
+    /// Every path of `paths` on the trial in `data` (scenario `sc`): the
+    /// forking paths' analyses, in `paths`' order.
+    pub(super) fn analyse_paths(
+        &mut self,
+        sc: &Scenario,
+        paths: &crate::scenario::ForkingPaths,
+    ) -> &Vec<PathOutcome> {
+        analyse_paths(
+            &self.data,
+            sc.visits.primary,
+            paths,
+            &sc.analysis,
+            sc.outcome.s,
+            &mut self.paths_ws,
+            &mut self.paths,
+        );
+        &self.paths
+    }
+}
+
 /// One replicate's first trial and its analysis at the primary visit.
 #[derive(Debug, Clone)]
 pub struct OneTrial {
@@ -293,22 +314,7 @@ impl<'a> Simulator<'a> {
         }
         // Every path on the same patients, before a replication reuses them.
         if let (Some(paths), Some(forking)) = (&sc.forking, acc.forking.as_mut()) {
-            let Scratch {
-                data,
-                paths: out,
-                paths_ws,
-                ..
-            } = scratch;
-            analyse_paths(
-                data,
-                sc.visits.primary,
-                paths,
-                &sc.analysis,
-                sc.outcome.s,
-                paths_ws,
-                out,
-            );
-            forking.add(out, &self.truth);
+            forking.add(scratch.analyse_paths(sc, paths), &self.truth);
         }
         // The responders of this trial, before a replication reuses the buffers.
         let responders = sc.responder.as_ref().map(|r| {

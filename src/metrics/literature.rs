@@ -68,24 +68,9 @@ impl EstimatorRecord {
 
     /// Bias, RMSE (delta-method SE) and coverage.
     fn finish(&self) -> [Estimate; 3] {
-        let mse = self.squared_error.mean_estimate(0.0, 1.0);
-        let rmse = match mse.estimate {
-            Some(m) => {
-                let r = m.sqrt();
-                Estimate {
-                    estimate: Some(r),
-                    mc_se: mse
-                        .mc_se
-                        .map(|s| if r > 0.0 { s / (2.0 * r) } else { 0.0 })
-                        .filter(|se| se.is_finite()),
-                    n: mse.n,
-                }
-            }
-            None => Estimate::UNDEFINED,
-        };
         [
             self.error.mean_estimate(0.0, 1.0),
-            rmse,
+            self.squared_error.root_mean_estimate(),
             self.coverage.estimate(),
         ]
     }

@@ -44,6 +44,26 @@ pub struct Moments {
 }
 
 impl Moments {
+    /// The root of the mean (of squared errors: an RMSE), its MC SE by the
+    /// delta method, `SE(mean) / (2 · root)` (0 at a root of 0).
+    pub(crate) fn root_mean_estimate(&self) -> Estimate {
+        let mse = self.mean_estimate(0.0, 1.0);
+        match mse.estimate {
+            Some(m) => {
+                let r = m.sqrt();
+                Estimate {
+                    estimate: Some(r),
+                    mc_se: mse
+                        .mc_se
+                        .map(|s| if r > 0.0 { s / (2.0 * r) } else { 0.0 })
+                        .filter(|se| se.is_finite()),
+                    n: mse.n,
+                }
+            }
+            None => Estimate::UNDEFINED,
+        }
+    }
+
     #[inline]
     pub(crate) fn add(&mut self, x: f64) {
         self.n += 1;

@@ -247,20 +247,7 @@ impl Group for TrialAccumulator {
         } else {
             Estimate::UNDEFINED
         };
-        let mse = self.squared_error.mean_estimate(0.0, 1.0);
-        let rmse = match (mse.estimate, mse.mc_se) {
-            (Some(m), se) => {
-                let r = m.sqrt();
-                Estimate {
-                    estimate: Some(r),
-                    mc_se: se
-                        .map(|s| if r > 0.0 { s / (2.0 * r) } else { 0.0 })
-                        .filter(|se| se.is_finite()),
-                    n: mse.n,
-                }
-            }
-            _ => Estimate::UNDEFINED,
-        };
+        let rmse = self.squared_error.root_mean_estimate();
         let mcid_of = |c: &Count, applies: bool| {
             if truth.mcid.is_some() && applies {
                 c.estimate()
