@@ -260,6 +260,9 @@ pub struct BiasJson {
     /// PEESE when PET's intercept is significant (one-sided, greater, at
     /// 1 − `--level`), else PET.
     pub pet_peese: Option<bias::PetPeese>,
+    /// The step-function selection model (one cut at one-sided p = 0.025,
+    /// greater), by maximum likelihood.
+    pub selection: Option<bias::Selection>,
 }
 
 /// One study's retrospective design analysis (Gelman & Carlin 2014).
@@ -303,6 +306,7 @@ pub fn bias_report(studies: &[StudyEffect], model: Model, level: f64) -> BiasJso
         pet,
         peese,
         pet_peese,
+        selection: bias::selection_model(&y, &v, estimator.is_some(), 1.0),
     }
 }
 
@@ -611,6 +615,21 @@ fn bias_text(b: &BiasJson, r: &PoolReport, level: f64) -> String {
         "PEESE (estimates on their variances, weights 1/v):",
         &b.peese,
     ));
+    match &b.selection {
+        Some(s) => out.push_str(&format!(
+            "  selection model (step at one-sided p = 0.025, greater; ML): mu = {:.4} (SE {:.4}), delta = {:.4} (publication of a non-significant study relative to a significant one), LRT of no selection p = {:.4}{}\n",
+            s.mu,
+            s.se,
+            s.delta,
+            s.lrt_p,
+            if s.converged {
+                ""
+            } else {
+                "; not converged: these studies do not identify delta (it runs off to 0 or infinity, e.g. when no study is significant in the greater direction), so read nothing into mu"
+            }
+        )),
+        None => out.push_str("  selection model: needs at least 3 studies\n"),
+    }
     if let Some(pp) = &b.pet_peese {
         out.push_str(&format!(
             "  PET-PEESE: {} (PET's intercept {} significant at one-sided alpha = {:.3}, greater) → mu = {:.4} (SE {:.4})\n",

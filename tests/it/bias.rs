@@ -246,3 +246,36 @@ publish_nonsignificant = 0.1
     let meta = result.design_points[0].meta.as_ref().unwrap();
     assert!(meta.get(trialsim::metrics::Metric::MetaBiasNaive).is_none());
 }
+
+/// Acceptance 1 (selection model): the step-function selection model's
+/// estimate and delta equal metafor's `selmodel(rma(...), type = "stepfun",
+/// steps = 0.025)` to 1e-4 relative (its SE and the likelihood-ratio p
+/// too), common-effect and REML models, where delta is identified
+/// (tests/reference/bias/selection.R → selection.csv); where it is not
+/// (bcg: every large study significant), `converged` says so.
+#[test]
+fn the_selection_model_matches_metafor() {
+    let text = include_str!("../reference/bias/selection.csv");
+    let mut rows = 0;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| f[i].parse::<f64>().unwrap();
+        let flag = if f[1] == "EE" { "fe" } else { "reml" };
+        let j = pool_json(f[0], &["--method", flag, "--bias"]);
+        let s = &j["selection"];
+        let what = format!("{} {}", f[0], f[1]);
+        for (key, i) in [("mu", 2), ("se", 3), ("delta", 4), ("lrt_p", 5)] {
+            close(
+                &format!("{what} selection {key}"),
+                s[key].as_f64().unwrap(),
+                num(i),
+                1e-4,
+            );
+        }
+        assert_eq!(s["converged"], true, "{what}");
+        rows += 1;
+    }
+    assert_eq!(rows, 4);
+    let bcg = pool_json("bcg", &["--bias"]);
+    assert_eq!(bcg["selection"]["converged"], false);
+}
