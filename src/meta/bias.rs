@@ -496,6 +496,37 @@ fn selection_loglik(
     ll
 }
 
+/// The central-difference Hessian of `f` at `x` (steps `1e-4 · (1 + |x|)`).
+fn numeric_hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> nalgebra::DMatrix<f64> {
+    let n = x.len();
+    let h: Vec<f64> = x.iter().map(|xi| 1e-4 * (1.0 + xi.abs())).collect();
+    let at = |d: &[(usize, f64)]| {
+        let mut z = x.to_vec();
+        for &(i, e) in d {
+            z[i] += e;
+        }
+        f(&z)
+    };
+    let fx = f(x);
+    let mut hess = nalgebra::DMatrix::<f64>::zeros(n, n);
+    for i in 0..n {
+        for j in 0..=i {
+            let v = if i == j {
+                (at(&[(i, h[i])]) - 2.0 * fx + at(&[(i, -h[i])])) / (h[i] * h[i])
+            } else {
+                (at(&[(i, h[i]), (j, h[j])])
+                    - at(&[(i, h[i]), (j, -h[j])])
+                    - at(&[(i, -h[i]), (j, h[j])])
+                    + at(&[(i, -h[i]), (j, -h[j])]))
+                    / (4.0 * h[i] * h[j])
+            };
+            hess[(i, j)] = v;
+            hess[(j, i)] = v;
+        }
+    }
+    hess
+}
+
 /// Maximises `f` over `x` (unconstrained) by damped Newton steps on
 /// central-difference derivatives; `None` when it does not settle.
 fn maximise(f: &dyn Fn(&[f64]) -> f64, mut x: Vec<f64>) -> Option<(Vec<f64>, f64)> {
@@ -514,22 +545,7 @@ fn maximise(f: &dyn Fn(&[f64]) -> f64, mut x: Vec<f64>) -> Option<(Vec<f64>, f64
         let g: Vec<f64> = (0..n)
             .map(|i| (at(&[(i, h[i])]) - at(&[(i, -h[i])])) / (2.0 * h[i]))
             .collect();
-        let mut hess = nalgebra::DMatrix::<f64>::zeros(n, n);
-        for i in 0..n {
-            for j in 0..=i {
-                let v = if i == j {
-                    (at(&[(i, h[i])]) - 2.0 * fx + at(&[(i, -h[i])])) / (h[i] * h[i])
-                } else {
-                    (at(&[(i, h[i]), (j, h[j])])
-                        - at(&[(i, h[i]), (j, -h[j])])
-                        - at(&[(i, -h[i]), (j, h[j])])
-                        + at(&[(i, -h[i]), (j, -h[j])]))
-                        / (4.0 * h[i] * h[j])
-                };
-                hess[(i, j)] = v;
-                hess[(j, i)] = v;
-            }
-        }
+        let hess = numeric_hessian(f, &x);
         if g.iter().all(|gi| gi.abs() < 1e-9) {
             return Some((x, fx));
         }
@@ -632,32 +648,7 @@ pub fn selection_model(y: &[f64], v: &[f64], random: bool, s: f64) -> Option<Sel
             ll(p[0], tau2, p[1])
         }
     };
-    let n = point.len();
-    let h: Vec<f64> = point.iter().map(|x| 1e-4 * (1.0 + x.abs())).collect();
-    let at = |d: &[(usize, f64)]| {
-        let mut q = point.clone();
-        for &(i, e) in d {
-            q[i] += e;
-        }
-        f(&q)
-    };
-    let f0 = f(&point);
-    let mut info = nalgebra::DMatrix::<f64>::zeros(n, n);
-    for i in 0..n {
-        for j in 0..=i {
-            let d2 = if i == j {
-                (at(&[(i, h[i])]) - 2.0 * f0 + at(&[(i, -h[i])])) / (h[i] * h[i])
-            } else {
-                (at(&[(i, h[i]), (j, h[j])])
-                    - at(&[(i, h[i]), (j, -h[j])])
-                    - at(&[(i, -h[i]), (j, h[j])])
-                    + at(&[(i, -h[i]), (j, -h[j])]))
-                    / (4.0 * h[i] * h[j])
-            };
-            info[(i, j)] = -d2;
-            info[(j, i)] = -d2;
-        }
-    }
+    let info = -numeric_hessian(&f, &point);
     let se = info
         .try_inverse()
         .map(|inv| inv[(0, 0)])
