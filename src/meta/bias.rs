@@ -19,7 +19,7 @@
 //!
 //! It knows no trials, only numbers (the `meta` layer).
 
-use super::pooling::{tau2_dl, tau2_pm, tau2_reml};
+use super::pooling::{tau2, tau2_dl, weighted};
 use crate::scenario::Estimator;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -189,19 +189,9 @@ pub fn pet_peese(pet: &Intercept, peese: &Intercept, alpha: f64, s: f64, k: usiz
 /// with a tau² estimator (DL where PM or REML does not converge, as
 /// `pool`). Returns `(mu, se)`.
 fn fit(y: &[f64], v: &[f64], model: Option<Estimator>) -> (f64, f64) {
-    let tau2 = match model {
-        None => 0.0,
-        Some(Estimator::Dl) => tau2_dl(y, v),
-        Some(Estimator::Pm) => tau2_pm(y, v).unwrap_or_else(|| tau2_dl(y, v)),
-        Some(Estimator::Reml) => tau2_reml(y, v).unwrap_or_else(|| tau2_dl(y, v)),
-    };
-    let (mut sw, mut swy) = (0.0, 0.0);
-    for (&yi, &vi) in y.iter().zip(v) {
-        let w = 1.0 / (vi + tau2);
-        sw += w;
-        swy += w * yi;
-    }
-    (swy / sw, (1.0 / sw).sqrt())
+    let tau2 = model.map_or(0.0, |e| tau2(y, v, e).0);
+    let (mu, sw) = weighted(y, v, tau2);
+    (mu, (1.0 / sw).sqrt())
 }
 
 /// The meta-regression of `y` on `(1, x)` at between-study variance `tau2`:
@@ -313,14 +303,10 @@ fn moderator_slope(y: &[f64], x: &[f64], v: &[f64], model: Option<Estimator>) ->
 }
 
 /// Trim-and-fill (module doc) under `model` (`None`: common effect), with
-/// a Wald CI at `level`; `None` with fewer than 3 studies, or when the
-/// iteration does not settle within 100 rounds (metafor stops there too).
-pub fn trim_and_fill(
-    y: &[f64],
-    v: &[f64],
-    model: Option<Estimator>,
-    level: f64,
-) -> Option<TrimFill> {
+/// the Wald CI `mu ± z · se` (`z` the normal critical value of the CI's
+/// level); `None` with fewer than 3 studies, or when the iteration does
+/// not settle within 100 rounds (metafor stops there too).
+pub fn trim_and_fill(y: &[f64], v: &[f64], model: Option<Estimator>, z: f64) -> Option<TrimFill> {
     let k = y.len();
     if k < 3 {
         return None;
@@ -380,7 +366,6 @@ pub fn trim_and_fill(
         .chain(filled.iter().map(|f| f.1))
         .collect();
     let (mu, se) = fit(&all_y, &all_v, model);
-    let z = Normal::standard().inverse_cdf(0.5 + level / 2.0);
     Some(TrimFill {
         k0,
         side,
@@ -425,8 +410,7 @@ pub fn corrections(
     alpha: f64,
     s: f64,
 ) -> Corrections {
-    let level = 1.0 - 2.0 * Normal::standard().sf(crit.z);
-    let trimfill = trim_and_fill(y, v, Some(estimator), level).map(|t| Corrected {
+    let trimfill = trim_and_fill(y, v, Some(estimator), crit.z).map(|t| Corrected {
         mu: t.mu,
         ci_low: t.ci_low,
         ci_high: t.ci_high,

@@ -155,7 +155,7 @@ fn cross_weight(v: &[f64], naive: f64, sw: f64) -> f64 {
 }
 
 /// Weighted mean and sum of weights for `w = 1/(v + tau2)`.
-fn weighted(y: &[f64], v: &[f64], tau2: f64) -> (f64, f64) {
+pub(crate) fn weighted(y: &[f64], v: &[f64], tau2: f64) -> (f64, f64) {
     let (mut sw, mut swy) = (0.0, 0.0);
     for (&yi, &vi) in y.iter().zip(v) {
         let w = 1.0 / (vi + tau2);
@@ -401,6 +401,16 @@ pub fn egger_t(y: &[f64], v: &[f64]) -> f64 {
     egger_line(y, v).map_or(f64::NAN, |e| e.intercept / e.se_intercept)
 }
 
+/// tau² by `estimator`, and whether it converged: where PM or REML does
+/// not, DerSimonian–Laird's (MODEL.md §4).
+pub fn tau2(y: &[f64], v: &[f64], estimator: Estimator) -> (f64, bool) {
+    match estimator {
+        Estimator::Dl => (tau2_dl(y, v), true),
+        Estimator::Pm => tau2_pm(y, v).map_or((tau2_dl(y, v), false), |t| (t, true)),
+        Estimator::Reml => tau2_reml(y, v).map_or((tau2_dl(y, v), false), |t| (t, true)),
+    }
+}
+
 /// Pools `(y, v)` with the given estimator; `crit` must be for `y.len()` studies.
 ///
 /// # Panics
@@ -410,11 +420,7 @@ pub fn pool(y: &[f64], v: &[f64], estimator: Estimator, crit: &Criticals) -> Poo
     assert_eq!(crit.k, y.len());
     let k = y.len();
     let kf = k as f64;
-    let (tau2, converged) = match estimator {
-        Estimator::Dl => (tau2_dl(y, v), true),
-        Estimator::Pm => tau2_pm(y, v).map_or((tau2_dl(y, v), false), |t| (t, true)),
-        Estimator::Reml => tau2_reml(y, v).map_or((tau2_dl(y, v), false), |t| (t, true)),
-    };
+    let (tau2, converged) = tau2(y, v, estimator);
     let (mu, sw) = weighted(y, v, tau2);
     let se = (1.0 / sw).sqrt();
     let q = q_at(y, v, 0.0);

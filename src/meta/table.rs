@@ -302,7 +302,7 @@ pub fn bias_report(studies: &[StudyEffect], model: Model, level: f64) -> BiasJso
         .zip(peese)
         .map(|(a, b)| bias::pet_peese(&a, &b, 1.0 - level, 1.0, y.len()));
     BiasJson {
-        trim_and_fill: bias::trim_and_fill(&y, &v, estimator, level),
+        trim_and_fill: bias::trim_and_fill(&y, &v, estimator, Criticals::new(y.len(), level).z),
         pet,
         peese,
         pet_peese,

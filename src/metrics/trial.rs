@@ -282,14 +282,8 @@ impl Group for TrialAccumulator {
             (Metric::TypeS, type_s),
             (Metric::TypeM, type_m),
             (Metric::TypeSTrial, type_s_trial),
-            (
-                Metric::TypeMTrial,
-                if superiority {
-                    self.type_m_trial.ratio()
-                } else {
-                    Estimate::UNDEFINED
-                },
-            ),
+            // Empty (undefined) where not applicable: `add` skips it.
+            (Metric::TypeMTrial, self.type_m_trial.ratio()),
             (Metric::Bias, self.error.mean_estimate(0.0, 1.0)),
             (Metric::Rmse, rmse),
             (Metric::Coverage, self.coverage.estimate()),

@@ -441,16 +441,6 @@ impl Hypothesis {
         self == Hypothesis::Superiority
     }
 
-    /// The margin, for non-inferiority and equivalence.
-    pub fn margin(self) -> Option<f64> {
-        match self {
-            Hypothesis::Superiority => None,
-            Hypothesis::NonInferiority { margin } | Hypothesis::Equivalence { margin } => {
-                Some(margin)
-            }
-        }
-    }
-
     /// The value of `analysis.hypothesis` that names it.
     pub fn name(self) -> &'static str {
         match self {
@@ -655,7 +645,7 @@ impl Scenario {
         let forking = f
             .forking_paths
             .as_ref()
-            .map(|fp| validate::forking(fp, &visits, &analysis))
+            .map(|fp| validate::forking(fp, &visits, &f.analysis, &analysis))
             .transpose()?;
         if let Some(m) = &meta
             && m.report == Report::Best

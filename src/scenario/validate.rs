@@ -357,27 +357,32 @@ pub(super) fn design(dz: &DesignFile) -> Result<Design> {
     Ok(design)
 }
 
-/// `[analysis]`: the method and how each trial is judged.
-/// `[analysis]`, with the visits it analyses.
-pub(super) fn analysis(a: &AnalysisFile, visits: &Visits) -> Result<Analysis> {
-    let method = match a.method {
-        MethodFile::WelchChange => Method::WelchChange,
-        MethodFile::Ancova => Method::Ancova,
-        MethodFile::Mmrm => Method::Mmrm(a.mmrm_covariance.unwrap_or_default()),
-    };
-    // The general fit's information has one row per pair of visits (per
-    // arm with by_arm): its cost grows as the sixth power of the visits.
-    if matches!(method, Method::Mmrm(_)) && visits.months.len() > MMRM_MAX_VISITS {
-        return Err(Error::invalid(
-            "analysis.method",
+/// A method as written at `field`, the MMRM with `covariance`; the MMRM
+/// is refused beyond [`MMRM_MAX_VISITS`] visits.
+fn method(field: &str, m: MethodFile, covariance: Covariance, visits: &Visits) -> Result<Method> {
+    match m {
+        MethodFile::WelchChange => Ok(Method::WelchChange),
+        MethodFile::Ancova => Ok(Method::Ancova),
+        // The general fit's information has one row per pair of visits (per
+        // arm with by_arm): its cost grows as the sixth power of the visits.
+        MethodFile::Mmrm if visits.months.len() > MMRM_MAX_VISITS => Err(Error::invalid(
+            field,
             "\"mmrm\"",
             format!(
                 "allows at most {MMRM_MAX_VISITS} visits (it fits a covariance for every pair of visits); \
                  visits.months has {}: use \"ancova\" or \"welch_change\", or fewer visits",
                 visits.months.len()
             ),
-        ));
+        )),
+        MethodFile::Mmrm => Ok(Method::Mmrm(covariance)),
     }
+}
+
+/// `[analysis]`: the method and how each trial is judged, with the visits
+/// it analyses.
+pub(super) fn analysis(a: &AnalysisFile, visits: &Visits) -> Result<Analysis> {
+    let covariance = a.mmrm_covariance.unwrap_or_default();
+    let method = method("analysis.method", a.method, covariance, visits)?;
     if !(a.alpha > 0.0 && a.alpha < 0.5) {
         return Err(Error::invalid(
             "analysis.alpha",
@@ -493,10 +498,12 @@ fn profile(
 
 /// `[forking_paths]`: the visits (`"all"` or months of `visits.months`),
 /// the methods and the missing-data rules, each defaulting to the primary
-/// analysis' own; every (method, rule) pair once, the MMRM without a rule.
+/// analysis' own; every (method, rule) pair once, the MMRM (with
+/// `analysis.mmrm_covariance`) without a rule.
 pub(super) fn forking(
     f: &file::ForkingFile,
     visits: &Visits,
+    a: &AnalysisFile,
     analysis: &Analysis,
 ) -> Result<ForkingPaths> {
     let months = || {
@@ -549,13 +556,14 @@ pub(super) fn forking(
         }
         Some(other) => return Err(Error::invalid("forking_paths.visits", other, allowed())),
     };
-    let methods = f.methods.clone().unwrap_or_else(|| {
-        vec![match analysis.method {
-            Method::WelchChange => MethodFile::WelchChange,
-            Method::Ancova => MethodFile::Ancova,
-            Method::Mmrm(_) => MethodFile::Mmrm,
-        }]
-    });
+    let covariance = a.mmrm_covariance.unwrap_or_default();
+    let methods = match &f.methods {
+        None => vec![analysis.method],
+        Some(list) => list
+            .iter()
+            .map(|&m| method("forking_paths.methods", m, covariance, visits))
+            .collect::<Result<_>>()?,
+    };
     let rules = f.missing.clone().unwrap_or_else(|| vec![analysis.missing]);
     for (key, empty, what) in [
         (
@@ -579,29 +587,8 @@ pub(super) fn forking(
             ));
         }
     }
-    let covariance = match analysis.method {
-        Method::Mmrm(c) => c,
-        _ => Covariance::default(),
-    };
     let mut analyses: Vec<(Method, Missing)> = Vec::new();
-    for m in methods {
-        let method = match m {
-            MethodFile::WelchChange => Method::WelchChange,
-            MethodFile::Ancova => Method::Ancova,
-            MethodFile::Mmrm => {
-                if visits.months.len() > MMRM_MAX_VISITS {
-                    return Err(Error::invalid(
-                        "forking_paths.methods",
-                        "\"mmrm\"",
-                        format!(
-                            "allows at most {MMRM_MAX_VISITS} visits; visits.months has {}",
-                            visits.months.len()
-                        ),
-                    ));
-                }
-                Method::Mmrm(covariance)
-            }
-        };
+    for method in methods {
         // The MMRM imputes nothing: one path per visit whatever the rules.
         let of_method: Vec<Missing> = if matches!(method, Method::Mmrm(_)) {
             vec![Missing::CompleteCase]

@@ -74,7 +74,13 @@ fn mmrm(does: &str, sc: &Scenario) -> Option<String> {
 }
 
 fn not_mmrm(sc: &Scenario) -> Option<String> {
-    (!matches!(sc.analysis.method, Method::Mmrm(_)))
+    let is_mmrm = |m: &Method| matches!(m, Method::Mmrm(_));
+    let forked = sc
+        .forking
+        .as_ref()
+        .is_some_and(|f| f.analyses.iter().any(|(m, _)| is_mmrm(m)));
+    // (The MMRM among forking_paths.methods uses it too.)
+    (!is_mmrm(&sc.analysis.method) && !forked)
         .then(|| "it applies to analysis.method = \"mmrm\" only".to_string())
 }
 

@@ -279,3 +279,40 @@ fn the_selection_model_matches_metafor() {
     let bcg = pool_json("bcg", &["--bias"]);
     assert_eq!(bcg["selection"]["converged"], false);
 }
+
+/// Bad `--retro` input exits 2 with one line naming the flag.
+#[test]
+fn bad_retro_flags_exit_2_naming_the_flag() {
+    let path = format!(
+        "{}/tests/reference/pool/bcg.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for (args, want) in [
+        (
+            vec!["--retro", "--effect", "0"],
+            "error: --effect = 0: must be a finite non-zero number",
+        ),
+        (
+            vec!["--retro", "--effect", "abc"],
+            "error: --effect = abc: must be a number",
+        ),
+        (vec!["--effect", "0.3"], "--retro"),
+    ] {
+        let out = trialsim()
+            .arg("pool")
+            .arg(&path)
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(want),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            crate::cli::not_in_the_users_words(&stderr).is_none(),
+            "{args:?}: {stderr}"
+        );
+    }
+}

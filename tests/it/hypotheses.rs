@@ -21,39 +21,23 @@ const REPLICATES: u64 = 40_000;
 /// Replicates of the acceptance test's claim rates (MC SE 0.0016 at 0.5).
 const CLAIM_REPLICATES: u64 = 100_000;
 
-/// The exact two-sample design of the acceptance criteria: 64 per arm,
-/// SD of the change 14.142 (residual SD 10 at two independent times),
-/// higher is better, the effect `peak` in full at the primary visit.
+/// The exact two-sample design of the acceptance criteria — the
+/// calibration's power design at 64 per arm: SD of the change 14.142
+/// (residual SD 10 at two independent times), higher is better, the effect
+/// `peak` in full at the primary visit — tested against `margin`, with
+/// `extra` appended (in `[analysis]` unless it opens a table).
 fn design(hypothesis: &str, margin: f64, peak: f64, method: &str, extra: &str) -> String {
-    format!(
-        r#"
-name = "margin"
-seed = 11
-replicates = {REPLICATES}
-[outcome]
-lower_is_better = false
-mu0 = 50.0
-subject_sd = 0.0
-residual_sd = 10.0
-rho = 0.0
-[visits]
-months = [1, 3]
-primary = 3
-[effect]
-peak = {peak}
-onset = "linear"
-onset_months = 2.0
-[design]
-n_per_arm = 64
-[analysis]
-method = "{method}"
-alpha = 0.025
-hypothesis = "{hypothesis}"
-margin = {margin}
-by_visit = false
-{extra}
-"#
-    )
+    let base = crate::calibration::power_design(64, REPLICATES);
+    let default_peak = format!("peak = {}\n", 0.5 * 2f64.sqrt() * 10.0);
+    assert!(base.contains(&default_peak) && base.contains("method = \"welch_change\"\n"));
+    base.replace(&default_peak, &format!("peak = {peak}\n"))
+        .replace(
+            "method = \"welch_change\"\n",
+            &format!(
+                "method = \"{method}\"\nalpha = 0.025\nhypothesis = \"{hypothesis}\"\nmargin = {margin}\n"
+            ),
+        )
+        + extra
 }
 
 fn scenario(text: &str) -> Scenario {

@@ -43,7 +43,8 @@ pub(super) fn draw<DB: DrawingBackend>(
     let sc = &input.study.points[input.sample.focus].scenario;
     let (filled, pet_peese) = match &sc.meta {
         Some(m) if m.publish_nonsignificant < 1.0 => (
-            crate::meta::bias::trim_and_fill(&y, &v, Some(m.estimator), 0.95)
+            // Only the filled trials are drawn: the CI's level does not matter.
+            crate::meta::bias::trim_and_fill(&y, &v, Some(m.estimator), 1.96)
                 .map_or_else(Vec::new, |t| t.filled),
             crate::meta::bias::pet_peese_line(&y, &v, sc.analysis.alpha, sc.outcome.s),
         ),
