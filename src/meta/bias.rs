@@ -1,5 +1,7 @@
 //! Publication-bias corrections on (estimate, variance) pairs (issue #22):
-//! trim-and-fill and PET-PEESE, as `pool --bias` reports them.
+//! trim-and-fill and PET-PEESE, as `pool --bias` reports them, and all
+//! three corrections of a simulated literature (the selection model is in
+//! `selection.rs`).
 //!
 //! - **Trim-and-fill** (Duval & Tweedie 2000), metafor's `trimfill` with
 //!   its defaults: the L0 estimator of the number of missing studies,
@@ -19,10 +21,10 @@
 //!
 //! It knows no trials, only numbers (the `meta` layer).
 
-use super::pooling::{tau2, tau2_dl, weighted};
+use super::pooling::{tau2, weighted};
 use crate::scenario::Estimator;
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Most iterations of trim-and-fill (metafor's `maxiter`).
 const MAX_TRIM_ITER: usize = 100;
@@ -397,11 +399,16 @@ pub struct Corrections {
     /// PET-PEESE (favourable direction `s`, level `alpha`), interval
     /// `mu ± t_{K−2} · se`.
     pub pet_peese: Option<Corrected>,
+    /// The step-function selection model (random effects, cut in the
+    /// favourable direction `s`), Wald interval; `None` also where delta is
+    /// not identified (every published trial significant, or none).
+    pub selection: Option<Corrected>,
 }
 
 /// The corrections of a simulated literature's published `(y, v)`: the
 /// pooling model `estimator`, critical values `crit` for its K, PET's
-/// one-sided test at `alpha` in the favourable direction `s`.
+/// one-sided test at `alpha` in the favourable direction `s`, the
+/// selection model's cut in the direction `s`.
 pub fn corrections(
     y: &[f64],
     v: &[f64],
@@ -423,231 +430,14 @@ pub fn corrections(
             ci_high: pp.mu + crit.t_regression * pp.se,
         }
     });
+    let selection = super::selection::selection_estimate(y, v, s).map(|(mu, se)| Corrected {
+        mu,
+        ci_low: mu - crit.z * se,
+        ci_high: mu + crit.z * se,
+    });
     Corrections {
         trimfill: trimfill.filter(|c| c.mu.is_finite()),
+        selection: selection.filter(|c| c.mu.is_finite() && c.ci_low.is_finite()),
         pet_peese: pet_peese.filter(|c| c.mu.is_finite() && c.ci_low.is_finite()),
     }
-}
-
-/// The one-sided p-value at which the step-function selection model cuts:
-/// significant in the favourable direction at 0.025 (two-sided 0.05).
-pub const SELECTION_CUT: f64 = 0.025;
-
-/// Vevea and Hedges' step-function selection model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Selection {
-    /// The mean effect corrected for selection.
-    pub mu: f64,
-    /// Its SE, from the inverse of the observed information.
-    pub se: f64,
-    /// The relative chance of publication of a study that is not
-    /// significant (one-sided p above the cut), significant ones at 1.
-    pub delta: f64,
-    /// p of the likelihood-ratio test of `delta = 1` (no selection), χ²₁.
-    pub lrt_p: f64,
-    /// Whether the maximisation converged (and `delta` is not running off
-    /// to 0 or infinity).
-    pub converged: bool,
-}
-
-/// The log-likelihood of the step-function selection model at (`mu`,
-/// `tau2`, `delta`) for studies significant (`sig[i]`: one-sided p ≤ the
-/// cut in the direction `s`) or not, with cut points `c[i]` on the
-/// estimate's scale.
-fn selection_loglik(
-    y: &[f64],
-    v: &[f64],
-    c: &[f64],
-    s: f64,
-    mu: f64,
-    tau2: f64,
-    delta: f64,
-) -> f64 {
-    let n = Normal::standard();
-    let mut ll = 0.0;
-    for ((&yi, &vi), &ci) in y.iter().zip(v).zip(c) {
-        let var = vi + tau2;
-        let sd = var.sqrt();
-        // P(significant) = P(s·y ≥ s·c) under N(mu, var).
-        let p_sig = n.sf(s * (ci - mu) / sd);
-        let sig = s * yi >= s * ci;
-        let a = p_sig + delta * (1.0 - p_sig);
-        ll += if sig { 0.0 } else { delta.ln() }
-            - 0.5 * var.ln()
-            - 0.5 * (yi - mu).powi(2) / var
-            - a.ln();
-    }
-    ll
-}
-
-/// The central-difference Hessian of `f` at `x` (steps `1e-4 · (1 + |x|)`).
-fn numeric_hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> nalgebra::DMatrix<f64> {
-    let n = x.len();
-    let h: Vec<f64> = x.iter().map(|xi| 1e-4 * (1.0 + xi.abs())).collect();
-    let at = |d: &[(usize, f64)]| {
-        let mut z = x.to_vec();
-        for &(i, e) in d {
-            z[i] += e;
-        }
-        f(&z)
-    };
-    let fx = f(x);
-    let mut hess = nalgebra::DMatrix::<f64>::zeros(n, n);
-    for i in 0..n {
-        for j in 0..=i {
-            let v = if i == j {
-                (at(&[(i, h[i])]) - 2.0 * fx + at(&[(i, -h[i])])) / (h[i] * h[i])
-            } else {
-                (at(&[(i, h[i]), (j, h[j])])
-                    - at(&[(i, h[i]), (j, -h[j])])
-                    - at(&[(i, -h[i]), (j, h[j])])
-                    + at(&[(i, -h[i]), (j, -h[j])]))
-                    / (4.0 * h[i] * h[j])
-            };
-            hess[(i, j)] = v;
-            hess[(j, i)] = v;
-        }
-    }
-    hess
-}
-
-/// Maximises `f` over `x` (unconstrained) by damped Newton steps on
-/// central-difference derivatives; `None` when it does not settle.
-fn maximise(f: &dyn Fn(&[f64]) -> f64, mut x: Vec<f64>) -> Option<(Vec<f64>, f64)> {
-    let n = x.len();
-    let mut fx = f(&x);
-    let mut lambda = 1e-3;
-    for _ in 0..500 {
-        let h: Vec<f64> = x.iter().map(|xi| 1e-4 * (1.0 + xi.abs())).collect();
-        let at = |d: &[(usize, f64)]| {
-            let mut z = x.clone();
-            for &(i, e) in d {
-                z[i] += e;
-            }
-            f(&z)
-        };
-        let g: Vec<f64> = (0..n)
-            .map(|i| (at(&[(i, h[i])]) - at(&[(i, -h[i])])) / (2.0 * h[i]))
-            .collect();
-        let hess = numeric_hessian(f, &x);
-        if g.iter().all(|gi| gi.abs() < 1e-9) {
-            return Some((x, fx));
-        }
-        // Ascent on −H + λI (positive definite once λ is large enough).
-        let mut accepted = false;
-        for _ in 0..40 {
-            let mut m = -hess.clone();
-            for i in 0..n {
-                m[(i, i)] += lambda * (1.0 + m[(i, i)].abs());
-            }
-            let step = m
-                .cholesky()
-                .map(|ch| ch.solve(&nalgebra::DVector::from_column_slice(&g)));
-            if let Some(step) = step {
-                let trial: Vec<f64> = x.iter().zip(step.iter()).map(|(a, b)| a + b).collect();
-                let ft = f(&trial);
-                // Within rounding of the maximum a step may not raise the
-                // likelihood visibly: accept it, and stop once it is tiny.
-                if ft.is_finite() && ft >= fx - 1e-13 * (1.0 + fx.abs()) {
-                    let moved = trial
-                        .iter()
-                        .zip(&x)
-                        .all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + b.abs()));
-                    x = trial;
-                    fx = ft;
-                    lambda = (lambda / 10.0).max(1e-12);
-                    accepted = true;
-                    if moved {
-                        return Some((x, fx));
-                    }
-                    break;
-                }
-            }
-            lambda *= 10.0;
-        }
-        if !accepted {
-            return Some((x, fx)).filter(|_| g.iter().all(|gi| gi.abs() < 1e-4));
-        }
-    }
-    None
-}
-
-/// Vevea and Hedges' (1995) step-function selection model with one cut at
-/// one-sided p = [`SELECTION_CUT`] in the direction `s` (+1: greater), as
-/// metafor's `selmodel(type = "stepfun", steps = 0.025)`: fitted by maximum
-/// likelihood (mu, tau² ≥ 0 — fixed at 0 for the common-effect model — and
-/// delta > 0) whatever the pooling method; the SE of mu from the inverse
-/// observed information; the likelihood-ratio test of delta = 1.
-/// `None` with fewer than 3 studies.
-pub fn selection_model(y: &[f64], v: &[f64], random: bool, s: f64) -> Option<Selection> {
-    if y.len() < 3 {
-        return None;
-    }
-    let z = Normal::standard().inverse_cdf(1.0 - SELECTION_CUT);
-    let c: Vec<f64> = v.iter().map(|vi| s * z * vi.sqrt()).collect();
-    let ll = |mu: f64, tau2: f64, delta: f64| selection_loglik(y, v, &c, s, mu, tau2, delta);
-    // Parameters: mu, tau (tau² = tau·tau, smooth through 0), log delta.
-    let (mu0, _) = fit(y, v, random.then_some(Estimator::Dl));
-    let tau0 = if random { tau2_dl(y, v).sqrt() } else { 0.0 };
-    let full = |p: &[f64]| {
-        let tau2 = if random { p[1] * p[1] } else { 0.0 };
-        ll(p[0], tau2, p[2].exp())
-    };
-    let null = |p: &[f64]| {
-        let tau2 = if random { p[1] * p[1] } else { 0.0 };
-        ll(p[0], tau2, 1.0)
-    };
-    let start = if random {
-        vec![
-            mu0,
-            tau0.max(1e-3 * (v.iter().sum::<f64>() / y.len() as f64).sqrt()),
-            0.0,
-        ]
-    } else {
-        vec![mu0, 0.0, 0.0]
-    };
-    let fixed_tau = |f: &dyn Fn(&[f64]) -> f64, p: Vec<f64>| {
-        if random {
-            maximise(f, p)
-        } else {
-            maximise(&|q: &[f64]| f(&[q[0], 0.0, q[1]]), vec![p[0], p[2]])
-                .map(|(q, fx)| (vec![q[0], 0.0, q[1]], fx))
-        }
-    };
-    let (best, ll1) = fixed_tau(&full, start.clone())?;
-    let (_, ll0) = fixed_tau(&null, start)?;
-    let (mu, tau2, delta) = (best[0], best[1] * best[1], best[2].exp());
-    // The SE of mu: inverse observed information in (mu, tau², delta), or
-    // (mu, delta) when tau² is fixed or on its boundary.
-    let with_tau = random && tau2 > 1e-10 * v.iter().sum::<f64>() / y.len() as f64;
-    let point: Vec<f64> = if with_tau {
-        vec![mu, tau2, delta]
-    } else {
-        vec![mu, delta]
-    };
-    let f = |p: &[f64]| {
-        if with_tau {
-            ll(p[0], p[1], p[2])
-        } else {
-            ll(p[0], tau2, p[1])
-        }
-    };
-    let info = -numeric_hessian(&f, &point);
-    let se = info
-        .try_inverse()
-        .map(|inv| inv[(0, 0)])
-        .filter(|x| *x > 0.0)
-        .map(f64::sqrt)
-        .unwrap_or(f64::NAN);
-    let lrt = (2.0 * (ll1 - ll0)).max(0.0);
-    let lrt_p = statrs::distribution::ChiSquared::new(1.0)
-        .map(|chi| chi.sf(lrt))
-        .unwrap_or(f64::NAN);
-    Some(Selection {
-        mu,
-        se,
-        delta,
-        lrt_p,
-        converged: se.is_finite() && delta > 1e-6 && delta < 1e6,
-    })
 }

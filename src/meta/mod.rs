@@ -7,6 +7,7 @@
 pub mod bias;
 pub mod pooling;
 pub mod retro;
+pub mod selection;
 pub mod table;
 
 pub use pooling::{Criticals, Estimator, Pooled, pool};

@@ -262,7 +262,7 @@ pub struct BiasJson {
     pub pet_peese: Option<bias::PetPeese>,
     /// The step-function selection model (one cut at one-sided p = 0.025,
     /// greater), by maximum likelihood.
-    pub selection: Option<bias::Selection>,
+    pub selection: Option<super::selection::Selection>,
 }
 
 /// One study's retrospective design analysis (Gelman & Carlin 2014).
@@ -306,7 +306,7 @@ pub fn bias_report(studies: &[StudyEffect], model: Model, level: f64) -> BiasJso
         pet,
         peese,
         pet_peese,
-        selection: bias::selection_model(&y, &v, estimator.is_some(), 1.0),
+        selection: super::selection::selection_model(&y, &v, estimator.is_some(), 1.0),
     }
 }
 

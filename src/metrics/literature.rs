@@ -83,6 +83,7 @@ struct CorrectionsAccumulator {
     naive: EstimatorRecord,
     trimfill: EstimatorRecord,
     pet_peese: EstimatorRecord,
+    selection: EstimatorRecord,
 }
 
 /// Running meta-analysis metrics of one design point.
@@ -155,6 +156,7 @@ impl Group for MetaAccumulator {
             acc.naive.add(Some(naive), truth.theta);
             acc.trimfill.add(c.trimfill, truth.theta);
             acc.pet_peese.add(c.pet_peese, truth.theta);
+            acc.selection.add(c.selection, truth.theta);
         }
         let Some(p) = rec.pooled else {
             self.significant.add(false);
@@ -220,6 +222,7 @@ impl Group for MetaAccumulator {
             a.naive.merge(&b.naive);
             a.trimfill.merge(&b.trimfill);
             a.pet_peese.merge(&b.pet_peese);
+            a.selection.merge(&b.selection);
         }
     }
 
@@ -282,6 +285,13 @@ impl Group for MetaAccumulator {
                 (Metric::MetaRmsePetPeese, r),
                 (Metric::MetaCoveragePetPeese, cov),
                 (Metric::MetaFailedPetPeese, c.pet_peese.failed.estimate()),
+            ]);
+            let [b, r, cov] = c.selection.finish();
+            metrics.0.extend([
+                (Metric::MetaBiasSelection, b),
+                (Metric::MetaRmseSelection, r),
+                (Metric::MetaCoverageSelection, cov),
+                (Metric::MetaFailedSelection, c.selection.failed.estimate()),
             ]);
         }
         metrics

@@ -156,6 +156,15 @@ metric_names! {
     MetaCoveragePetPeese = "meta_coverage_pet_peese",
     /// Share of pooled literatures where PET-PEESE failed.
     MetaFailedPetPeese = "meta_failed_pet_peese",
+    /// Bias of the selection model's estimate.
+    MetaBiasSelection = "meta_bias_selection",
+    /// Its RMSE.
+    MetaRmseSelection = "meta_rmse_selection",
+    /// Coverage of its Wald interval.
+    MetaCoverageSelection = "meta_coverage_selection",
+    /// Share of pooled literatures where the selection model failed or its
+    /// delta was not identified.
+    MetaFailedSelection = "meta_failed_selection",
 }
 
 impl Metric {

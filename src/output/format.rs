@@ -91,6 +91,15 @@ pub fn forest_literature(literature: &crate::engine::ForestLiterature) -> String
     }
 }
 
+/// The publication-bias corrections a reviewer would try, in words, with
+/// the suffix of their metrics (`meta_bias_<suffix>`, …).
+pub(crate) const CORRECTIONS: [(&str, &str); 4] = [
+    ("naive pooling", "naive"),
+    ("trim-and-fill", "trimfill"),
+    ("PET-PEESE", "pet_peese"),
+    ("the selection model", "selection"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

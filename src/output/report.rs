@@ -783,6 +783,7 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
                 "Its {interval} covers the true average effect {cov} of the time, and Egger's test flags funnel asymmetry in {eg}."
             ));
         }
+        out.extend(corrections_findings(meta, focus));
     }
     // The smallest swept value reaching 80% power, when the study sweeps one key.
     if study.sweep.len() == 1 {
@@ -821,6 +822,89 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
                 escape(key)
             )),
         }
+    }
+    out
+}
+
+/// With selective publication: each correction's bias, RMSE and coverage
+/// against the true average effect, where it fails, and which does best —
+/// naming every one within Monte Carlo error (2 combined SEs) of the best,
+/// so that a tie is not reported as a winner.
+fn corrections_findings(meta: &Metrics, focus: usize) -> Vec<String> {
+    use crate::output::format::CORRECTIONS;
+    let metric = |stat: &str, c: &str| Metric::from_name(&format!("meta_{stat}_{c}"));
+    let q = |stat: &str, c: &str, f: Format| {
+        metric(stat, c).and_then(|m| quote(focus, "meta", meta, m, f))
+    };
+    let value = |stat: &str, c: &str| {
+        let e = meta.get(metric(stat, c)?)?;
+        Some((e.estimate?, e.mc_se.unwrap_or(0.0)))
+    };
+    let mut parts = Vec::new();
+    let mut failures = Vec::new();
+    for (name, c) in CORRECTIONS {
+        let (Some(b), Some(r), Some(cov)) = (
+            q("bias", c, Format::Decimal),
+            q("rmse", c, Format::Decimal),
+            q("coverage", c, Format::Percent),
+        ) else {
+            continue;
+        };
+        parts.push(format!("{name} {b}, {r}, {cov}"));
+        if let Some(f) = q("failed", c, Format::Percent)
+            && value("failed", c).is_some_and(|(x, _)| x > 0.0)
+        {
+            failures.push((name, f));
+        }
+    }
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![format!(
+        "How the corrections for publication bias a reviewer would try fare against the true average effect (bias, RMSE, coverage of the interval): {}.",
+        parts.join("; ")
+    )];
+    if !failures.is_empty() {
+        let list: Vec<String> = failures
+            .iter()
+            .map(|(name, f)| {
+                let why = if *name == "the selection model" {
+                    " (every published trial significant, or none: the weight of non-significant trials is then not identified)"
+                } else {
+                    ""
+                };
+                format!("{name} in {f} of literatures{why}")
+            })
+            .collect();
+        out.push(format!(
+            "Each is judged on the literatures where it could be computed; it could not be for {}.",
+            list.join(", ")
+        ));
+    }
+    let best = |stat: &str, key: fn(f64) -> f64| -> Option<String> {
+        let scored: Vec<(&str, f64, f64)> = CORRECTIONS
+            .iter()
+            .filter_map(|(name, c)| value(stat, c).map(|(x, se)| (*name, key(x), se)))
+            .collect();
+        let (first, x, se) = scored.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1))?;
+        let tied: Vec<&str> = scored
+            .iter()
+            .filter(|(n, y, s)| *n != first && (y - x).abs() <= 2.0 * (s * s + se * se).sqrt())
+            .map(|t| t.0)
+            .collect();
+        Some(if tied.is_empty() {
+            first.to_string()
+        } else {
+            format!(
+                "{first} (with {} within Monte Carlo error)",
+                tied.join(" and ")
+            )
+        })
+    };
+    if let (Some(b), Some(r)) = (best("bias", f64::abs), best("rmse", |x| x)) {
+        out.push(format!(
+            "Least biased here: {b}; smallest error (RMSE): {r}."
+        ));
     }
     out
 }

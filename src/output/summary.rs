@@ -202,6 +202,44 @@ fn toml_cell(v: &toml::Value) -> String {
     }
 }
 
+/// With selective publication, the corrections for publication bias
+/// against the true average effect: one row each, bias, RMSE, coverage and
+/// the share of literatures where it could not be computed.
+fn corrections_table(meta: &crate::metrics::Metrics) -> String {
+    use crate::output::format::CORRECTIONS;
+    let cell = |stat: &str, c: &str| {
+        Metric::from_name(&format!("meta_{stat}_{c}"))
+            .and_then(|m| meta.get(m))
+            .and_then(|e| e.plus_minus(3))
+    };
+    let rows: Vec<String> = CORRECTIONS
+        .iter()
+        .filter_map(|(_, c)| {
+            let cells = [
+                cell("bias", c)?,
+                cell("rmse", c)?,
+                cell("coverage", c)?,
+                cell("failed", c).unwrap_or_else(|| "—".into()),
+            ];
+            Some(format!(
+                "    {c:<12} {:<18} {:<18} {:<16} {}\n",
+                cells[0], cells[1], cells[2], cells[3]
+            ))
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "  corrections for publication bias, against the true average effect:\n    {:<12} {:<18} {:<18} {:<16} failed\n{}",
+        "",
+        "bias",
+        "rmse",
+        "coverage",
+        rows.concat()
+    )
+}
+
 /// The short human summary printed by `run`: every headline metric for one
 /// design point, or a table with one row per design point for a sweep.
 pub fn text_summary(result: &RunResult) -> String {
@@ -261,6 +299,7 @@ pub fn text_summary(result: &RunResult) -> String {
                     out.push_str(&format!("    {name:<30} {}\n", fmt(Some(e))));
                 }
             }
+            out.push_str(&corrections_table(meta));
         }
         return out;
     }
