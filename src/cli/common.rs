@@ -125,17 +125,19 @@ pub fn write_outputs(
     }
     let workers = engine::schedule::Workers::new(figures.threads)?;
     let sample = engine::focus_sample(study, result, figures.forest, &workers)?;
-    let files = output::run_files(
+    // Each file goes to the staging folder as it is made; the folder
+    // replaces `out` only once all are written.
+    let mut staging = output::files::Staging::begin(out, (&result.scenario, result.seed), force)?;
+    output::run_files_into(
         study,
         result,
         &sample,
         Naming::Flags,
         figures.size,
         figures.protocol.as_ref(),
+        &mut |f| staging.write(&f),
     )?;
-    output::files::write_folder(out, &files, (&result.scenario, result.seed), force, || {
-        stopped().map_or(Ok(()), Err)
-    })
+    staging.commit(|| stopped().map_or(Ok(()), Err))
 }
 
 /// Prints each design point's warnings to stderr.

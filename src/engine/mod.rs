@@ -21,6 +21,7 @@ pub mod resume;
 pub mod schedule;
 pub mod shard;
 pub mod sizing;
+mod sweep;
 pub mod truth;
 
 use crate::error::{Error, Message, Result, Setting};
@@ -169,24 +170,21 @@ pub fn run_on(
     let points = sims.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut current = 0u64;
-    let mut whole = Vec::with_capacity(sims.len());
+    let mut whole;
     loop {
         let planned = points * replicates;
-        whole.clear();
-        for (sim, acc) in sims.iter().zip(accs.iter_mut()) {
-            let kept = extend_keeping_whole(workers, sim, acc, current, replicates, &|n| {
-                let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-                progress(d, planned)
-            });
-            let Some(kept) = kept else {
-                return Err(Error::Interrupted(format!(
-                    "{} of {} trials done",
-                    done.load(std::sync::atomic::Ordering::Relaxed),
-                    planned
-                )));
-            };
-            whole.push(kept);
-        }
+        let kept = sweep::extend_all(workers, &sims, &mut accs, current, replicates, &|n| {
+            let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            progress(d, planned)
+        });
+        let Some(kept) = kept else {
+            return Err(Error::Interrupted(format!(
+                "{} of {} trials done",
+                done.load(std::sync::atomic::Ordering::Relaxed),
+                planned
+            )));
+        };
+        whole = kept;
         current = replicates;
         let Some(target) = opts.precision else { break };
         let needed = replicates_for(&accs, replicates, target);
@@ -210,37 +208,13 @@ pub fn run_on(
     Ok(result)
 }
 
-/// What [`extend_keeping_whole`] kept of an accumulator at the last whole
+/// What [`sweep::extend_all`] kept of an accumulator at the last whole
 /// block.
 pub(crate) enum Kept {
     /// The run ended on a whole block: the final accumulator is that state.
     Final,
     /// The accumulator before the partial last block.
     Before(Option<Box<Accumulator>>),
-}
-
-/// [`Simulator::extend`] from `from` to `to`, keeping the accumulator as it
-/// was after the last whole block (the state `run --add-replicates`
-/// extends); `None` when `chunk_done` stopped the run. Block by block in
-/// order either way, so the result has the bits of one `extend`.
-pub(crate) fn extend_keeping_whole(
-    workers: &Workers,
-    sim: &Simulator,
-    acc: &mut Option<Accumulator>,
-    from: u64,
-    to: u64,
-    chunk_done: &dyn Fn(u64) -> bool,
-) -> Option<Kept> {
-    let whole = resume::whole_blocks(to).max(from);
-    if whole > from && !sim.extend(workers, acc, from, whole, chunk_done) {
-        return None;
-    }
-    if whole == to {
-        return Some(Kept::Final);
-    }
-    let before = acc.clone().map(Box::new);
-    sim.extend(workers, acc, whole, to, chunk_done)
-        .then_some(Kept::Before(before))
 }
 
 /// Each design point's accumulator at its last whole block.

@@ -32,9 +32,25 @@ pub struct Simulator<'a> {
     pub(super) cancel: Option<Arc<AtomicBool>>,
     /// The exact sufficient-statistics path, when requested and allowed.
     pub(super) fast: Option<crate::simulate::sufficient::FastPlan>,
-    /// Scratch buffers (and their cached t quantiles) handed from block to
-    /// block, so that quantiles are computed once per run rather than per block.
-    pub(super) scratch: std::sync::Mutex<Vec<Scratch>>,
+}
+
+thread_local! {
+    /// The worker's scratch buffers (and their cached t quantiles), handed
+    /// from block to block and from design point to design point: they
+    /// belong to the worker thread, not to a design point, so a sweep holds
+    /// one trial's buffers per thread however many points it has (issue
+    /// #25), and quantiles are computed once per thread rather than per
+    /// block. Results do not depend on them.
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
+}
+
+/// `f` with this thread's scratch buffers (fresh ones if a caller up the
+/// stack holds them).
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    let mut scratch = SCRATCH.take().unwrap_or_default();
+    let out = f(&mut scratch);
+    SCRATCH.set(Some(scratch));
+    out
 }
 
 /// What a design point's safety metrics are judged against, with
@@ -131,7 +147,6 @@ impl<'a> Simulator<'a> {
             }),
             cancel: None,
             fast: crate::simulate::sufficient::FastPlan::new(sc),
-            scratch: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -141,7 +156,8 @@ impl<'a> Simulator<'a> {
         self
     }
 
-    fn cancelled(&self) -> bool {
+    /// Whether the run was asked to stop.
+    pub(super) fn cancelled(&self) -> bool {
         self.cancel
             .as_ref()
             .is_some_and(|c| c.load(Ordering::Relaxed))
@@ -359,6 +375,12 @@ impl<'a> Simulator<'a> {
         );
     }
 
+    /// Block `b` of a run of `to` replicates, folded in index order on this
+    /// worker's scratch buffers.
+    pub(super) fn block_at(&self, b: u64, to: u64) -> Accumulator {
+        with_scratch(|scratch| self.block(b * BLOCK..((b + 1) * BLOCK).min(to), scratch))
+    }
+
     /// Folds replicates `range` in index order (the scratch only holds buffers
     /// and cached quantiles: results do not depend on it).
     fn block(&self, range: std::ops::Range<u64>, scratch: &mut Scratch) -> Accumulator {
@@ -430,20 +452,6 @@ impl<'a> Simulator<'a> {
         )
     }
 
-    /// The accumulators of blocks `blocks` (of a run of `to` replicates), one
-    /// per block in order, for a shard; `None` if `chunk_done` stopped the run.
-    pub fn block_accumulators(
-        &self,
-        workers: &Workers,
-        blocks: std::ops::Range<u64>,
-        to: u64,
-        chunk_done: &dyn Fn(u64) -> bool,
-    ) -> Option<Vec<Accumulator>> {
-        let mut out = Vec::with_capacity((blocks.end - blocks.start) as usize);
-        self.for_each_chunk(workers, blocks, to, chunk_done, |parts| out.extend(parts))
-            .then_some(out)
-    }
-
     /// Simulates `blocks` in parallel, [`CHUNK_BLOCKS`] at a time, handing each
     /// chunk's block accumulators (in block order) to `sink`.
     fn for_each_chunk(
@@ -457,19 +465,7 @@ impl<'a> Simulator<'a> {
         let mut start = blocks.start;
         while start < blocks.end {
             let end = (start + CHUNK_BLOCKS).min(blocks.end);
-            let parts: Vec<Accumulator> = workers.map_blocks(start..end, |b| {
-                let mut scratch = self
-                    .scratch
-                    .lock()
-                    .ok()
-                    .and_then(|mut pool| pool.pop())
-                    .unwrap_or_default();
-                let acc = self.block(b * BLOCK..((b + 1) * BLOCK).min(to), &mut scratch);
-                if let Ok(mut pool) = self.scratch.lock() {
-                    pool.push(scratch);
-                }
-                acc
-            });
+            let parts: Vec<Accumulator> = workers.map_blocks(start..end, |b| self.block_at(b, to));
             if self.cancelled() {
                 // Blocks cut short are incomplete: fold none of this chunk.
                 return false;

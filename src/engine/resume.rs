@@ -169,20 +169,16 @@ pub fn add_replicates(
     let planned = sims.len() as u64 * (total - state.whole);
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut accs = state.accumulators;
-    let mut whole = Vec::with_capacity(sims.len());
-    for (sim, acc) in sims.iter().zip(accs.iter_mut()) {
-        let kept = super::extend_keeping_whole(&workers, sim, acc, state.whole, total, &|n| {
-            let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-            progress(d, planned)
-        });
-        let Some(kept) = kept else {
-            return Err(Error::Interrupted(format!(
-                "{} of {planned} trials done",
-                done.load(std::sync::atomic::Ordering::Relaxed)
-            )));
-        };
-        whole.push(kept);
-    }
+    let kept = super::sweep::extend_all(&workers, &sims, &mut accs, state.whole, total, &|n| {
+        let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        progress(d, planned)
+    });
+    let Some(whole) = kept else {
+        return Err(Error::Interrupted(format!(
+            "{} of {planned} trials done",
+            done.load(std::sync::atomic::Ordering::Relaxed)
+        )));
+    };
     let state = RunState::new(study, seed, total, super::whole_state(whole, &accs))?;
     let mut result = finish_run(study, &sims, &meta_source, accs, seed, total, None);
     result.state = Some(state);

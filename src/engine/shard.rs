@@ -120,17 +120,22 @@ pub fn run_shard(
         .collect();
     let planned = sims.len() as u64 * ((range.end * BLOCK).min(replicates) - range.start * BLOCK);
     let done = std::sync::atomic::AtomicU64::new(0);
-    let mut blocks = Vec::with_capacity(sims.len());
-    for sim in &sims {
-        let accs = sim.block_accumulators(&workers, range.clone(), replicates, &|n| {
+    let mut blocks: Vec<Vec<Accumulator>> = sims.iter().map(|_| Vec::new()).collect();
+    let finished = super::sweep::for_each_block(
+        &workers,
+        &sims,
+        range.clone(),
+        replicates,
+        &|n| {
             let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
             progress(d, planned)
-        });
-        blocks.push(accs.ok_or_else(|| {
-            Error::Interrupted(format!(
-                "shard {shard}: stopped before its blocks were done"
-            ))
-        })?);
+        },
+        |p, _, acc| blocks[p].push(acc),
+    );
+    if !finished {
+        return Err(Error::Interrupted(format!(
+            "shard {shard}: stopped before its blocks were done"
+        )));
     }
     Ok(ShardFile {
         schema: SHARD_SCHEMA.to_string(),

@@ -88,53 +88,105 @@ pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Re
 pub fn write_folder(
     out: &Path,
     files: &[OutputFile],
-    (scenario, seed): (&str, u64),
+    run: (&str, u64),
     force: bool,
     before_commit: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
-    check_overwrite(out, scenario, seed, force)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| Error::write(&parent, e))?;
-    let base = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".to_string());
-    let pid = std::process::id();
-    let staging = parent.join(format!(".{base}.staging-{pid}"));
-    let old = parent.join(format!(".{base}.old-{pid}"));
-    let attempt = || -> Result<()> {
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| Error::write(&staging, e))?;
+    let mut staging = Staging::begin(out, run, force)?;
+    for file in files {
+        staging.write(file)?;
+    }
+    staging.commit(before_commit)
+}
+
+/// An output folder being written: files go to a staging folder beside
+/// `out` as they are made (so a large sweep's files need not all be held in
+/// memory at once), and [`Staging::commit`] moves it into place. Dropped
+/// without a commit, it removes the staging folder and `out` is left as it
+/// was.
+#[derive(Debug)]
+pub struct Staging {
+    out: PathBuf,
+    staging: PathBuf,
+    old: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Checks that `out` may take the outputs of `(scenario, seed)` and
+    /// opens an empty staging folder beside it.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] when `out` holds other results (without `force`)
+    /// or is a file; [`Error::Io`] when the staging folder cannot be made.
+    pub fn begin(out: &Path, (scenario, seed): (&str, u64), force: bool) -> Result<Staging> {
+        check_overwrite(out, scenario, seed, force)?;
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| Error::write(&parent, e))?;
+        let base = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".to_string());
+        let pid = std::process::id();
+        let staging = Staging {
+            out: out.to_path_buf(),
+            staging: parent.join(format!(".{base}.staging-{pid}")),
+            old: parent.join(format!(".{base}.old-{pid}")),
+            committed: false,
+        };
+        if staging.staging.exists() {
+            fs::remove_dir_all(&staging.staging).map_err(|e| Error::write(&staging.staging, e))?;
         }
-        fs::create_dir(&staging).map_err(|e| Error::write(&staging, e))?;
-        for file in files {
-            let path = staging.join(&file.path);
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
-            }
-            fs::write(&path, &file.bytes).map_err(|e| Error::write(&path, e))?;
+        fs::create_dir(&staging.staging).map_err(|e| Error::write(&staging.staging, e))?;
+        Ok(staging)
+    }
+
+    /// Writes one file into the staging folder.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when it cannot be written.
+    pub fn write(&mut self, file: &OutputFile) -> Result<()> {
+        let path = self.staging.join(&file.path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
         }
+        fs::write(&path, &file.bytes).map_err(|e| Error::write(&path, e))
+    }
+
+    /// Moves the staging folder into place as `out` (replacing what it
+    /// held) if `before_commit` agrees.
+    ///
+    /// # Errors
+    /// Whatever `before_commit` returns; [`Error::Io`] when a move fails
+    /// (then `out` is left as it was).
+    pub fn commit(mut self, before_commit: impl FnOnce() -> Result<()>) -> Result<()> {
         before_commit()?;
+        let (out, staging, old) = (&self.out, &self.staging, &self.old);
         if out.exists() {
-            fs::rename(out, &old).map_err(|e| Error::write(out, e))?;
+            fs::rename(out, old).map_err(|e| Error::write(out, e))?;
         }
-        fs::rename(&staging, out).map_err(|e| Error::write(out, e))?;
+        fs::rename(staging, out).map_err(|e| Error::write(out, e))?;
+        self.committed = true;
         if old.exists() {
-            fs::remove_dir_all(&old).map_err(|e| Error::write(&old, e))?;
+            fs::remove_dir_all(old).map_err(|e| Error::write(old, e))?;
         }
         Ok(())
-    };
-    let outcome = attempt();
-    if outcome.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-        if old.exists() && !out.exists() {
-            let _ = fs::rename(&old, out);
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        let _ = fs::remove_dir_all(&self.staging);
+        if self.old.exists() && !self.out.exists() {
+            let _ = fs::rename(&self.old, &self.out);
         }
     }
-    outcome
 }
 
 /// Writes `text` to `path` through `path.tmp`, so a failed write leaves no

@@ -35,9 +35,13 @@ pub struct OutputFile {
 
 impl OutputFile {
     fn new(path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
+        let mut bytes = bytes.into();
+        // A text grown by doubling holds up to twice its length; every file
+        // of the folder is held until it is written, so hold only the text.
+        bytes.shrink_to_fit();
         OutputFile {
             path: path.into(),
-            bytes: bytes.into(),
+            bytes,
         }
     }
 }
@@ -61,46 +65,70 @@ pub fn run_files(
     size: Option<plots::SizeFigure>,
     protocol: Option<&protocol::Protocol>,
 ) -> Result<Vec<OutputFile>> {
-    let mut files = vec![
-        OutputFile::new("summary.json", summary_json(result, naming)),
-        OutputFile::new("summary.csv", summary_csv(result)?),
-        OutputFile::new(
-            "scenario.resolved.toml",
-            study.resolved_toml(result.seed, result.replicates)?,
-        ),
-    ];
+    let mut files = Vec::new();
+    run_files_into(study, result, sample, naming, size, protocol, &mut |f| {
+        files.push(f);
+        Ok(())
+    })?;
+    Ok(files)
+}
+
+/// [`run_files`], each file handed to `sink` as soon as it is made and
+/// then dropped, so that only one summary is held at a time (a sweep of
+/// thousands of design points has summaries of megabytes).
+///
+/// # Errors
+/// As [`run_files`], and whatever `sink` returns.
+pub fn run_files_into(
+    study: &Study,
+    result: &RunResult,
+    sample: &FocusSample,
+    naming: Naming,
+    size: Option<plots::SizeFigure>,
+    protocol: Option<&protocol::Protocol>,
+    sink: &mut dyn FnMut(OutputFile) -> Result<()>,
+) -> Result<()> {
+    sink(OutputFile::new(
+        "summary.json",
+        summary_json(result, naming),
+    ))?;
+    sink(OutputFile::new("summary.csv", summary_csv(result)?))?;
+    sink(OutputFile::new(
+        "scenario.resolved.toml",
+        study.resolved_toml(result.seed, result.replicates)?,
+    ))?;
     if let Some(state) = &result.state {
         let json = serde_json::to_string(state)
             .map_err(|e| crate::Error::Internal(format!("writing state.json: {e}")))?;
-        files.push(OutputFile::new(crate::engine::resume::STATE_FILE, json));
+        sink(OutputFile::new(crate::engine::resume::STATE_FILE, json))?;
     }
     if let Some(p) = protocol {
-        files.push(OutputFile::new("protocol.md", p.markdown.clone()));
-        files.push(OutputFile::new("protocol.txt", p.text.clone()));
+        sink(OutputFile::new("protocol.md", p.markdown.clone()))?;
+        sink(OutputFile::new("protocol.txt", p.text.clone()))?;
     }
     if let Some(plots::SizeFigure::Over(answer)) = &size {
-        files.extend(size_over_files(answer)?);
+        for f in size_over_files(answer)? {
+            sink(f)?;
+        }
     }
-    let figures = plots::render_all(&plots::FigureInput {
+    let mut figures = plots::render_all(&plots::FigureInput {
         study,
         result,
         sample,
         target_power: TARGET_POWER,
         size,
     })?;
-    for f in &figures {
-        files.push(OutputFile::new(
+    for f in &mut figures {
+        sink(OutputFile::new(
             format!("plots/{}.svg", f.name),
             f.svg.as_bytes(),
-        ));
-        if let Some(png) = &f.png {
-            files.push(OutputFile::new(
-                format!("plots/{}.png", f.name),
-                png.clone(),
-            ));
+        ))?;
+        // The report inlines the SVGs; the PNGs are only written.
+        if let Some(png) = f.png.take() {
+            sink(OutputFile::new(format!("plots/{}.png", f.name), png))?;
         }
     }
-    files.push(OutputFile::new(
+    sink(OutputFile::new(
         "report.html",
         report::html(
             study,
@@ -109,8 +137,7 @@ pub fn run_files(
             &figures,
             protocol.map(|p| p.html.as_str()),
         ),
-    ));
-    Ok(files)
+    ))
 }
 
 /// `size --over`'s table as `size_over.csv` and its answers as

@@ -133,8 +133,10 @@ pub struct Plan {
     /// `logistic(dropout_logit)` per arm and visit: the dropout probability
     /// when it does not depend on Z (MCAR, or `beta = 0`).
     dropout_p: [Vec<f64>; 2],
-    /// Squeeze table for `u < logistic(lp)`.
-    logistic: Logistic,
+    /// Squeeze table for `u < logistic(lp)`: the same for every scenario,
+    /// so one for the process (16 KB, which a sweep of many design points
+    /// would otherwise hold once per point).
+    logistic: &'static Logistic,
 }
 
 /// A uniform draw for a dropout decision, kept as the 64-bit integer it
@@ -215,6 +217,12 @@ impl Default for Logistic {
 }
 
 impl Logistic {
+    /// The process's one table, built on first use.
+    fn shared() -> &'static Logistic {
+        static TABLE: std::sync::OnceLock<Logistic> = std::sync::OnceLock::new();
+        TABLE.get_or_init(Logistic::default)
+    }
+
     /// What the table alone says of `u < logistic(lp)`, with no branch.
     #[inline]
     fn verdict(&self, draw: DropoutDraw, lp: f64) -> Verdict {
@@ -268,7 +276,7 @@ impl Plan {
                 .collect(),
             dropout_p: [0, 1].map(|arm| dropout_logit[arm].iter().map(|&c| logistic(c)).collect()),
             dropout_logit,
-            logistic: Logistic::default(),
+            logistic: Logistic::shared(),
         }
     }
 }
@@ -449,7 +457,7 @@ pub fn simulate_trial(
     data.placebo.clear();
     data.placebo
         .extend(visits.iter().map(|vp| placebo_peak * vp.placebo_shape));
-    let logistic = &plan.logistic;
+    let logistic = plan.logistic;
 
     let instrument = o.instrument();
     // Phase 1, per patient: its stream's draws. The innovations go where the
