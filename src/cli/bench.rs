@@ -297,24 +297,75 @@ pub fn report(study: &Study, measurements: &[Measurement]) -> String {
     out
 }
 
+/// Patients per arm of the large-n row.
+pub const LARGE_N: usize = 1500;
+
+/// The study's first design point with [`LARGE_N`] patients per arm, and
+/// the replicates that give it as many patient-visits as `replicates` of
+/// the study (at least one block).
+///
+/// # Errors
+/// When the scenario cannot take that many patients (it always can).
+pub fn large_n(study: &Study, replicates: u64) -> Result<(Study, u64)> {
+    let sc = &study.points[0].scenario;
+    let small = (sc.design.n_control + sc.design.n_treatment) as u64;
+    let large = sc.edit(|f| {
+        f.design.n_per_arm = LARGE_N as u64;
+        f.name = format!("{}_n{LARGE_N}", f.name);
+    })?;
+    let r = (replicates * small).div_ceil(2 * LARGE_N as u64).max(BLOCK);
+    Ok((Study::from(large), r))
+}
+
+/// The large-n rows: the cost of a patient-visit at [`LARGE_N`] per arm
+/// against the bench's, thread count by thread count.
+pub fn large_n_report(small: &[Measurement], large: &[Measurement]) -> String {
+    let mut out =
+        format!("\nlarge n: the same scenario at {LARGE_N} per arm, as many patient-visits\n");
+    out.push_str(
+        "threads  trials   engine s  patient-visits/s  limit s  ratio to limit  cost per patient-visit vs the row above\n",
+    );
+    for (s, l) in small.iter().zip(large) {
+        let pv = |m: &Measurement| {
+            m.trials as f64 * m.patient_visits_per_trial as f64 / m.engine_seconds
+        };
+        out.push_str(&format!(
+            "{:<7}  {:<7}  {:<8.3}  {:<16.3e}  {:<7.3}  {:<14.2}  {:.2}\n",
+            l.threads,
+            l.trials,
+            l.engine_seconds,
+            pv(l),
+            l.draws_seconds,
+            l.ratio(),
+            pv(s) / pv(l),
+        ));
+    }
+    out
+}
+
 /// `trialsim bench`: the engine against the cost of its random draws, on
-/// 1 thread and on all threads.
+/// 1 thread and on all threads, and the same at [`LARGE_N`] patients per
+/// arm.
 pub fn command(scenario: Option<&Path>, replicates: Option<u64>) -> Result<()> {
     let study = match scenario {
         Some(path) => load(path, true)?,
         None => Study::from_toml_str(trialsim::scenario::BENCH_SCENARIO, "configs/bench.toml")?,
     };
     let r = replicates.unwrap_or(study.replicates);
+    let (large, large_r) = large_n(&study, r)?;
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut threads = vec![1];
     if all > 1 {
         threads.push(all);
     }
-    let mut measured = Vec::new();
+    let (mut measured, mut measured_large) = (Vec::new(), Vec::new());
     for t in threads {
         measured.push(measure(&study, r, t)?);
+        measured_large.push(measure(&large, large_r, t)?);
     }
-    print(&report(&study, &measured))
+    let mut out = report(&study, &measured);
+    out.push_str(&large_n_report(&measured, &measured_large));
+    print(&out)
 }
 
 #[cfg(test)]

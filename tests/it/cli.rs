@@ -464,8 +464,18 @@ fn bench_prints_the_ratio_to_the_limit() {
     );
     assert!(text.contains("ratio to limit"), "{text}");
     assert!(text.contains("ratio to +streams"), "{text}");
+    // One row on 1 thread for the bench and one for the large-n row, which
+    // gets as many patient-visits (500 × 60 / 3000 = 10, at least a block).
     assert!(
-        text.lines().filter(|l| l.starts_with("1 ")).count() == 1,
+        text.lines().filter(|l| l.starts_with("1 ")).count() == 2,
+        "{text}"
+    );
+    assert!(
+        text.contains("large n: the same scenario at 1500 per arm"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("1        250      ")),
         "{text}"
     );
 }
