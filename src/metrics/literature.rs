@@ -272,27 +272,43 @@ impl Group for MetaAccumulator {
                 (Metric::MetaRmseNaive, r),
                 (Metric::MetaCoverageNaive, cov),
             ]);
-            let [b, r, cov] = c.trimfill.finish();
-            metrics.0.extend([
-                (Metric::MetaBiasTrimfill, b),
-                (Metric::MetaRmseTrimfill, r),
-                (Metric::MetaCoverageTrimfill, cov),
-                (Metric::MetaFailedTrimfill, c.trimfill.failed.estimate()),
-            ]);
-            let [b, r, cov] = c.pet_peese.finish();
-            metrics.0.extend([
-                (Metric::MetaBiasPetPeese, b),
-                (Metric::MetaRmsePetPeese, r),
-                (Metric::MetaCoveragePetPeese, cov),
-                (Metric::MetaFailedPetPeese, c.pet_peese.failed.estimate()),
-            ]);
-            let [b, r, cov] = c.selection.finish();
-            metrics.0.extend([
-                (Metric::MetaBiasSelection, b),
-                (Metric::MetaRmseSelection, r),
-                (Metric::MetaCoverageSelection, cov),
-                (Metric::MetaFailedSelection, c.selection.failed.estimate()),
-            ]);
+            for (record, [bias, rmse, coverage, failed]) in [
+                (
+                    &c.trimfill,
+                    [
+                        Metric::MetaBiasTrimfill,
+                        Metric::MetaRmseTrimfill,
+                        Metric::MetaCoverageTrimfill,
+                        Metric::MetaFailedTrimfill,
+                    ],
+                ),
+                (
+                    &c.pet_peese,
+                    [
+                        Metric::MetaBiasPetPeese,
+                        Metric::MetaRmsePetPeese,
+                        Metric::MetaCoveragePetPeese,
+                        Metric::MetaFailedPetPeese,
+                    ],
+                ),
+                (
+                    &c.selection,
+                    [
+                        Metric::MetaBiasSelection,
+                        Metric::MetaRmseSelection,
+                        Metric::MetaCoverageSelection,
+                        Metric::MetaFailedSelection,
+                    ],
+                ),
+            ] {
+                let [b, r, cov] = record.finish();
+                metrics.0.extend([
+                    (bias, b),
+                    (rmse, r),
+                    (coverage, cov),
+                    (failed, record.failed.estimate()),
+                ]);
+            }
         }
         metrics
     }
