@@ -41,12 +41,6 @@ pub enum Error {
         /// A "did you mean" hint, possibly empty.
         hint: String,
     },
-    /// A key reserved for a later version.
-    #[error("{field}: not supported yet (reserved for a later version of trialsim)")]
-    NotSupported {
-        /// Dotted path of the reserved key.
-        field: String,
-    },
     /// A key of the wrong type or shape, or a missing required key.
     #[error("{field}: {message}")]
     Shape {
@@ -209,6 +203,8 @@ pub enum Setting {
     Level,
     /// Which simulated literature the forest plot draws.
     Forest,
+    /// A teaching preset.
+    Preset,
 }
 
 impl Setting {
@@ -236,6 +232,7 @@ impl Setting {
             Setting::Alpha => "alpha",
             Setting::Level => "level",
             Setting::Forest => "forest",
+            Setting::Preset => "preset",
         }
     }
 

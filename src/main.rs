@@ -7,7 +7,7 @@ use clap::Parser;
 use cli::{Cli, Command, RunArgs};
 use std::process::ExitCode;
 use trialsim::error::EXIT_OK;
-use trialsim::{Error, Naming, Result};
+use trialsim::{Naming, Result};
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
@@ -36,9 +36,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         .unwrap_or_else(|| Command::Run(RunArgs::default()))
     {
         Command::Run(args) => cli::run::run(args),
-        Command::Presets => Err(Error::NotSupported {
-            field: "presets".into(),
-        }),
+        Command::Presets { name, table } => cli::common::presets(name.as_deref(), table),
         Command::Size(args) => cli::size::size(args),
         Command::Pool {
             effects,

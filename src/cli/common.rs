@@ -128,7 +128,7 @@ pub fn write_outputs(
     // Each file goes to the staging folder as it is made; the folder
     // replaces `out` only once all are written.
     let mut staging = output::files::Staging::begin(out, (&result.scenario, result.seed), force)?;
-    output::run_files_into(
+    output::run_files(
         study,
         result,
         &sample,
@@ -157,12 +157,41 @@ pub fn warn(result: &engine::RunResult, quiet: bool) {
     }
 }
 
-/// Rejects flags reserved for a later version (INTERFACE.md).
-pub fn reserved_flags(c: &CommonArgs) -> Result<()> {
-    match c.preset {
-        Some(_) => Err(Error::NotSupported {
-            field: "--preset".into(),
-        }),
-        None => Ok(()),
+/// The study a command runs: the scenario file, the teaching preset
+/// `--preset`, or the default scenario (neither). Warnings about the file
+/// are printed unless `quiet`.
+///
+/// # Errors
+/// A file and a preset both given, an unknown preset, or the file's errors.
+pub fn study_of(scenario: Option<&Path>, preset: Option<&str>, quiet: bool) -> Result<Study> {
+    match (scenario, preset) {
+        (Some(path), Some(name)) => Err(Error::Usage(format!(
+            "--preset {name} and the scenario file {}: give one or the other",
+            path.display()
+        ))),
+        (Some(path), None) => load(path, quiet),
+        (None, Some(name)) => trialsim::scenario::presets::preset(name)?.study(),
+        (None, None) => Ok(Study::default_study()),
+    }
+}
+
+/// `trialsim presets [NAME] [--table]`: the list of presets, one preset's
+/// file, or the README's teaching table from a run of every preset.
+///
+/// # Errors
+/// An unknown preset; a run that fails; a closed stdout.
+pub fn presets(name: Option<&str>, table: bool) -> Result<()> {
+    use trialsim::scenario::presets::{self, PRESETS};
+    if table {
+        let results = PRESETS
+            .iter()
+            .map(|p| engine::run(&p.study()?, &engine::RunOptions::default()))
+            .collect::<Result<Vec<_>>>()?;
+        let rows: Vec<_> = PRESETS.iter().zip(&results).collect();
+        return print(&super::teaching::table(&rows));
+    }
+    match name {
+        None => print(&presets::listing()),
+        Some(name) => print(presets::preset(name)?.text),
     }
 }

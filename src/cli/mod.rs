@@ -14,6 +14,7 @@ pub mod progress;
 pub mod retro;
 pub mod run;
 pub mod size;
+pub mod teaching;
 pub mod usage;
 pub mod validate;
 
@@ -114,9 +115,16 @@ pub enum Command {
         #[arg(long, default_value = "median", value_parser = forest)]
         forest: ForestChoice,
     },
-    /// Reserved for a later version (teaching presets): not supported yet.
-    #[command(hide = true)]
-    Presets,
+    /// List the teaching presets, one per small-sample pitfall (run one with
+    /// `trialsim run --preset NAME`); with NAME, print that preset's scenario file.
+    Presets {
+        /// A preset whose scenario file (TOML, with its comments) to print.
+        name: Option<String>,
+        /// Run every preset as shipped and print the README's teaching table
+        /// (scripts/teaching-table.sh puts it into README.md).
+        #[arg(long, conflicts_with = "name")]
+        table: bool,
+    },
     /// Measure throughput against the cost of the random draws alone (1 thread and all threads).
     Bench {
         /// Scenario file (TOML) [default: the embedded configs/bench.toml].
@@ -162,8 +170,9 @@ pub enum Method {
 /// Flags of `size`.
 #[derive(Debug, Args)]
 pub struct SizeArgs {
-    /// Scenario file (TOML).
-    pub scenario: PathBuf,
+    /// Scenario file (TOML); omit it with --preset.
+    #[arg(required_unless_present = "preset")]
+    pub scenario: Option<PathBuf>,
     /// Target power, in (0, 1): shorthand for --require 'power>=P'.
     #[arg(long, allow_hyphen_values = true, value_parser = number)]
     pub target_power: Option<f64>,
@@ -225,8 +234,9 @@ pub struct CommonArgs {
     /// file can hold, so that `scenario.resolved.toml` can record it.
     #[arg(long, allow_hyphen_values = true, value_parser = whole_number(0, MAX_SEED))]
     pub seed: Option<u64>,
-    /// Reserved for a later version: rejected as not supported yet.
-    #[arg(long, hide = true)]
+    /// Run a teaching preset instead of a scenario file (`trialsim presets`
+    /// lists them).
+    #[arg(long)]
     pub preset: Option<String>,
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long, allow_hyphen_values = true, value_parser = threads)]

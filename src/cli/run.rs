@@ -1,7 +1,7 @@
 //! `trialsim run`: every design point of a scenario, or one shard of it.
 
 use super::RunArgs;
-use super::common::{Figures, load, print, reserved_flags, run_options, warn, write_outputs};
+use super::common::{Figures, print, run_options, study_of, warn, write_outputs};
 use super::progress;
 use std::path::{Path, PathBuf};
 use trialsim::engine;
@@ -11,11 +11,11 @@ use trialsim::{Error, Message, Result, Setting};
 
 /// Runs the command.
 pub fn run(args: RunArgs) -> Result<()> {
-    reserved_flags(&args.common)?;
-    let study = match &args.scenario {
-        Some(path) => load(path, args.common.quiet)?,
-        None => Study::default_study(),
-    };
+    let study = study_of(
+        args.scenario.as_deref(),
+        args.common.preset.as_deref(),
+        args.common.quiet,
+    )?;
     let c = &args.common;
     if let Some(shard) = args.shard {
         let out = c

@@ -2,7 +2,7 @@
 //! every requirement, at one design or at each value of a second parameter.
 
 use super::SizeArgs;
-use super::common::{Figures, load, print, reserved_flags, run_options, warn, write_outputs};
+use super::common::{Figures, print, run_options, study_of, warn, write_outputs};
 use super::progress;
 use std::path::PathBuf;
 use trialsim::engine::sizing;
@@ -11,8 +11,11 @@ use trialsim::{Error, Result};
 
 /// Runs the command.
 pub fn size(args: SizeArgs) -> Result<()> {
-    reserved_flags(&args.common)?;
-    let study = load(&args.scenario, args.common.quiet)?;
+    let study = study_of(
+        args.scenario.as_deref(),
+        args.common.preset.as_deref(),
+        args.common.quiet,
+    )?;
     let c = &args.common;
     let out = c
         .out

@@ -16,6 +16,7 @@ pub mod plots;
 pub mod protocol;
 pub mod report;
 pub mod summary;
+pub mod teaching;
 
 pub use summary::{SCHEMA, summary_csv, summary_json, text_summary};
 
@@ -53,33 +54,15 @@ pub const TARGET_POWER: f64 = 0.8;
 /// scenario, each figure as SVG (and PNG with the `png` feature) under
 /// `plots/`, and `report.html` with the figures inline (with `size`'s
 /// marks, its `size_curve` too). Run settings in
-/// `summary.json`'s warnings are named under `naming`.
+/// `summary.json`'s warnings are named under `naming`. Each file is handed
+/// to `sink` as soon as it is made and then dropped, so that only one
+/// summary is held at a time (a sweep of thousands of design points has
+/// summaries of megabytes).
 ///
 /// # Errors
-/// [`crate::Error::Internal`] when a summary or a figure cannot be rendered.
+/// [`crate::Error::Internal`] when a summary or a figure cannot be
+/// rendered; whatever `sink` returns.
 pub fn run_files(
-    study: &Study,
-    result: &RunResult,
-    sample: &FocusSample,
-    naming: Naming,
-    size: Option<plots::SizeFigure>,
-    protocol: Option<&protocol::Protocol>,
-) -> Result<Vec<OutputFile>> {
-    let mut files = Vec::new();
-    run_files_into(study, result, sample, naming, size, protocol, &mut |f| {
-        files.push(f);
-        Ok(())
-    })?;
-    Ok(files)
-}
-
-/// [`run_files`], each file handed to `sink` as soon as it is made and
-/// then dropped, so that only one summary is held at a time (a sweep of
-/// thousands of design points has summaries of megabytes).
-///
-/// # Errors
-/// As [`run_files`], and whatever `sink` returns.
-pub fn run_files_into(
     study: &Study,
     result: &RunResult,
     sample: &FocusSample,

@@ -12,6 +12,7 @@
 pub mod file;
 pub mod implied;
 mod parse;
+pub mod presets;
 pub mod sweep;
 mod validate;
 mod warnings;

@@ -580,38 +580,6 @@ fn the_output_folder_is_never_the_current_folder_or_one_holding_it() {
 }
 
 #[test]
-fn the_reserved_presets_are_not_supported_yet() {
-    // INTERFACE.md reserves `--preset`; found in review to be rejected as an
-    // unknown flag instead.
-    let dir = tempfile::tempdir().unwrap();
-    let sc = write_base(dir.path());
-    for cmd in [
-        vec!["run", "--preset", "knee"],
-        vec!["size", "--target-power", "0.8", "--preset", "knee"],
-    ] {
-        let out = trialsim()
-            .args(&cmd)
-            .arg(&sc)
-            .arg("--out")
-            .arg(dir.path().join("o"))
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
-        assert!(!dir.path().join("o").exists());
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            "error: --preset: not supported yet (reserved for a later version of trialsim)\n"
-        );
-    }
-    let out = trialsim().arg("presets").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "error: presets: not supported yet (reserved for a later version of trialsim)\n"
-    );
-}
-
-#[test]
 fn a_seed_is_one_a_toml_file_can_hold() {
     // Found in review: a seed above 2^63 - 1 was accepted, and the
     // scenario.resolved.toml that records it could not be read back.
@@ -795,7 +763,7 @@ fn command_line_mistakes_are_one_line_and_the_usage() {
         ("validate", "missing the scenario file"),
         (
             "nonsense",
-            "unknown command nonsense; the commands are run, validate, dataset, size, pool, merge, bench, retro",
+            "unknown command nonsense; the commands are run, validate, dataset, size, pool, merge, presets, bench, retro",
         ),
     ];
     let mut failures = Vec::new();

@@ -15,6 +15,7 @@ mod interrupt;
 mod layout;
 mod meta;
 mod mmrm;
+mod presets;
 mod properties;
 mod reference;
 mod report;
