@@ -14,16 +14,6 @@ pub const START: &str = "<!-- teaching-table: written by scripts/teaching-table.
 /// The line after it.
 pub const END: &str = "<!-- /teaching-table -->";
 
-/// Decimals that show `se` to one significant digit: at least `least`, at
-/// most 4.
-fn decimals(se: f64, least: usize) -> usize {
-    if se > 0.0 && se.is_finite() {
-        ((-se.log10().floor()).max(0.0) as usize).clamp(least, 4)
-    } else {
-        least
-    }
-}
-
 /// A headline's text: `label x ± se`, a percentage or a number, to the
 /// decimal of the SE's first significant digit.
 fn shown(h: &Headline, e: &Estimate) -> String {
@@ -34,7 +24,7 @@ fn shown(h: &Headline, e: &Estimate) -> String {
     };
     let number = match (e.estimate, e.mc_se) {
         (Some(x), Some(se)) => {
-            let d = decimals(scale * se, least);
+            let d = trialsim::output::format::se_decimals(scale * se, least);
             format!("{:.d$}{unit} ± {:.d$}", scale * x, scale * se)
         }
         (Some(x), None) => format!("{:.least$}{unit}", scale * x),

@@ -100,6 +100,23 @@ pub(crate) const CORRECTIONS: [(&str, &str); 4] = [
     ("the selection model", "selection"),
 ];
 
+/// Decimals that show `se` to its first significant digit: at least
+/// `least`, at most 4 (so "2.476 ± 0.004", not "2.48 ± 0.00").
+pub fn se_decimals(se: f64, least: usize) -> usize {
+    if se > 0.0 && se.is_finite() {
+        ((-se.log10().floor()).max(0.0) as usize).clamp(least, 4)
+    } else {
+        least
+    }
+}
+
+/// `x ± se` to the decimal of the SE's first significant digit (at least
+/// `least` decimals), with `unit` after each.
+pub fn with_se(x: f64, se: f64, least: usize, unit: &str) -> String {
+    let d = se_decimals(se, least);
+    format!("{x:.d$}{unit} ± {se:.d$}{unit}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,11 +80,15 @@ pub(super) fn draw<DB: DrawingBackend>(
     let power = value(dp.metrics.get(Metric::Power));
     let mut note = Vec::new();
     if let Some((p, se)) = power {
-        note.push(format!("power {:.1}% ± {:.1}%", 100.0 * p, 100.0 * se));
+        note.push(format!(
+            "power {}",
+            crate::output::format::with_se(100.0 * p, 100.0 * se, 1, "%")
+        ));
     }
     if let Some((m, se)) = type_m {
+        let d = crate::output::format::se_decimals(se, 2);
         note.push(format!(
-            "significant estimates overstate θ {m:.2}× ± {se:.2} (type M)"
+            "significant estimates overstate θ {m:.d$}× ± {se:.d$} (type M)"
         ));
     }
     let draw = || -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
