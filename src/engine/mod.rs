@@ -42,6 +42,11 @@ pub const BLOCK: u64 = 250;
 /// Blocks in flight at once.
 pub const CHUNK_BLOCKS: u64 = 64;
 
+/// The replicates of R's whole blocks.
+pub fn whole_blocks(replicates: u64) -> u64 {
+    replicates / BLOCK * BLOCK
+}
+
 /// How to run: the command-line flags that override the scenario.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {

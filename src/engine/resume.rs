@@ -9,7 +9,7 @@
 //! neither R nor N need be a multiple of the block size.
 
 use crate::engine::schedule::Workers;
-use crate::engine::{BLOCK, Progress, RunOptions, RunResult, finish_run, simulators};
+use crate::engine::{Progress, RunOptions, RunResult, finish_run, simulators, whole_blocks};
 use crate::error::{Error, Message, Result, Setting};
 use crate::metrics::Accumulator;
 use crate::scenario::Study;
@@ -65,10 +65,6 @@ impl RunState {
     }
 }
 
-/// The replicates of R's whole blocks.
-pub fn whole_blocks(replicates: u64) -> u64 {
-    replicates / BLOCK * BLOCK
-}
 
 /// Parses a state file's text; `origin` names it in errors.
 ///

@@ -74,7 +74,7 @@ pub(crate) fn extend_all(
         from.is_multiple_of(BLOCK),
         "extend must start at a block boundary (a multiple of {BLOCK}), not {from}"
     );
-    let whole = super::resume::whole_blocks(to).max(from);
+    let whole = super::whole_blocks(to).max(from);
     let mut kept: Vec<Kept> = sims.iter().map(|_| Kept::Final).collect();
     let finished = for_each_block(
         workers,
