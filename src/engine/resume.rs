@@ -65,7 +65,6 @@ impl RunState {
     }
 }
 
-
 /// Parses a state file's text; `origin` names it in errors.
 ///
 /// # Errors
