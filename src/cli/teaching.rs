@@ -24,8 +24,7 @@ fn shown(h: &Headline, e: &Estimate) -> String {
     };
     let number = match (e.estimate, e.mc_se) {
         (Some(x), Some(se)) => {
-            let d = trialsim::output::format::se_decimals(scale * se, least);
-            format!("{:.d$}{unit} ± {:.d$}", scale * x, scale * se)
+            trialsim::output::format::with_se(scale * x, scale * se, least, unit)
         }
         (Some(x), None) => format!("{:.least$}{unit}", scale * x),
         (None, _) => "undefined".to_string(),

@@ -331,8 +331,8 @@ mod tests {
     fn extending_from_inside_a_block_is_refused() {
         let mut sc = Scenario::default_scenario();
         sc.replicates = 10;
-        let sim = Simulator::new(&sc, 1);
-        let mut total = None;
-        sim.extend(&Workers::Sequential, &mut total, 1, 2, &|_| true);
+        let sims = [Simulator::new(&sc, 1)];
+        let mut accs = [None];
+        sweep::extend_all(&Workers::Sequential, &sims, &mut accs, 1, 2, &|_| true);
     }
 }

@@ -3,8 +3,7 @@
 //! literature) folded into the accumulator; blocks of replicates handed to
 //! the scheduler.
 
-use super::schedule::Workers;
-use super::{BLOCK, CHUNK_BLOCKS};
+use super::BLOCK;
 use crate::analysis::responder::{analyse_responders, count_responders};
 use crate::analysis::{
     self, Analysed, PathOutcome, TrialAnalysis, Workspace, analyse_paths, analyse_sums,
@@ -410,73 +409,5 @@ impl<'a> Simulator<'a> {
             self.replicate(r, scratch, &mut acc);
         }
         acc
-    }
-
-    /// Runs replicates `0..replicates` and returns the merged accumulator.
-    pub fn accumulate(&self, replicates: u64) -> Accumulator {
-        let mut total = None;
-        self.extend(&Workers::default(), &mut total, 0, replicates, &|_| true);
-        total.unwrap_or_else(|| Accumulator::new(0, Groups::default()))
-    }
-
-    /// Folds replicates `from..to` into `total` (`from` a multiple of [`BLOCK`]),
-    /// block by block in index order, so extending a run gives the same bits as
-    /// running it whole. `chunk_done(n)` is told after each chunk of `n`
-    /// replicates; returning `false` stops early (and returns `false`).
-    pub fn extend(
-        &self,
-        workers: &Workers,
-        total: &mut Option<Accumulator>,
-        from: u64,
-        to: u64,
-        chunk_done: &dyn Fn(u64) -> bool,
-    ) -> bool {
-        // A start inside a block would fold that block's first replicates twice.
-        assert!(
-            from.is_multiple_of(BLOCK),
-            "extend must start at a block boundary (a multiple of {BLOCK}), not {from}"
-        );
-        self.for_each_chunk(
-            workers,
-            from / BLOCK..to.div_ceil(BLOCK),
-            to,
-            chunk_done,
-            |parts| {
-                for part in parts {
-                    match total.as_mut() {
-                        None => *total = Some(part),
-                        Some(t) => t.merge(&part),
-                    }
-                }
-            },
-        )
-    }
-
-    /// Simulates `blocks` in parallel, [`CHUNK_BLOCKS`] at a time, handing each
-    /// chunk's block accumulators (in block order) to `sink`.
-    fn for_each_chunk(
-        &self,
-        workers: &Workers,
-        blocks: std::ops::Range<u64>,
-        to: u64,
-        chunk_done: &dyn Fn(u64) -> bool,
-        mut sink: impl FnMut(Vec<Accumulator>),
-    ) -> bool {
-        let mut start = blocks.start;
-        while start < blocks.end {
-            let end = (start + CHUNK_BLOCKS).min(blocks.end);
-            let parts: Vec<Accumulator> = workers.map_blocks(start..end, |b| self.block_at(b, to));
-            if self.cancelled() {
-                // Blocks cut short are incomplete: fold none of this chunk.
-                return false;
-            }
-            sink(parts);
-            let done = (end * BLOCK).min(to) - (start * BLOCK);
-            start = end;
-            if !chunk_done(done) {
-                return false;
-            }
-        }
-        true
     }
 }

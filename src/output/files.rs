@@ -77,28 +77,6 @@ pub fn check_overwrite(out: &Path, scenario: &str, seed: u64, force: bool) -> Re
     }
 }
 
-/// Writes `files` as the folder `out`, atomically: into a staging folder
-/// beside it first, then moved into place (replacing what `out` held) only
-/// when every file is written and `before_commit` agrees. On any error the
-/// staging folder is removed and `out` is left as it was.
-///
-/// # Errors
-/// [`Error::Setting`] when `out` holds other results (without `force`) or is a
-/// file; [`Error::Io`] when writing fails; whatever `before_commit` returns.
-pub fn write_folder(
-    out: &Path,
-    files: &[OutputFile],
-    run: (&str, u64),
-    force: bool,
-    before_commit: impl FnOnce() -> Result<()>,
-) -> Result<()> {
-    let mut staging = Staging::begin(out, run, force)?;
-    for file in files {
-        staging.write(file)?;
-    }
-    staging.commit(before_commit)
-}
-
 /// An output folder being written: files go to a staging folder beside
 /// `out` as they are made (so a large sweep's files need not all be held in
 /// memory at once), and [`Staging::commit`] moves it into place. Dropped

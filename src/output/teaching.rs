@@ -30,7 +30,7 @@ pub fn row_numbers(row: &str) -> Vec<(f64, f64)> {
         }
         let percent = w[0].ends_with('%');
         let x = w[0].trim_end_matches('%').parse::<f64>();
-        let se = w[2].trim_end_matches([';', '|']).parse::<f64>();
+        let se = w[2].trim_end_matches([';', '|', '%']).parse::<f64>();
         if let (Ok(x), Ok(se)) = (x, se) {
             let scale = if percent { 0.01 } else { 1.0 };
             out.push((x * scale, se * scale));

@@ -284,11 +284,14 @@ fn the_guides_commands_work_and_their_figures_exist() {
     let mut commands = 0;
     for guide in ["docs/designer-guide.md", "docs/educator-guide.md"] {
         let text = std::fs::read_to_string(root.join(guide)).unwrap();
-        for (i, part) in text.split("](").enumerate().skip(1) {
-            let path = part.split(')').next().unwrap();
-            if !path.starts_with("http") && text.split("](").nth(i - 1).unwrap().contains("![") {
-                assert!(root.join("docs").join(path).exists(), "{guide}: {path}");
-            }
+        // Every image `![alt](path)`, relative to docs/.
+        for image in text.split("![").skip(1) {
+            let path = image
+                .split_once("](")
+                .and_then(|(_, rest)| rest.split_once(')'))
+                .map(|(path, _)| path)
+                .unwrap_or_else(|| panic!("{guide}: an image without a path"));
+            assert!(root.join("docs").join(path).exists(), "{guide}: {path}");
         }
         let mut in_sh = false;
         for line in text.lines() {
