@@ -21,6 +21,7 @@ pub mod resume;
 pub mod schedule;
 pub mod shard;
 pub mod sizing;
+pub mod stepper;
 mod sweep;
 pub mod truth;
 
@@ -36,6 +37,7 @@ use schedule::Workers;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+pub use stepper::Stepper;
 
 /// Replicates per block: the unit of ordered folding (and of future shards).
 pub const BLOCK: u64 = 250;

@@ -83,6 +83,38 @@ impl Study {
         Self::from_table(parse_table(text, origin)?)
     }
 
+    /// A scenario file's text with some keys set (dotted paths, as in
+    /// `[sweep]`) and, when `sweep` is given, its `[sweep]` replaced by that
+    /// one (empty: none): what the classroom page runs when a slider moves.
+    /// [`Study::resolved_toml`] of the result is a file that runs the same.
+    ///
+    /// # Errors
+    /// As [`Study::from_toml_str`], plus an unknown key path, named.
+    pub fn from_toml_with(
+        text: &str,
+        origin: &str,
+        set: &[(String, toml::Value)],
+        sweep: Option<&[(String, Vec<toml::Value>)]>,
+    ) -> Result<Self> {
+        let mut table = parse_table(text, origin)?;
+        for (path, value) in set {
+            check_path(path)?;
+            set_path(&mut table, path, value.clone())
+                .map_err(|m| Error::Usage(format!("{path}: {m}")))?;
+        }
+        if let Some(sweep) = sweep {
+            table.remove("sweep");
+            if !sweep.is_empty() {
+                let grid = sweep
+                    .iter()
+                    .map(|(k, v)| (k.clone(), toml::Value::Array(v.clone())))
+                    .collect();
+                table.insert("sweep".to_string(), toml::Value::Table(grid));
+            }
+        }
+        Self::from_table(table)
+    }
+
     /// The embedded default scenario with its sweep.
     pub fn default_study() -> Self {
         Self::from_toml_str(super::DEFAULT_SCENARIO, "configs/msc_knee_oa.toml")
@@ -432,6 +464,34 @@ fn set_path(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keys set and the sweep replaced give the study of the edited file,
+    /// and its resolved file gives the same study back.
+    #[test]
+    fn a_study_with_values_set_is_the_edited_file() {
+        let set = [
+            ("design.n_per_arm".to_string(), toml::Value::Integer(30)),
+            ("heterogeneity.tau".to_string(), toml::Value::Float(2.5)),
+        ];
+        let sweep = [(
+            "design.n_per_arm".to_string(),
+            vec![toml::Value::Integer(10), toml::Value::Integer(30)],
+        )];
+        let text = super::super::DEFAULT_SCENARIO;
+        let study = Study::from_toml_with(text, "default", &set, Some(&sweep)).unwrap();
+        assert_eq!(study.points.len(), 2);
+        assert_eq!(study.focus_point(), 1);
+        assert_eq!(study.base_scenario().design.n_treatment, 30);
+        assert_eq!(study.base_scenario().heterogeneity.tau, 2.5);
+        let again = Study::from_toml_str(&study.resolved_toml(1, 250).unwrap(), "again").unwrap();
+        assert_eq!(again.points.len(), 2);
+        assert_eq!(again.points[1].scenario.heterogeneity.tau, 2.5);
+        let single = Study::from_toml_with(text, "default", &set, Some(&[])).unwrap();
+        assert_eq!(single.points.len(), 1);
+        let unknown = [("design.n_per_armz".to_string(), toml::Value::Integer(3))];
+        let err = Study::from_toml_with(text, "default", &unknown, None).unwrap_err();
+        assert!(err.to_string().contains("design.n_per_armz"), "{err}");
+    }
 
     #[test]
     fn grid_is_full_in_file_order_last_key_fastest() {
