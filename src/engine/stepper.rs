@@ -79,25 +79,76 @@ impl Stepper {
         self.folded == self.replicates
     }
 
+    /// The index of the next block to fold.
+    pub fn next_block(&self) -> u64 {
+        self.folded.div_ceil(BLOCK)
+    }
+
+    /// The run's blocks (of every design point), `replicates / BLOCK`
+    /// rounded up.
+    pub fn blocks(&self) -> u64 {
+        self.replicates.div_ceil(BLOCK)
+    }
+
     /// Simulates up to `blocks` more blocks of every design point (at least
     /// one while unfinished); returns whether the run is finished.
     pub fn step(&mut self, blocks: u64) -> bool {
         if self.finished() {
             return true;
         }
-        let to = (self.folded + blocks.max(1) * BLOCK).min(self.replicates);
+        let first = self.next_block();
+        let parts = self.simulate(first..first + blocks.max(1));
+        self.fold(parts)
+            .expect("the blocks just simulated are the next ones")
+    }
+
+    /// Simulates blocks `range` of every design point (clipped to the
+    /// run), without folding them: another worker's share of the run, to
+    /// be handed to [`Stepper::fold`] in order. Returns (design point,
+    /// block, accumulator) in (point, block) order.
+    pub fn simulate(&self, range: std::ops::Range<u64>) -> Vec<(usize, u64, Accumulator)> {
+        let range = range.start.min(self.blocks())..range.end.min(self.blocks());
         let (sims, _) = simulators(&self.study, self.seed);
-        let kept = sweep::extend_all(
+        let mut parts = Vec::new();
+        sweep::for_each_block(
             &Workers::Sequential,
             &sims,
-            &mut self.accs,
-            self.folded,
-            to,
+            range,
+            self.replicates,
             &|_| true,
+            |p, b, acc| parts.push((p, b, acc)),
         );
-        debug_assert!(kept.is_some(), "a stepped run has no cancel flag");
-        self.folded = to;
-        self.finished()
+        parts
+    }
+
+    /// Folds blocks from [`Stepper::simulate`] — the next blocks of every
+    /// design point, as it returned them — onto the run; returns whether
+    /// it is finished.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when `parts` are not the next blocks of every
+    /// design point (folding them would change the results).
+    pub fn fold(&mut self, parts: Vec<(usize, u64, Accumulator)>) -> Result<bool> {
+        let first = self.next_block();
+        let points = self.accs.len();
+        let count = parts.len() / points.max(1);
+        let expected = (0..points).flat_map(|p| (first..first + count as u64).map(move |b| (p, b)));
+        let in_order = parts.len() == points * count
+            && first + count as u64 <= self.blocks()
+            && parts.iter().map(|(p, b, _)| (*p, *b)).eq(expected);
+        if !in_order {
+            return Err(Error::Internal(format!(
+                "blocks folded out of order: expected the blocks from block {first} on, of all {points} design points"
+            )));
+        }
+        for (p, _, part) in parts {
+            match self.accs[p].as_mut() {
+                None => self.accs[p] = Some(part),
+                Some(acc) => acc.merge(&part),
+            }
+        }
+        self.folded = ((first + count as u64) * BLOCK).min(self.replicates);
+        Ok(self.finished())
     }
 
     /// The results, as [`super::run`] gives them (without the state that
@@ -164,6 +215,34 @@ mod tests {
                 "{blocks} blocks a step"
             );
         }
+    }
+
+    /// Blocks simulated elsewhere (by a second worker, as the page does)
+    /// and folded in order give the run's results; out of order they are
+    /// refused.
+    #[test]
+    fn blocks_simulated_apart_and_folded_in_order_equal_a_run() {
+        let text = crate::scenario::DEFAULT_SCENARIO.replace(
+            "\"design.n_per_arm\" = [10, 15, 20, 30, 50, 80, 150, 300, 600]",
+            "\"design.n_per_arm\" = [10, 15]",
+        );
+        let study = Study::from_toml_str(&text, "test").unwrap();
+        let opts = RunOptions {
+            replicates: Some(4 * BLOCK + 1),
+            seed: Some(5),
+            ..RunOptions::default()
+        };
+        let mut expected = super::super::run(&study, &opts).unwrap();
+        expected.state = None;
+        let mut main = Stepper::new(study.clone(), &opts).unwrap();
+        let other = Stepper::new(study, &opts).unwrap();
+        assert_eq!(main.blocks(), 5);
+        let late = other.simulate(2..4);
+        assert!(main.fold(late.clone()).is_err(), "blocks 2-3 before 0-1");
+        assert!(!main.fold(main.simulate(0..2)).unwrap());
+        assert!(!main.fold(late).unwrap());
+        assert!(main.fold(other.simulate(4..9)).unwrap());
+        assert_eq!(main.finish().unwrap(), expected);
     }
 
     #[test]

@@ -45,6 +45,22 @@ function newWorker() {
   return new Worker(workerUrl);
 }
 
+// The engine's workers: one the page talks to and, with a second core, a
+// helper joined to it that simulates every other chunk (see worker.js).
+// Returns the main worker and a function that ends both.
+function newEngine() {
+  const main = newWorker();
+  const workers = [main];
+  if ((navigator.hardwareConcurrency || 1) >= 2) {
+    const helper = newWorker();
+    const channel = new MessageChannel();
+    main.postMessage({ type: 'peer', role: 'main' }, [channel.port1]);
+    helper.postMessage({ type: 'peer', role: 'helper' }, [channel.port2]);
+    workers.push(helper);
+  }
+  return { main, end: () => workers.forEach((w) => w.terminate()) };
+}
+
 let worker = null;
 let resolvePresets;
 const presetsReady = new Promise((resolve) => { resolvePresets = resolve; });
@@ -505,7 +521,8 @@ $('replicates').addEventListener('change', scheduleRun);
 // point alone, in a worker of its own so the shown run is not disturbed.
 window.trialsimTime = async (replicates) => {
   const presets = await presetsReady;
-  const timer = newWorker();
+  const engine = newEngine();
+  const timer = engine.main;
   try {
     return await new Promise((resolve, reject) => {
       timer.onmessage = ({ data: m }) => {
@@ -520,13 +537,13 @@ window.trialsimTime = async (replicates) => {
       });
     });
   } finally {
-    timer.terminate();
+    engine.end();
   }
 };
 
 for (const input of sliders) showValue(input);
 try {
-  worker = newWorker();
+  worker = newEngine().main;
   worker.onmessage = onMessage;
   worker.onerror = (e) => showError(`The simulation worker failed: ${e.message || 'unknown error'}`);
 } catch (e) {

@@ -4,6 +4,13 @@
 // message can be received and can cancel it; replies carry the run id, so the
 // page can drop those of runs it no longer shows.
 //
+// With a second core the page starts two of these workers, joined by a
+// MessagePort: the main one runs the engine's blocks in chunks of
+// BLOCKS_PER_STEP and folds them in order; the helper simulates every other
+// chunk (1, 3, 5, …) of the same run ahead of it and sends them over, to be
+// folded in their turn. The fold order is the engine's, so the results are
+// bit-identical to one worker's, or to `trialsim run`.
+//
 // inline.mjs prepends `const WASM_B64 = "…";` (the engine, base64) to this file.
 /* global WASM_B64 */
 
@@ -16,6 +23,9 @@ let engineImports = {}; // stubs for the module's imports (see stubImports)
 let ex = null; // the instance's exports
 let current = 0; // newest run asked for: an older loop stops at its next yield
 let loaded = 0; // run whose finished state the engine holds (for trial(k))
+let peer = null; // the MessagePort to the other worker, if any
+const chunks = new Map(); // helper chunks received for the current run: index → JSON text
+let chunkArrived = null; // wakes the main loop when a chunk arrives (or a run is superseded)
 
 const post = (msg) => self.postMessage(msg);
 
@@ -62,8 +72,18 @@ function call(name, ...args) {
   return { rc, out: JSON.parse(decoder.decode(view)) };
 }
 
+// The raw text of the engine's answer (a helper's chunk, passed on unparsed).
+function callRaw(name, ...args) {
+  const rc = ex[name](...args);
+  return { rc, text: decoder.decode(new Uint8Array(ex.memory.buffer, ex.out_ptr(), ex.out_len())) };
+}
+
 function callWithInput(name, value) {
-  const bytes = encoder.encode(JSON.stringify(value));
+  return callWithText(name, JSON.stringify(value));
+}
+
+function callWithText(name, text) {
+  const bytes = encoder.encode(text);
   const ptr = ex.alloc(bytes.length);
   new Uint8Array(ex.memory.buffer, ptr, bytes.length).set(bytes);
   try {
@@ -85,9 +105,17 @@ async function run(id, config) {
   if (r.rc !== 0) return post({ type: 'error', id, error: failure('start', r) });
   post({ type: 'started', id, info: r.out });
 
+  chunks.clear();
+  if (peer) peer.postMessage({ type: 'run', id, config });
   let done = false;
-  while (!done) {
-    r = call('step', BLOCKS_PER_STEP);
+  for (let chunk = 0; !done; chunk++) {
+    if (peer && chunk % 2 === 1) {
+      const text = await helperChunk(id, chunk);
+      if (current !== id) return;
+      r = callWithText('fold', text);
+    } else {
+      r = call('step', BLOCKS_PER_STEP);
+    }
     if (r.rc !== 0 && r.rc !== 1) return post({ type: 'error', id, error: failure('step', r) });
     done = r.rc === 1;
     post({ type: 'progress', id, done: r.out.done, planned: r.out.planned });
@@ -99,6 +127,40 @@ async function run(id, config) {
   if (r.rc !== 0) return post({ type: 'error', id, error: failure('finish', r) });
   loaded = id;
   post({ type: 'result', id, result: r.out, ms: performance.now() - t0 });
+}
+
+// The helper's chunk `chunk` of run `id`, once it has arrived.
+async function helperChunk(id, chunk) {
+  while (current === id && !chunks.has(chunk)) {
+    await new Promise((resolve) => { chunkArrived = resolve; });
+  }
+  const text = chunks.get(chunk);
+  chunks.delete(chunk);
+  return text;
+}
+
+// The helper's loop: simulate chunks 1, 3, 5, … of the run and send them.
+async function help(id, config) {
+  current = id;
+  let r = callWithInput('start', config);
+  if (r.rc !== 0) return; // the main worker reports the same error
+  const blocks = r.out.blocks;
+  for (let chunk = 1; chunk * BLOCKS_PER_STEP < blocks; chunk += 2) {
+    const raw = callRaw('simulate', chunk * BLOCKS_PER_STEP, BLOCKS_PER_STEP);
+    if (raw.rc !== 0) return;
+    peer.postMessage({ type: 'chunk', id, chunk, text: raw.text });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (current !== id) return;
+  }
+}
+
+function onPeerMessage({ data }) {
+  if (data.type === 'run') {
+    help(data.id, data.config).catch(() => instantiate());
+  } else if (data.type === 'chunk' && data.id === current) {
+    chunks.set(data.chunk, data.text);
+    if (chunkArrived) chunkArrived();
+  }
 }
 
 function trial(id, k) {
@@ -122,10 +184,22 @@ const ready = load()
     return false;
   });
 
-self.onmessage = async ({ data }) => {
+self.onmessage = async ({ data, ports }) => {
+  if (data.type === 'peer') {
+    // Joined to the other worker. Both keep the port: the page sends runs
+    // only to the main one, which passes each on to the helper.
+    peer = ports[0];
+    peer.onmessage = async (event) => {
+      if (await ready) onPeerMessage(event);
+    };
+    return;
+  }
   if (!(await ready)) return;
   try {
-    if (data.type === 'run') await run(data.id, data.config);
+    if (data.type === 'run') {
+      if (chunkArrived) chunkArrived(); // wake a main loop waiting for a superseded run's chunk
+      await run(data.id, data.config);
+    }
     else if (data.type === 'trial') trial(data.id, data.k);
   } catch (e) {
     // A trap (a Rust panic) leaves the instance unusable: report it, start afresh.

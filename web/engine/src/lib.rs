@@ -30,7 +30,7 @@ use std::cell::RefCell;
 use trialsim::engine::focus::ESTIMATE_SAMPLE;
 use trialsim::engine::{RunOptions, RunResult, Simulator, Stepper};
 use trialsim::error::Naming;
-use trialsim::metrics::Metric;
+use trialsim::metrics::{Accumulator, Metric};
 use trialsim::output::{report, summary_json};
 use trialsim::scenario::presets::PRESETS;
 use trialsim::scenario::{DEFAULT_SCENARIO, Study};
@@ -175,7 +175,8 @@ fn json_to_toml(key: &str, v: &Value) -> Option<toml::Value> {
 }
 
 /// Starts a run (the input: a [`Request`] as JSON), replacing any other.
-/// Output: `{"planned", "n", "replicates", "seed"}`.
+/// Output: `{"planned"` (trials), `"blocks"` (of every design point), `"n",
+/// "replicates", "seed"}`.
 ///
 /// # Safety
 /// As [`input`].
@@ -229,6 +230,7 @@ pub unsafe extern "C" fn start(ptr: *const u8, len: usize) -> i32 {
     let focus = stepper.study().focus_point();
     let out = json!({
         "planned": stepper.progress().1,
+        "blocks": stepper.blocks(),
         "n": stepper.study().points[focus].scenario.design.n_treatment,
         "replicates": stepper.replicates(),
         "seed": stepper.seed(),
@@ -249,6 +251,56 @@ pub extern "C" fn step(blocks: u32) -> i32 {
     match progress {
         None => refuse("no run has been started"),
         Some((finished, (done, planned))) => answer(
+            i32::from(finished),
+            json!({ "done": done, "planned": planned }),
+        ),
+    }
+}
+
+/// Simulates blocks `first..first + count` of every design point of the
+/// started run without folding them: a second worker's share, handed to
+/// the first worker's [`fold`]. Output: `[[point, block, accumulator], …]`
+/// (exact: floats are written so they read back to the same bits).
+#[unsafe(no_mangle)]
+pub extern "C" fn simulate(first: u32, count: u32) -> i32 {
+    let parts = STATE.with_borrow(|s| {
+        let stepper = s.stepper.as_ref()?;
+        let (first, count) = (u64::from(first), u64::from(count));
+        Some(serde_json::to_value(stepper.simulate(first..first + count)))
+    });
+    match parts {
+        None => refuse("no run has been started"),
+        Some(Ok(v)) => answer(0, v),
+        Some(Err(e)) => refuse(format!("writing blocks: {e}")),
+    }
+}
+
+/// Folds blocks from another worker's [`simulate`] (its output, as input)
+/// onto the run: they must be its next blocks. Returns 1 when the run is
+/// finished, else 0. Output: `{"done", "planned"}` trials.
+///
+/// # Safety
+/// As [`input`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fold(ptr: *const u8, len: usize) -> i32 {
+    // SAFETY: as the caller promises.
+    let text = unsafe { input(ptr, len) };
+    let parts: Vec<(usize, u64, Accumulator)> = match serde_json::from_str(&text) {
+        Ok(p) => p,
+        Err(e) => return refuse(format!("reading blocks: {e}")),
+    };
+    let folded = STATE.with_borrow_mut(|s| {
+        let stepper = s.stepper.as_mut()?;
+        Some(
+            stepper
+                .fold(parts)
+                .map(|finished| (finished, stepper.progress())),
+        )
+    });
+    match folded {
+        None => refuse("no run has been started"),
+        Some(Err(e)) => refuse(e.render(Naming::Fields)),
+        Some(Ok((finished, (done, planned)))) => answer(
             i32::from(finished),
             json!({ "done": done, "planned": planned }),
         ),
