@@ -48,6 +48,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             bias,
             retro,
             effect,
+            by,
         } => {
             let test = match (hksj, hksj_adhoc) {
                 (_, true) => trialsim::meta::table::Test::HksjAdhoc,
@@ -57,6 +58,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let extras = cli::pool::Extras {
                 bias,
                 retro: retro.then_some(effect),
+                by,
             };
             cli::pool::pool(&effects, method, test, level, json, extras)
         }

@@ -94,6 +94,11 @@ pub enum Command {
         /// The true effect --retro assumes (default: the pooled estimate).
         #[arg(long, requires = "retro", allow_hyphen_values = true, value_parser = number)]
         effect: Option<f64>,
+        /// Also compare subgroups: a meta-regression on the levels of this
+        /// column of the effects file (one tau² for all levels), with each
+        /// level's estimate and the test of subgroup differences.
+        #[arg(long, value_name = "COLUMN")]
+        by: Option<String>,
     },
     /// Merge shard outputs into the files an unsharded run writes.
     Merge {

@@ -6,17 +6,20 @@ use std::path::Path;
 use trialsim::Result;
 use trialsim::meta::Estimator;
 use trialsim::meta::table::{
-    Model, Test, bias_report, pool_report, read_effects, retro_report, text_report,
+    Model, Test, bias_report, pool_report, read_column, read_effects, retro_report,
+    subgroup_report, text_report,
 };
 
 /// What `pool` adds beside the pooled estimate.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Extras {
     /// `--bias`: the publication-bias corrections.
     pub bias: bool,
     /// `--retro [--effect D]`: each study's design analysis, against `D`
     /// or (`None` inside) the pooled estimate.
     pub retro: Option<Option<f64>>,
+    /// `--by COLUMN`: the subgroup analysis on that column.
+    pub by: Option<String>,
 }
 
 /// Runs the command.
@@ -42,6 +45,12 @@ pub fn pool(
     }
     if let Some(effect) = extras.retro {
         report.retro = Some(retro_report(&studies, effect.unwrap_or(report.mu), level)?);
+    }
+    if let Some(column) = &extras.by {
+        let labels = read_column(&text, &effects.display().to_string(), column)?;
+        report.subgroups = Some(subgroup_report(
+            &studies, &labels, column, model, test, level,
+        )?);
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");

@@ -8,6 +8,7 @@ pub mod bias;
 pub mod pooling;
 pub mod retro;
 pub mod selection;
+pub mod subgroups;
 pub mod table;
 
 pub use pooling::{Criticals, Estimator, Pooled, pool};

@@ -23,6 +23,27 @@ use statrs::distribution::{ChiSquared, ContinuousCDF, Normal, StudentsT};
 
 pub use crate::scenario::Estimator;
 
+/// The interval and test reported for the pooled estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Test {
+    /// Normal (Wald) interval and z test.
+    Wald,
+    /// Hartung–Knapp–Sidik–Jonkman, untruncated, t on K − 1 df (metafor's `test = "knha"`).
+    Hksj,
+    /// HKSJ with its factor bounded below by 1 (metafor's `test = "adhoc"`).
+    HksjAdhoc,
+}
+
+impl Test {
+    pub(crate) fn suffix(self) -> &'static str {
+        match self {
+            Test::Wald => "",
+            Test::Hksj => "+hksj",
+            Test::HksjAdhoc => "+hksj-adhoc",
+        }
+    }
+}
+
 /// Critical values for a given K and level, computed once (quantiles are costly).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Criticals {

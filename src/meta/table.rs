@@ -6,7 +6,9 @@
 //! positive, a duplicate or empty study name, fewer than 2 studies.
 
 use super::bias;
+pub use super::pooling::Test;
 use super::pooling::{Criticals, Estimator, Pooled, common_effect, p_values, pool};
+use super::subgroups::{NotIdentified, SubgroupFit, subgroups};
 use crate::error::{Error, Result, Setting};
 use serde::Serialize;
 
@@ -156,27 +158,6 @@ impl Model {
     }
 }
 
-/// The interval and test reported for the pooled estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Test {
-    /// Normal (Wald) interval and z test.
-    Wald,
-    /// Hartung–Knapp–Sidik–Jonkman, untruncated, t on K − 1 df (metafor's `test = "knha"`).
-    Hksj,
-    /// HKSJ with its factor bounded below by 1 (metafor's `test = "adhoc"`).
-    HksjAdhoc,
-}
-
-impl Test {
-    fn suffix(self) -> &'static str {
-        match self {
-            Test::Wald => "",
-            Test::Hksj => "+hksj",
-            Test::HksjAdhoc => "+hksj-adhoc",
-        }
-    }
-}
-
 /// The common-effect (fixed-effect) estimate, always reported beside the model's.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FixedJson {
@@ -242,6 +223,9 @@ pub struct PoolReport {
     /// `--retro`: each study's design analysis.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub retro: Option<RetroJson>,
+    /// `--by COLUMN`: the subgroup analysis on that column's levels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subgroups: Option<SubgroupsJson>,
     /// Warnings for stderr (not part of the JSON).
     #[serde(skip)]
     pub warnings: Vec<String>,
@@ -455,6 +439,7 @@ pub fn pool_report(
         fixed,
         bias: None,
         retro: None,
+        subgroups: None,
         warnings,
     };
     let numbers = [
@@ -574,6 +559,158 @@ pub fn text_report(studies: &[StudyEffect], r: &PoolReport, level: f64) -> Strin
     }
     if let Some(rj) = &r.retro {
         out.push_str(&retro_text(rj, level));
+    }
+    if let Some(sj) = &r.subgroups {
+        out.push_str(&subgroups_text(sj, r, level));
+    }
+    out
+}
+
+/// `pool --by`: the subgroup analysis on one column of the effects file
+/// ([`crate::meta::subgroups`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubgroupsJson {
+    /// The grouping column.
+    pub column: String,
+    /// The fit: `levels`, `qm`, `df`, `df2`, `p_value`, `test`, `tau2`, `qe`, `converged`.
+    #[serde(flatten)]
+    pub fit: SubgroupFit,
+}
+
+/// The values of column `column` of the effects CSV, one per study in
+/// file order (the rows [`read_effects`] read).
+///
+/// # Errors
+/// [`Error::Usage`] naming the file when the column is missing, and the
+/// row when a cell is empty.
+pub fn read_column(text: &str, origin: &str, column: &str) -> Result<Vec<String>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bad = |msg: String| Error::Usage(format!("{origin}: {msg}"));
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| bad(format!("cannot read the header line: {e}")))?
+        .clone();
+    let Some(col) = headers.iter().position(|h| h == column) else {
+        return Err(bad(format!(
+            "no column `{column}` to group the studies by; its columns are {}",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        )));
+    };
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(format!("row {} (line {}): {e}", i + 1, i + 2)))?;
+        let cell = record.get(col).unwrap_or("");
+        if cell.is_empty() {
+            return Err(bad(format!(
+                "row {} (line {}), column {column}: empty; every study needs a level to be grouped by",
+                i + 1,
+                i + 2
+            )));
+        }
+        out.push(cell.to_string());
+    }
+    Ok(out)
+}
+
+/// The subgroup analysis of `studies` by `labels` (one per study; levels
+/// in sorted order, as R's `factor` sorts them) under `model` and `test`.
+///
+/// # Errors
+/// [`Error::Usage`] when the column has one level, or one study in every
+/// level (nothing to estimate tau² and the residual variance from).
+pub fn subgroup_report(
+    studies: &[StudyEffect],
+    labels: &[String],
+    column: &str,
+    model: Model,
+    test: Test,
+    level: f64,
+) -> Result<SubgroupsJson> {
+    let mut names: Vec<String> = labels.to_vec();
+    names.sort();
+    names.dedup();
+    let of: Vec<usize> = labels
+        .iter()
+        .map(|l| names.binary_search(l).expect("every label is a level"))
+        .collect();
+    let y: Vec<f64> = studies.iter().map(|s| s.yi).collect();
+    let v: Vec<f64> = studies.iter().map(|s| s.vi).collect();
+    let estimator = match model {
+        Model::Fixed => None,
+        Model::Random(e) => Some(e),
+    };
+    let fit = subgroups(&y, &v, &of, &names, estimator, test, level).map_err(|why| {
+        Error::Usage(match why {
+            NotIdentified::OneLevel => format!(
+                "column {column} has one level ({}) for all {} studies: there are no subgroups to compare",
+                names[0],
+                studies.len()
+            ),
+            NotIdentified::OneStudyPerLevel => format!(
+                "column {column} has {} levels for {} studies, one study each: comparing subgroups needs at least one level with two studies (to estimate the variation within levels)",
+                names.len(),
+                studies.len()
+            ),
+        })
+    })?;
+    Ok(SubgroupsJson {
+        column: column.to_string(),
+        fit,
+    })
+}
+
+/// The `--by` section of the table.
+fn subgroups_text(sj: &SubgroupsJson, r: &PoolReport, level: f64) -> String {
+    let fit = &sj.fit;
+    let model = r.method.split('+').next().unwrap_or("");
+    let mut out = format!(
+        "subgroups by {} (meta-regression on its levels, one tau² for all: {:.4}, {model}{})\n",
+        sj.column,
+        fit.tau2,
+        if fit.test == "F" {
+            ", Knapp–Hartung"
+        } else {
+            ""
+        }
+    );
+    let width = fit
+        .levels
+        .iter()
+        .map(|l| l.level.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    out.push_str(&format!(
+        "  {:<width$}  {:>3}  {:>10}  {:>10}  {:.0}% CI\n",
+        "level",
+        "k",
+        "mu",
+        "se",
+        100.0 * level
+    ));
+    for l in &fit.levels {
+        out.push_str(&format!(
+            "  {:<width$}  {:>3}  {:>10.4}  {:>10.4}  [{:.4}, {:.4}]\n",
+            l.level, l.k, l.mu, l.se, l.ci_low, l.ci_high
+        ));
+    }
+    let statistic = match fit.df2 {
+        Some(df2) => format!("F({}, {df2}) = {:.3}", fit.df, fit.qm),
+        None => format!("QM({}) = {:.3}", fit.df, fit.qm),
+    };
+    out.push_str(&format!(
+        "  test of subgroup differences: {statistic}, p = {:.4}\n",
+        fit.p_value
+    ));
+    if fit.levels.iter().any(|l| l.k == 1) {
+        out.push_str("  note: a level with one study is that study's estimate; it adds nothing to tau² or the residual variance\n");
+    }
+    if !fit.converged {
+        out.push_str("  note: the tau² estimator did not converge; DerSimonian–Laird was used\n");
     }
     out
 }

@@ -22,6 +22,7 @@ mod report;
 mod responder;
 mod safety;
 mod shards;
+mod subgroups;
 mod sweeps;
 
 /// Asserts |estimate − truth| ≤ 4·se (Monte Carlo SE) and says so in the
