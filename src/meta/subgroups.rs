@@ -210,7 +210,7 @@ impl Levels<'_> {
                 .map(|(w, r)| (w * r).powi(2))
                 .sum();
             let (trace, trace_pp) = self.traces(tau2);
-            if !(trace_pp > 0.0) || !pp.is_finite() {
+            if trace_pp.is_nan() || trace_pp <= 0.0 || !pp.is_finite() {
                 return None;
             }
             let here = self.reml_loglik(tau2);
