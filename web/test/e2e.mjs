@@ -38,7 +38,7 @@ function skip(why) {
 
 if (!existsSync(chromiumPath)) skip(`no chromium at ${chromiumPath}; apt-get install chromium or set CHROMIUM`);
 if (!existsSync(join(here, 'node_modules', 'playwright-core'))) skip('playwright-core is not installed: run npm ci in web/test');
-if (!existsSync(join(dist, 'index.html'))) skip('web/dist/index.html is missing: build it with node web/inline.mjs <trialsim_web.wasm>');
+if (!existsSync(join(dist, 'index.html'))) skip('web/dist/index.html is missing: build it with bash web/build.sh');
 if (!existsSync(cli)) skip('target/release/trialsim is missing: cargo build --release');
 
 const { chromium } = await import('playwright-core');
