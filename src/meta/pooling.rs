@@ -138,10 +138,10 @@ pub struct Pooled {
 }
 
 /// Most iterations of PM and REML.
-const MAX_ITER: usize = 1000;
+pub(crate) const MAX_ITER: usize = 1000;
 /// Convergence tolerance on tau², relative to tau² plus the mean within-study
 /// variance.
-const TOL: f64 = 1e-12;
+pub(crate) const TOL: f64 = 1e-12;
 
 /// The scale of tau²'s convergence tolerance: the mean within-study
 /// variance, so that the estimate does not depend on the units of the data.
@@ -227,29 +227,7 @@ pub fn tau2_pm(y: &[f64], v: &[f64]) -> Option<f64> {
             .sum::<f64>()
             .max(f64::MIN_POSITIVE)
     };
-    let mut hi = spread;
-    let mut tries = 0;
-    while q_at(y, v, hi) > target {
-        hi *= 2.0;
-        tries += 1;
-        if tries > 200 || !hi.is_finite() {
-            return None;
-        }
-    }
-    let mut lo = 0.0;
-    let scale = variance_scale(v);
-    for _ in 0..MAX_ITER {
-        let mid = 0.5 * (lo + hi);
-        if q_at(y, v, mid) > target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo <= TOL * (scale + hi) {
-            return Some(0.5 * (lo + hi));
-        }
-    }
-    None
+    decreasing_root(|t| q_at(y, v, t), target, spread, variance_scale(v))
 }
 
 /// The REML log-likelihood of tau² (up to a constant).
@@ -280,6 +258,53 @@ pub fn tau2_reml(y: &[f64], v: &[f64]) -> Option<f64> {
     }
 }
 
+/// `tau2 + step` truncated at 0, the step halved (up to 60 times) while
+/// the log-likelihood there is lower than at `tau2`: one damped Fisher
+/// scoring step (shared with the subgroup analysis).
+pub(crate) fn damped_step(tau2: f64, mut step: f64, loglik: impl Fn(f64) -> f64) -> f64 {
+    let mut next = (tau2 + step).max(0.0);
+    let here = loglik(tau2);
+    let mut halvings = 0;
+    while loglik(next) < here - 1e-14 * here.abs() && halvings < 60 {
+        step *= 0.5;
+        next = (tau2 + step).max(0.0);
+        halvings += 1;
+    }
+    next
+}
+
+/// The root of a function `q` decreasing in tau² at `target`, tau² > 0:
+/// `hi` doubled until `q(hi) ≤ target`, then bisection to the tolerance
+/// relative to `scale + tau²`. `None` if no bracket or no convergence.
+pub(crate) fn decreasing_root(
+    q: impl Fn(f64) -> f64,
+    target: f64,
+    mut hi: f64,
+    scale: f64,
+) -> Option<f64> {
+    let mut tries = 0;
+    while q(hi) > target {
+        hi *= 2.0;
+        tries += 1;
+        if tries > 200 || !hi.is_finite() {
+            return None;
+        }
+    }
+    let mut lo = 0.0;
+    for _ in 0..MAX_ITER {
+        let mid = 0.5 * (lo + hi);
+        if q(mid) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= TOL * (scale + hi) {
+            return Some(0.5 * (lo + hi));
+        }
+    }
+    None
+}
+
 /// REML tau² by Fisher scoring; `None` if it does not converge.
 fn reml_scoring(y: &[f64], v: &[f64]) -> Option<f64> {
     let loglik = |t: f64| reml_loglik(y, v, t);
@@ -300,15 +325,7 @@ fn reml_scoring(y: &[f64], v: &[f64]) -> Option<f64> {
         if info.is_nan() || info <= 0.0 || !score.is_finite() {
             return None;
         }
-        let mut step = score / info;
-        let mut next = (tau2 + step).max(0.0);
-        let here = loglik(tau2);
-        let mut halvings = 0;
-        while loglik(next) < here - 1e-14 * here.abs() && halvings < 60 {
-            step *= 0.5;
-            next = (tau2 + step).max(0.0);
-            halvings += 1;
-        }
+        let next = damped_step(tau2, score / info, loglik);
         if (next - tau2).abs() <= TOL * (scale + tau2) {
             return Some(next);
         }

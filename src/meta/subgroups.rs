@@ -28,15 +28,9 @@
 //! one level with two studies (`k > L`), else tau² and the residual
 //! variance are not identified.
 
-use super::pooling::{Estimator, Test};
+use super::pooling::{Estimator, MAX_ITER, TOL, Test, damped_step, decreasing_root};
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
-
-/// Most iterations of PM and REML.
-const MAX_ITER: usize = 1000;
-/// Convergence tolerance on tau², relative to tau² plus the mean
-/// within-study variance (as in `pooling`).
-const TOL: f64 = 1e-12;
 
 /// Why a subgroup analysis cannot be fitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,28 +160,8 @@ impl Levels<'_> {
         if self.q_e(0.0) <= target {
             return Some(0.0);
         }
-        let mut hi = self.scale().max(f64::MIN_POSITIVE);
-        let mut tries = 0;
-        while self.q_e(hi) > target {
-            hi *= 2.0;
-            tries += 1;
-            if tries > 200 || !hi.is_finite() {
-                return None;
-            }
-        }
-        let (mut lo, scale) = (0.0, self.scale());
-        for _ in 0..MAX_ITER {
-            let mid = 0.5 * (lo + hi);
-            if self.q_e(mid) > target {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-            if hi - lo <= TOL * (scale + hi) {
-                return Some(0.5 * (lo + hi));
-            }
-        }
-        None
+        let scale = self.scale();
+        decreasing_root(|t| self.q_e(t), target, scale.max(f64::MIN_POSITIVE), scale)
     }
 
     /// The REML log-likelihood of tau² (up to a constant).
@@ -213,15 +187,7 @@ impl Levels<'_> {
             if trace_pp.is_nan() || trace_pp <= 0.0 || !pp.is_finite() {
                 return None;
             }
-            let here = self.reml_loglik(tau2);
-            let mut step = (pp - trace) / trace_pp;
-            let mut next = (tau2 + step).max(0.0);
-            let mut halvings = 0;
-            while self.reml_loglik(next) < here - 1e-14 * here.abs() && halvings < 60 {
-                step *= 0.5;
-                next = (tau2 + step).max(0.0);
-                halvings += 1;
-            }
+            let next = damped_step(tau2, (pp - trace) / trace_pp, |t| self.reml_loglik(t));
             if (next - tau2).abs() <= TOL * (scale + tau2) {
                 return Some(next);
             }

@@ -28,6 +28,20 @@ pub struct StudyEffect {
 /// deviations, up to 1e200 a term) stays far inside double precision.
 const LIMIT: f64 = 1e50;
 
+/// A reader of the effects CSV (cells trimmed, rows of equal length) and
+/// its header line; the error says why the header cannot be read.
+fn csv_reader(text: &str) -> std::result::Result<(csv::Reader<&[u8]>, csv::StringRecord), String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("cannot read the header line: {e}"))?
+        .clone();
+    Ok((reader, headers))
+}
+
 /// Parses the effects CSV. `origin` names the file in messages.
 ///
 /// # Errors
@@ -41,14 +55,7 @@ pub fn read_effects(text: &str, origin: &str) -> Result<Vec<StudyEffect>> {
                 .into(),
         ));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| bad(format!("cannot read the header line: {e}")))?
-        .clone();
+    let (mut reader, headers) = csv_reader(text).map_err(bad)?;
     let find = |name: &str| headers.iter().position(|h| h == name);
     let study_col = find("study").ok_or_else(|| {
         bad("missing column `study` (expected columns study,yi,vi or study,yi,sei)".into())
@@ -586,14 +593,7 @@ pub struct SubgroupsJson {
 pub fn read_column(text: &str, origin: &str, column: &str) -> Result<Vec<String>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bad = |msg: String| Error::Usage(format!("{origin}: {msg}"));
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| bad(format!("cannot read the header line: {e}")))?
-        .clone();
+    let (mut reader, headers) = csv_reader(text).map_err(bad)?;
     let Some(col) = headers.iter().position(|h| h == column) else {
         return Err(bad(format!(
             "no column `{column}` to group the studies by; its columns are {}",
