@@ -7,7 +7,7 @@ use trialsim::Result;
 use trialsim::meta::Estimator;
 use trialsim::meta::table::{
     Model, Test, bias_report, pool_report, read_column, read_effects, retro_report,
-    subgroup_report, text_report,
+    subgroup_report, subgroup_retro, text_report,
 };
 
 /// What `pool` adds beside the pooled estimate.
@@ -48,9 +48,11 @@ pub fn pool(
     }
     if let Some(column) = &extras.by {
         let labels = read_column(&text, &effects.display().to_string(), column)?;
-        report.subgroups = Some(subgroup_report(
-            &studies, &labels, column, model, test, level,
-        )?);
+        let mut subgroups = subgroup_report(&studies, &labels, column, model, test, level)?;
+        if extras.retro.is_some() {
+            subgroups.retro = Some(subgroup_retro(&subgroups.fit, level)?);
+        }
+        report.subgroups = Some(subgroups);
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");

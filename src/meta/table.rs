@@ -582,6 +582,74 @@ pub struct SubgroupsJson {
     /// The fit: `levels`, `qm`, `df`, `df2`, `p_value`, `test`, `tau2`, `qe`, `converged`.
     #[serde(flatten)]
     pub fit: SubgroupFit,
+    /// With the retrospective design: each level against the rest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retro: Option<Vec<LevelRetro>>,
+}
+
+/// One level against the others pooled: the difference it shows and the
+/// meta-analysis' design if that difference were true (Gelman–Carlin).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelRetro {
+    /// The level.
+    pub level: String,
+    /// Its estimate minus the other levels' pooled estimate (weights
+    /// `1/se²`, the levels' own).
+    pub difference: f64,
+    /// The difference's SE, `sqrt(se_j² + 1/Σ_{i≠j} se_i⁻²)` (the levels'
+    /// studies are disjoint).
+    pub se: f64,
+    /// Power to show this difference (two-sided z, alpha = 1 − level);
+    /// null when the difference is 0.
+    pub power: Option<f64>,
+    /// Probability a significant difference has the wrong sign.
+    pub type_s: Option<f64>,
+    /// Exaggeration of a significant difference.
+    pub type_m: Option<f64>,
+}
+
+/// Each level of `fit` against the others: the difference it claims and,
+/// if that were the true difference, the power to show it (Gelman & Carlin
+/// 2014, two-sided z at `1 − level`).
+///
+/// # Errors
+/// None in practice (a level's SE is positive); [`Error::Setting`] from
+/// the retrospective design otherwise.
+pub fn subgroup_retro(fit: &SubgroupFit, level: f64) -> Result<Vec<LevelRetro>> {
+    let precision: Vec<f64> = fit.levels.iter().map(|l| 1.0 / (l.se * l.se)).collect();
+    let total: f64 = precision.iter().sum();
+    let weighted: f64 = fit
+        .levels
+        .iter()
+        .zip(&precision)
+        .map(|(l, w)| w * l.mu)
+        .sum();
+    fit.levels
+        .iter()
+        .zip(&precision)
+        .map(|(l, &w)| {
+            let rest = total - w;
+            let difference = l.mu - (weighted - w * l.mu) / rest;
+            let se = (l.se * l.se + 1.0 / rest).sqrt();
+            let design = if difference == 0.0 {
+                None
+            } else {
+                Some(crate::meta::retro::retrodesign(
+                    difference,
+                    se,
+                    1.0 - level,
+                )?)
+            };
+            Ok(LevelRetro {
+                level: l.level.clone(),
+                difference,
+                se,
+                power: design.as_ref().map(|d| d.power),
+                type_s: design.as_ref().map(|d| d.type_s),
+                type_m: design.as_ref().map(|d| d.exaggeration),
+            })
+        })
+        .collect()
 }
 
 /// The values of column `column` of the effects CSV, one per study in
@@ -660,6 +728,7 @@ pub fn subgroup_report(
     Ok(SubgroupsJson {
         column: column.to_string(),
         fit,
+        retro: None,
     })
 }
 
@@ -711,6 +780,32 @@ fn subgroups_text(sj: &SubgroupsJson, r: &PoolReport, level: f64) -> String {
     }
     if !fit.converged {
         out.push_str("  note: the tau² estimator did not converge; DerSimonian–Laird was used\n");
+    }
+    if let Some(retro) = &sj.retro {
+        out.push_str(&format!(
+            "  each level against the rest, if the true difference were the one it shows (two-sided z-test, alpha = {:.3}; Gelman & Carlin 2014)\n  {:<width$}  {:>10}  {:>10}  {:>7}  {:>7}  {:>12}\n",
+            1.0 - level,
+            "level",
+            "difference",
+            "se",
+            "power",
+            "type S",
+            "exaggeration"
+        ));
+        let show = |x: Option<f64>, decimals: usize| {
+            x.map_or("-".to_string(), |x| format!("{x:.decimals$}"))
+        };
+        for r in retro {
+            out.push_str(&format!(
+                "  {:<width$}  {:>10.4}  {:>10.4}  {:>7}  {:>7}  {:>12}\n",
+                r.level,
+                r.difference,
+                r.se,
+                show(r.power, 3),
+                show(r.type_s, 4),
+                show(r.type_m, 2)
+            ));
+        }
     }
     out
 }

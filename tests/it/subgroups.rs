@@ -172,3 +172,62 @@ fn pool_by_on_the_command_line() {
         assert!(err.contains(message), "{err}");
     }
 }
+
+/// `pool --by --retro`: each level against the others pooled — the
+/// difference from metafor's level estimates (BCG by allocation, REML,
+/// tests/reference/subgroups/levels.csv) with weights 1/se², its SE for
+/// disjoint studies, and power by the closed form
+/// `Φ(−z − D/se) + 1 − Φ(z − D/se)`, to 1e-9.
+#[test]
+fn pool_by_retro_gives_each_level_s_difference_and_power() {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let bcg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/subgroups/bcg.csv");
+    let out = crate::ok(crate::trialsim().args([
+        "pool",
+        bcg.to_str().unwrap(),
+        "--by",
+        "alloc",
+        "--retro",
+        "--json",
+    ]));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let retro = json["subgroups"]["retro"].as_array().unwrap();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/subgroups");
+    let levels: Vec<(String, f64, f64)> = table(&folder.join("levels.csv"))
+        .into_iter()
+        .filter(|l| l["set"] == "bcg" && l["method"] == "REML" && l["test"] == "z")
+        .map(|l| {
+            (
+                l["level"].clone(),
+                l["mu"].parse().unwrap(),
+                l["se"].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(retro.len(), levels.len());
+    let normal = Normal::standard();
+    let z = normal.inverse_cdf(0.975);
+    for (j, (name, mu, se)) in levels.iter().enumerate() {
+        let others: Vec<&(String, f64, f64)> = levels
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != j)
+            .map(|(_, l)| l)
+            .collect();
+        let w: f64 = others.iter().map(|l| 1.0 / (l.2 * l.2)).sum();
+        let rest = others.iter().map(|l| l.1 / (l.2 * l.2)).sum::<f64>() / w;
+        let d = mu - rest;
+        let d_se = (se * se + 1.0 / w).sqrt();
+        let power = normal.cdf(-z - d / d_se) + 1.0 - normal.cdf(z - d / d_se);
+        let r = &retro[j];
+        assert_eq!(r["level"], name.as_str());
+        for (what, got, want) in [
+            ("difference", &r["difference"], d),
+            ("se", &r["se"], d_se),
+            ("power", &r["power"], power),
+        ] {
+            let got = got.as_f64().unwrap();
+            assert!((got - want).abs() < 1e-9, "{name} {what}: {got} vs {want}");
+        }
+    }
+}
