@@ -5,9 +5,11 @@
 use super::point::{Scratch, Simulator};
 use crate::analysis;
 use crate::meta::pool;
-use crate::metrics::{MetaRecord, judge};
+use crate::meta::pooling::Test;
+use crate::meta::subgroups::{NotIdentified, subgroups};
+use crate::metrics::{MetaRecord, SubgroupRecord, SubgroupTruth, judge};
 use crate::rng::Role;
-use crate::scenario::{MAX_ARM, Meta, Report, TrialSizes};
+use crate::scenario::{MAX_ARM, Meta, Report, Scenario, TrialSizes};
 use crate::simulate::safety::{SafetyCounts, draw_safety};
 use crate::simulate::{Setting, TrialId, simulate_trial};
 use rand::RngExt;
@@ -68,6 +70,10 @@ impl Simulator<'_> {
             .expect("meta truth exists with meta");
         scratch.y.clear();
         scratch.v.clear();
+        scratch
+            .published_levels
+            .resize(meta.subgroups.len(), Vec::new());
+        scratch.published_levels.iter_mut().for_each(Vec::clear);
         let limit = META_MAX_RUNS_PER_TRIAL * meta.trials;
         let mut runs = 0;
         let mut harms = sc.safety.as_ref().map(|_| SafetyCounts::default());
@@ -88,7 +94,11 @@ impl Simulator<'_> {
             };
             let n_treatment = ((sc.design.allocation * n_control as f64).round() as usize)
                 .clamp(2, MAX_ARM as usize);
-            let setting = Setting::draw(sc, self.key, replicate, trial);
+            let setting = if meta.subgroups.is_empty() {
+                Setting::draw(sc, self.key, replicate, trial)
+            } else {
+                Setting::draw_with_levels(sc, self.key, replicate, trial, &mut scratch.levels)
+            };
             let id = TrialId {
                 replicate,
                 trial,
@@ -120,6 +130,9 @@ impl Simulator<'_> {
                 if published {
                     scratch.y.push(r.estimate);
                     scratch.v.push(r.se * r.se);
+                    for (out, &f) in scratch.published_levels.iter_mut().zip(&meta.subgroups) {
+                        out.push(scratch.levels[f]);
+                    }
                     if let (Some(total), Some(safety)) = (harms.as_mut(), &sc.safety) {
                         let counts = draw_safety(safety, self.key, replicate, trial, id.n);
                         *total = total.plus(counts);
@@ -157,11 +170,94 @@ impl Simulator<'_> {
                     sc.outcome.s,
                 )
             });
+        let subgroups = match pooled {
+            Some(_) => truth
+                .subgroups
+                .iter()
+                .zip(&scratch.published_levels)
+                .map(|(t, of)| subgroup_record(&scratch.y, &scratch.v, of, t, meta, sc))
+                .collect(),
+            None => Vec::new(),
+        };
         MetaRecord {
             pooled,
             trials_run: runs,
             safety: harms,
             corrections,
+            subgroups,
         }
+    }
+}
+
+/// One pooled literature's subgroup analysis by one factor
+/// ([`crate::metrics::subgroups`] says what each part means): the levels
+/// present among the published trials `of` (each trial's level) are
+/// analysed with the literature's estimator and HKSJ setting at
+/// 1 − alpha.
+fn subgroup_record(
+    y: &[f64],
+    v: &[f64],
+    of: &[usize],
+    truth: &SubgroupTruth,
+    meta: &Meta,
+    sc: &Scenario,
+) -> SubgroupRecord {
+    let levels = truth.shifts.len();
+    let mut counts = vec![0usize; levels];
+    for &j in of {
+        counts[j] += 1;
+    }
+    let levels_missing = counts.iter().any(|&c| c < 2);
+    // The present levels, numbered compactly in the factor's order.
+    let present: Vec<usize> = (0..levels).filter(|&j| counts[j] > 0).collect();
+    let compact: Vec<usize> = of
+        .iter()
+        .map(|j| present.binary_search(j).expect("present"))
+        .collect();
+    let names: Vec<String> = present.iter().map(|j| j.to_string()).collect();
+    let test = if meta.hartung_knapp {
+        Test::Hksj
+    } else {
+        Test::Wald
+    };
+    let fit = subgroups(
+        y,
+        v,
+        &compact,
+        &names,
+        Some(meta.estimator),
+        test,
+        1.0 - sc.analysis.alpha,
+    );
+    let Ok(fit) = fit.map_err(|_: NotIdentified| ()) else {
+        return SubgroupRecord {
+            significant: false,
+            best: None,
+            levels_missing,
+            difference: None,
+        };
+    };
+    let s = sc.outcome.s;
+    let best_compact = (0..present.len())
+        .max_by(|&a, &b| (s * fit.levels[a].mu).total_cmp(&(s * fit.levels[b].mu)))
+        .expect("two levels or more");
+    // Best versus the rest, weights 1/se² of the rest's levels.
+    let (mut w, mut est, mut tru) = (0.0, 0.0, 0.0);
+    for (c, l) in fit.levels.iter().enumerate() {
+        if c != best_compact {
+            let wi = 1.0 / (l.se * l.se);
+            w += wi;
+            est += wi * l.mu;
+            tru += wi * truth.shifts[present[c]];
+        }
+    }
+    let best = present[best_compact];
+    let estimated = fit.levels[best_compact].mu - est / w;
+    let true_difference = truth.shifts[best] - tru / w;
+    SubgroupRecord {
+        significant: fit.p_value < sc.analysis.alpha,
+        best: Some(best),
+        levels_missing,
+        difference: Some((estimated.abs(), true_difference.abs())),
     }
 }

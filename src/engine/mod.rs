@@ -88,6 +88,9 @@ pub struct DesignPointResult {
     pub forking: Vec<ForkingStep>,
     /// Meta-analysis metrics (MODEL.md §4), when the scenario has `[meta_analysis]`.
     pub meta: Option<Metrics>,
+    /// Per factor of `meta_analysis.subgroups`, its name and the subgroup
+    /// metrics of the simulated literatures (empty without).
+    pub subgroups: Vec<(String, Metrics)>,
     /// Replicates simulated at this design point.
     pub replicates: u64,
     /// `"patients"` or `"sufficient"` (the exact fast path).
@@ -288,6 +291,16 @@ pub(crate) fn finish_run(
                 .map(|(m, t)| m.finish(t))
         })
         .collect();
+    let own_subgroups: Vec<Vec<(String, Metrics)>> = sims
+        .iter()
+        .zip(&accs)
+        .map(|(sim, acc)| {
+            acc.as_ref()
+                .and_then(|a| a.meta.as_ref())
+                .zip(sim.meta_truth())
+                .map_or_else(Vec::new, |(m, t)| m.subgroup_metrics(t))
+        })
+        .collect();
     let design_points = sims
         .iter()
         .zip(accs)
@@ -297,6 +310,7 @@ pub(crate) fn finish_run(
             let acc = acc.unwrap_or_else(|| Accumulator::new(0, Groups::default()));
             let (metrics, by_visit) = acc.finish(sim.truth());
             let meta = own_meta[meta_source[j].unwrap_or(j)].clone();
+            let subgroups = own_subgroups[meta_source[j].unwrap_or(j)].clone();
             let warnings =
                 crate::metrics::warnings(&metrics, replicates, precision, &point.scenario);
             DesignPointResult {
@@ -307,6 +321,7 @@ pub(crate) fn finish_run(
                 by_visit,
                 forking: acc.forking_steps(),
                 meta,
+                subgroups,
                 replicates,
                 path: sim.path(),
                 warnings,

@@ -74,6 +74,10 @@ pub(super) struct Scratch {
     /// analysis' visits stay in `analysis`).
     pub(super) paths: Vec<PathOutcome>,
     pub(super) paths_ws: Workspace,
+    /// One trial's drawn protocol levels, and per subgroup factor the
+    /// level of each published trial of a literature.
+    pub(super) levels: Vec<usize>,
+    pub(super) published_levels: Vec<Vec<usize>>,
 }
 
 impl Scratch {
@@ -143,6 +147,15 @@ impl<'a> Simulator<'a> {
                 hartung_knapp: m.hartung_knapp,
                 crit: Criticals::new(m.trials, 1.0 - sc.analysis.alpha),
                 safety: safety_truth(sc, true),
+                subgroups: m
+                    .subgroups
+                    .iter()
+                    .map(|&f| {
+                        let factor = &sc.heterogeneity.factors[f];
+                        let shifts = factor.levels.iter().map(|l| l.shift * scale).collect();
+                        crate::metrics::SubgroupTruth::new(&factor.name, f, shifts, sc.outcome.s)
+                    })
+                    .collect(),
             }),
             cancel: None,
             fast: crate::simulate::sufficient::FastPlan::new(sc),
@@ -400,6 +413,7 @@ impl<'a> Simulator<'a> {
                     .meta
                     .as_ref()
                     .is_some_and(|m| m.publish_nonsignificant < 1.0),
+                subgroups: self.sc.meta.as_ref().map_or(0, |m| m.subgroups.len()),
             },
         );
         for r in range {

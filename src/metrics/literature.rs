@@ -22,10 +22,13 @@ pub struct MetaTruth {
     pub crit: crate::meta::Criticals,
     /// What the literature's safety metrics are judged against, with `[safety]`.
     pub safety: Option<super::SafetyTruth>,
+    /// Per factor of `meta_analysis.subgroups`, what its subgroup metrics
+    /// are judged against.
+    pub subgroups: Vec<super::SubgroupTruth>,
 }
 
 /// What one meta-replicate contributes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MetaRecord {
     /// The pooled result, `None` when K trials could not be published.
     pub pooled: Option<crate::meta::Pooled>,
@@ -36,6 +39,9 @@ pub struct MetaRecord {
     /// The publication-bias corrections of the pooled literature (with
     /// `publish_nonsignificant < 1`; `None` when it could not be pooled).
     pub corrections: Option<crate::meta::bias::Corrections>,
+    /// Per factor of `meta_analysis.subgroups`, the pooled literature's
+    /// subgroup analysis (empty when it could not be pooled).
+    pub subgroups: Vec<super::SubgroupRecord>,
 }
 
 /// How one estimator of the true mean effect fares over the literatures:
@@ -114,17 +120,33 @@ pub struct MetaAccumulator {
     /// states are unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     corrections: Option<CorrectionsAccumulator>,
+    /// Per factor of `meta_analysis.subgroups` (absent without, so other
+    /// scenarios' states are unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    subgroups: Vec<super::SubgroupAccumulator>,
 }
 
 impl MetaAccumulator {
-    /// An empty accumulator, following adverse events if `safety` and the
-    /// publication-bias corrections if `corrections`.
-    pub fn new(safety: bool, corrections: bool) -> Self {
+    /// An empty accumulator, following adverse events if `safety`, the
+    /// publication-bias corrections if `corrections`, and the subgroup
+    /// analyses of `subgroups` factors.
+    pub fn new(safety: bool, corrections: bool, subgroups: usize) -> Self {
         MetaAccumulator {
             safety: safety.then(SafetyAccumulator::default),
             corrections: corrections.then(CorrectionsAccumulator::default),
+            subgroups: vec![super::SubgroupAccumulator::default(); subgroups],
             ..MetaAccumulator::default()
         }
+    }
+
+    /// Per factor of `meta_analysis.subgroups`, its name and subgroup
+    /// metrics (empty without).
+    pub fn subgroup_metrics(&self, truth: &MetaTruth) -> Vec<(String, Metrics)> {
+        self.subgroups
+            .iter()
+            .zip(&truth.subgroups)
+            .map(|(acc, t)| (t.name.clone(), acc.finish(t)))
+            .collect()
     }
 }
 
@@ -157,6 +179,14 @@ impl Group for MetaAccumulator {
             acc.trimfill.add(c.trimfill, truth.theta);
             acc.pet_peese.add(c.pet_peese, truth.theta);
             acc.selection.add(c.selection, truth.theta);
+        }
+        for ((acc, r), t) in self
+            .subgroups
+            .iter_mut()
+            .zip(&rec.subgroups)
+            .zip(&truth.subgroups)
+        {
+            acc.add(r, t);
         }
         let Some(p) = rec.pooled else {
             self.significant.add(false);
@@ -223,6 +253,9 @@ impl Group for MetaAccumulator {
             a.trimfill.merge(&b.trimfill);
             a.pet_peese.merge(&b.pet_peese);
             a.selection.merge(&b.selection);
+        }
+        for (a, b) in self.subgroups.iter_mut().zip(&o.subgroups) {
+            a.merge(b);
         }
     }
 

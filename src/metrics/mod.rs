@@ -16,6 +16,7 @@ pub mod names;
 pub mod online;
 pub mod responder;
 pub mod safety;
+pub mod subgroups;
 pub mod trial;
 pub mod visit;
 pub mod warnings;
@@ -25,6 +26,7 @@ pub use literature::{MetaAccumulator, MetaRecord, MetaTruth};
 pub use names::Metric;
 pub use responder::{ResponderAccumulator, ResponderRecord, ResponderTruth};
 pub use safety::{SafetyAccumulator, SafetyTruth, UPPER_LEVEL};
+pub use subgroups::{SubgroupAccumulator, SubgroupRecord, SubgroupTruth};
 pub use trial::{PrimaryRecord, TrialAccumulator, Truth, judge};
 pub use visit::{VisitMetrics, VisitsAccumulator};
 pub use warnings::{MAX_POWER_SE, MIN_CONDITIONING, warnings};
@@ -125,6 +127,9 @@ pub struct Groups {
     /// `publish_nonsignificant < 1`: the publication-bias corrections in
     /// the literature group.
     pub corrections: bool,
+    /// `meta_analysis.subgroups`: the subgroup analyses of this many
+    /// factors in the literature group.
+    pub subgroups: usize,
 }
 
 impl Accumulator {
@@ -136,7 +141,7 @@ impl Accumulator {
             visits: VisitsAccumulator::new(visits),
             meta: groups
                 .meta
-                .then(|| MetaAccumulator::new(groups.safety, groups.corrections)),
+                .then(|| MetaAccumulator::new(groups.safety, groups.corrections, groups.subgroups)),
             safety: groups.safety.then(SafetyAccumulator::default),
             responder: groups.responder.then(ResponderAccumulator::default),
             forking: groups.forking.map(ForkingAccumulator::new),
@@ -316,6 +321,12 @@ mod tests {
                     corrections: (i % 13 != 5).then(|| {
                         crate::meta::bias::corrections(&y, &v, Estimator::Reml, &crit, 0.05, -1.0)
                     }),
+                    subgroups: vec![SubgroupRecord {
+                        significant: i % 4 == 1,
+                        best: (i % 9 != 2).then_some(i % 3),
+                        levels_missing: i % 5 == 0,
+                        difference: Some((u() * 4.0, 1.0 + u())),
+                    }],
                 };
                 // Responders: an arm left empty (complete case) now and then.
                 let counts = ResponderCounts {
@@ -399,6 +410,7 @@ mod tests {
                 literature: true,
                 serious_treatment: 0.2,
             }),
+            subgroups: vec![SubgroupTruth::new("source", 0, vec![-2.0, 0.0, 1.0], -1.0)],
         };
         let reps = replicates(40);
         let fold = |range: std::ops::Range<usize>| {
@@ -410,6 +422,7 @@ mod tests {
                     responder: true,
                     forking: None,
                     corrections: true,
+                    subgroups: 1,
                 },
             );
             for (record, visits, meta, harms, responders) in &reps[range] {

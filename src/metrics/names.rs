@@ -165,6 +165,19 @@ metric_names! {
     /// Share of pooled literatures where the selection model failed or its
     /// delta was not identified.
     MetaFailedSelection = "meta_failed_selection",
+    /// Share of literatures whose subgroup analysis finds a difference
+    /// between a factor's levels (the false-subgroup rate when all shifts
+    /// are 0).
+    SubgroupSignificant = "subgroup_significant",
+    /// Share of analysed literatures that name the truly best level best.
+    SubgroupBestCorrect = "subgroup_best_correct",
+    /// Share of literatures that find a difference and name a best level.
+    SubgroupBestClaimed = "subgroup_best_claimed",
+    /// Exaggeration of the best-versus-rest difference among literatures
+    /// that claim one.
+    SubgroupDiffTypeM = "subgroup_diff_type_m",
+    /// Share of literatures where some level has fewer than two trials.
+    SubgroupLevelsMissing = "subgroup_levels_missing",
 }
 
 impl Metric {

@@ -36,6 +36,10 @@ struct DesignPointJson<'a> {
     forking_by_paths: &'a [ForkingStep],
     #[serde(skip_serializing_if = "Option::is_none")]
     meta: Option<&'a Metrics>,
+    /// With `meta_analysis.subgroups`: per factor, the subgroup metrics of
+    /// the simulated literatures.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    subgroups: BTreeMap<&'a str, &'a Metrics>,
     warnings: Vec<String>,
 }
 
@@ -112,6 +116,7 @@ fn design_point_json(dp: &DesignPointResult, naming: Naming) -> DesignPointJson<
         by_visit: &dp.by_visit,
         forking_by_paths: &dp.forking,
         meta: dp.meta.as_ref(),
+        subgroups: dp.subgroups.iter().map(|(f, m)| (f.as_str(), m)).collect(),
         warnings: dp.warnings.iter().map(|w| w.render(naming)).collect(),
     }
 }
@@ -187,6 +192,11 @@ pub fn summary_csv(result: &RunResult) -> Result<String> {
         }
         for (name, e) in dp.meta.iter().flat_map(|m| &m.0) {
             row("meta", dp.month, name, e).map_err(csv_err)?;
+        }
+        for (factor, metrics) in &dp.subgroups {
+            for (name, e) in &metrics.0 {
+                row(&format!("subgroups:{factor}"), dp.month, name, e).map_err(csv_err)?;
+            }
         }
     }
     let bytes = w

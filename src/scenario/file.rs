@@ -364,6 +364,11 @@ pub struct MetaFile {
     /// resolved files (and states) are unchanged.
     #[serde(default, skip_serializing_if = "Report::is_primary")]
     pub report: Report,
+    /// Protocol factors (`[[heterogeneity.factors]]` names) whose
+    /// subgroups each literature is analysed by; written out only when
+    /// given, like `report`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subgroups: Vec<String>,
 }
 
 fn default_rule_out() -> f64 {
@@ -474,6 +479,7 @@ pub fn known_keys(parent: &str) -> &'static [&'static str] {
             "hartung_knapp",
             "publish_nonsignificant",
             "report",
+            "subgroups",
         ],
         "safety" => &[
             "serious_treatment",
@@ -581,6 +587,7 @@ estimator = "reml"
 hartung_knapp = true
 publish_nonsignificant = 0.5
 report = "best"
+subgroups = ["cell_source"]
 [safety]
 serious_treatment = 0.01
 serious_control = 0.01

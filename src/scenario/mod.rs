@@ -503,6 +503,9 @@ pub struct Meta {
     /// What each trial reports: its primary analysis or its most
     /// significant path.
     pub report: Report,
+    /// Indices into `heterogeneity.factors` of the factors each literature
+    /// is analysed by subgroup (`meta_analysis.subgroups`), in file order.
+    pub subgroups: Vec<usize>,
 }
 
 /// `[forking_paths]`: every analysis a trialist could have reported —
@@ -636,7 +639,11 @@ impl Scenario {
         let dropout = validate::dropout(f.dropout.as_ref())?;
         let design = validate::design(&f.design)?;
         let analysis = validate::analysis(&f.analysis, &visits)?;
-        let meta = f.meta_analysis.as_ref().map(validate::meta).transpose()?;
+        let meta = f
+            .meta_analysis
+            .as_ref()
+            .map(|m| validate::meta(m, &heterogeneity.factors))
+            .transpose()?;
         let safety = f.safety.as_ref().map(validate::safety).transpose()?;
         let responder = f
             .responder_endpoint

@@ -626,7 +626,7 @@ pub(super) fn safety(f: &file::SafetyFile) -> Result<Safety> {
     })
 }
 
-pub(super) fn meta(m: &file::MetaFile) -> Result<Meta> {
+pub(super) fn meta(m: &file::MetaFile, factors: &[Factor]) -> Result<Meta> {
     if !(2..=MAX_META_TRIALS).contains(&m.trials) {
         return Err(Error::invalid(
             "meta_analysis.trials",
@@ -686,6 +686,43 @@ pub(super) fn meta(m: &file::MetaFile) -> Result<Meta> {
             ));
         }
     };
+    let mut subgroups = Vec::with_capacity(m.subgroups.len());
+    for (i, name) in m.subgroups.iter().enumerate() {
+        let Some(index) = factors.iter().position(|f| &f.name == name) else {
+            let allowed = if factors.is_empty() {
+                "a factor of [[heterogeneity.factors]], and the scenario has none".to_string()
+            } else {
+                format!(
+                    "the name of a factor of [[heterogeneity.factors]]: {}",
+                    factors
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            return Err(Error::invalid(
+                format!("meta_analysis.subgroups[{i}]"),
+                format!("{name:?}"),
+                format!("must be {allowed}"),
+            ));
+        };
+        if subgroups.contains(&index) {
+            return Err(Error::invalid(
+                format!("meta_analysis.subgroups[{i}]"),
+                format!("{name:?}"),
+                "is listed twice",
+            ));
+        }
+        if factors[index].levels.len() < 2 {
+            return Err(Error::invalid(
+                format!("meta_analysis.subgroups[{i}]"),
+                format!("{name:?}"),
+                "must be a factor with at least two levels (subgroups to compare)",
+            ));
+        }
+        subgroups.push(index);
+    }
     Ok(Meta {
         trials: m.trials as usize,
         sizes,
@@ -693,6 +730,7 @@ pub(super) fn meta(m: &file::MetaFile) -> Result<Meta> {
         hartung_knapp: m.hartung_knapp,
         publish_nonsignificant: m.publish_nonsignificant,
         report: m.report,
+        subgroups,
     })
 }
 

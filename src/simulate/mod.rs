@@ -65,6 +65,30 @@ pub struct Setting {
 impl Setting {
     /// Draws the setting of trial `trial` of replicate `replicate` from its protocol stream.
     pub fn draw(sc: &Scenario, key: Key, replicate: u64, trial: u64) -> Self {
+        Self::draw_into(sc, key, replicate, trial, None)
+    }
+
+    /// [`Setting::draw`], also writing the index of each factor's drawn
+    /// level into `levels` (cleared first), in factor order: the same
+    /// draws, so the same setting.
+    pub fn draw_with_levels(
+        sc: &Scenario,
+        key: Key,
+        replicate: u64,
+        trial: u64,
+        levels: &mut Vec<usize>,
+    ) -> Self {
+        levels.clear();
+        Self::draw_into(sc, key, replicate, trial, Some(levels))
+    }
+
+    fn draw_into(
+        sc: &Scenario,
+        key: Key,
+        replicate: u64,
+        trial: u64,
+        mut levels: Option<&mut Vec<usize>>,
+    ) -> Self {
         let mut rng = key
             .prefix(replicate, trial, Role::Protocol, 0)
             .lanes()
@@ -76,14 +100,18 @@ impl Setting {
         for factor in &sc.heterogeneity.factors {
             let u: f64 = rng.random();
             let mut cum = 0.0;
-            let mut chosen = factor.levels.last().expect("validated: at least one level");
-            for level in &factor.levels {
+            let mut index = factor.levels.len() - 1; // validated: at least one level
+            for (i, level) in factor.levels.iter().enumerate() {
                 cum += level.probability;
                 if u < cum {
-                    chosen = level;
+                    index = i;
                     break;
                 }
             }
+            if let Some(levels) = levels.as_mut() {
+                levels.push(index);
+            }
+            let chosen = &factor.levels[index];
             d += chosen.shift;
             protocol_bias += chosen.bias;
         }

@@ -1,0 +1,138 @@
+//! The subgroup claims of simulated literatures (issue #26): for each
+//! factor of `meta_analysis.subgroups`, how often a review's subgroup
+//! analysis finds a difference, names the truly best level, and how much
+//! it exaggerates the difference it claims.
+//!
+//! Each pooled literature is analysed by the factor's levels present in it
+//! ([`crate::meta::subgroups`], with the literature's tau² estimator and
+//! HKSJ setting, at level 1 − alpha). Choices where the issue is silent:
+//! - a literature whose published trials show only one level, or one trial
+//!   per level, cannot be tested: it counts as not significant (a review
+//!   could not claim a difference) and names no best level;
+//! - the level named best is the present level whose estimate is the most
+//!   favourable (`s · mu_j` largest), single-trial levels included — as a
+//!   reader of the forest would;
+//! - the truly best level is the level with the most favourable shift of
+//!   the true effect; where the best shifts tie (all 0, say) there is no
+//!   best level and `subgroup_best_correct` is undefined;
+//! - the best-versus-rest difference is the best level's estimate minus the
+//!   other present levels' pooled (weights `1/se²`), and the true one the
+//!   same weighting of the true shifts; `subgroup_diff_type_m` is
+//!   E|estimated| / E|true| over the literatures that claim a best level
+//!   (the ratio of means, as the trials' `type_m_trial`).
+
+use super::online::{Count, PairMoments};
+use super::{Estimate, Metric, Metrics};
+use serde::{Deserialize, Serialize};
+
+/// What a factor's subgroup metrics are judged against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubgroupTruth {
+    /// The factor's name.
+    pub name: String,
+    /// Its index in `heterogeneity.factors`.
+    pub factor: usize,
+    /// Each level's true shift of the effect at `t*` (the level's `shift`
+    /// times the responder fraction and the profile at `t*`).
+    pub shifts: Vec<f64>,
+    /// The truly best level (most favourable shift), `None` on a tie.
+    pub best: Option<usize>,
+}
+
+impl SubgroupTruth {
+    /// The truth of factor `factor` with level shifts `shifts` (already at
+    /// `t*`), direction `s`.
+    pub fn new(name: &str, factor: usize, shifts: Vec<f64>, s: f64) -> Self {
+        let top = shifts
+            .iter()
+            .map(|x| s * x)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let at_top: Vec<usize> = (0..shifts.len())
+            .filter(|&j| (s * shifts[j] - top).abs() <= 1e-12 * top.abs().max(1.0))
+            .collect();
+        SubgroupTruth {
+            name: name.to_string(),
+            factor,
+            best: (at_top.len() == 1).then(|| at_top[0]),
+            shifts,
+        }
+    }
+}
+
+/// One literature's subgroup analysis by one factor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SubgroupRecord {
+    /// The omnibus test of subgroup differences rejects at alpha.
+    pub significant: bool,
+    /// The level named best (index among the factor's levels), if the
+    /// analysis could be made.
+    pub best: Option<usize>,
+    /// Some level of the factor has fewer than two published trials.
+    pub levels_missing: bool,
+    /// |estimated| and |true| best-versus-rest difference.
+    pub difference: Option<(f64, f64)>,
+}
+
+/// Running subgroup metrics of one factor.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SubgroupAccumulator {
+    significant: Count,
+    best_correct: Count,
+    claimed: Count,
+    difference: PairMoments,
+    levels_missing: Count,
+}
+
+impl SubgroupAccumulator {
+    /// Adds one pooled literature's analysis.
+    pub fn add(&mut self, rec: &SubgroupRecord, truth: &SubgroupTruth) {
+        self.significant.add(rec.significant);
+        self.levels_missing.add(rec.levels_missing);
+        let claimed = rec.significant && rec.best.is_some();
+        self.claimed.add(claimed);
+        if let (Some(named), Some(best)) = (rec.best, truth.best) {
+            self.best_correct.add(named == best);
+        }
+        if claimed && let Some((estimated, true_difference)) = rec.difference {
+            self.difference.add(estimated, true_difference);
+        }
+    }
+
+    /// Merges another accumulator (of later replicates).
+    pub fn merge(&mut self, o: &Self) {
+        self.significant.merge(&o.significant);
+        self.best_correct.merge(&o.best_correct);
+        self.claimed.merge(&o.claimed);
+        self.difference.merge(&o.difference);
+        self.levels_missing.merge(&o.levels_missing);
+    }
+
+    /// The factor's metrics.
+    pub fn finish(&self, truth: &SubgroupTruth) -> Metrics {
+        let varies = truth.shifts.iter().any(|&x| x != truth.shifts[0]);
+        Metrics(vec![
+            (Metric::SubgroupSignificant, self.significant.estimate()),
+            (
+                Metric::SubgroupBestCorrect,
+                if truth.best.is_some() {
+                    self.best_correct.estimate()
+                } else {
+                    Estimate::UNDEFINED
+                },
+            ),
+            (Metric::SubgroupBestClaimed, self.claimed.estimate()),
+            (
+                Metric::SubgroupDiffTypeM,
+                if varies {
+                    self.difference.ratio()
+                } else {
+                    Estimate::UNDEFINED
+                },
+            ),
+            (
+                Metric::SubgroupLevelsMissing,
+                self.levels_missing.estimate(),
+            ),
+        ])
+    }
+}
