@@ -784,6 +784,7 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
             ));
         }
         out.extend(corrections_findings(meta, focus));
+        out.extend(subgroup_findings(sc, dp, focus));
     }
     // The smallest swept value reaching 80% power, when the study sweeps one key.
     if study.sweep.len() == 1 {
@@ -821,6 +822,55 @@ pub fn findings(study: &Study, result: &RunResult, focus: usize) -> Vec<String> 
                 "No value of <code>{}</code> in the sweep reaches 80% power.",
                 escape(key)
             )),
+        }
+    }
+    out
+}
+
+/// With `meta_analysis.subgroups`: per factor, how often a review names
+/// the truly best level, finds a difference, and how much it exaggerates
+/// the difference it claims — or, with no true difference, how often it
+/// finds one anyway.
+fn subgroup_findings(sc: &Scenario, dp: &DesignPointResult, focus: usize) -> Vec<String> {
+    let Some(meta) = &sc.meta else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for ((name, metrics), &f) in dp.subgroups.iter().zip(&meta.subgroups) {
+        let group = format!("subgroups.{name}");
+        let q = |m: Metric, fmt: Format| quote(focus, &group, metrics, m, fmt);
+        let factor = &sc.heterogeneity.factors[f];
+        let shifts: Vec<f64> = factor.levels.iter().map(|l| l.shift).collect();
+        let truth = crate::metrics::SubgroupTruth::new(name, f, shifts.clone(), sc.outcome.s);
+        let k = meta.trials;
+        let what = escape(name);
+        let Some(sig) = q(Metric::SubgroupSignificant, Format::Percent) else {
+            continue;
+        };
+        if shifts.iter().all(|&x| x == shifts[0]) {
+            out.push(format!(
+                "With {k} trials and no true difference between the {what} levels, a review's subgroup analysis still finds a significant one in {sig} of literatures (alpha {}), and so names a “best” {what}.",
+                sc.analysis.alpha
+            ));
+        } else {
+            let best = match (truth.best, q(Metric::SubgroupBestCorrect, Format::Percent)) {
+                (Some(b), Some(correct)) => format!(
+                    "names the truly best {what}, {}, best in {correct} of literatures; it ",
+                    escape(&factor.levels[b].name)
+                ),
+                _ => String::new(),
+            };
+            let exaggeration = q(Metric::SubgroupDiffTypeM, Format::Decimal)
+                .map(|m| format!(", and when it does, the difference it reports between the best {what} and the rest is {m}-fold the true one"))
+                .unwrap_or_default();
+            out.push(format!(
+                "With {k} trials, a review's subgroup analysis by {what} {best}finds a significant difference between the levels in {sig} of literatures{exaggeration}."
+            ));
+        }
+        if let Some(missing) = q(Metric::SubgroupLevelsMissing, Format::Percent) {
+            out.push(format!(
+                "In {missing} of literatures some {what} level has fewer than two trials."
+            ));
         }
     }
     out

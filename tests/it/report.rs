@@ -208,10 +208,13 @@ fn check_report(out: &Path, figures: usize) {
         let metric = attr(span, "data-metric");
         let value: f64 = attr(span, "data-value").parse().unwrap();
         let text = &span[span.find('>').unwrap() + 1..span.find("</span>").unwrap()];
-        let key = if group == "meta" { "meta" } else { "metrics" };
-        let json = summary["design_points"][dp][key][&metric]["estimate"]
-            .as_f64()
-            .unwrap();
+        let point = &summary["design_points"][dp];
+        let metrics = match group.split_once('.') {
+            Some(("subgroups", factor)) => &point["subgroups"][factor],
+            _ if group == "meta" => &point["meta"],
+            _ => &point["metrics"],
+        };
+        let json = metrics[&metric]["estimate"].as_f64().unwrap();
         assert_eq!(
             value.to_bits(),
             json.to_bits(),

@@ -242,6 +242,12 @@ fn subgroup_literature(
     hartung_knapp: bool,
     extra: &str,
 ) -> trialsim::engine::RunResult {
+    let study = subgroup_study(shift, hartung_knapp, extra);
+    trialsim::engine::run(&study, &trialsim::engine::RunOptions::default()).unwrap()
+}
+
+/// The study [`subgroup_literature`] runs.
+fn subgroup_study(shift: f64, hartung_knapp: bool, extra: &str) -> trialsim::scenario::Study {
     let text = format!(
         r#"
 name = "subgroups"
@@ -281,8 +287,7 @@ hartung_knapp = {hartung_knapp}
 "meta_analysis.trials" = [8, 16, 32, 64]
 "#
     );
-    let study = trialsim::scenario::Study::from_toml_str(&text, "subgroups").unwrap();
-    trialsim::engine::run(&study, &trialsim::engine::RunOptions::default()).unwrap()
+    trialsim::scenario::Study::from_toml_str(&text, "subgroups").unwrap()
 }
 
 /// `source`'s subgroup metric `name` at design point `j` (K = 8, 16, 32, 64).
@@ -389,4 +394,50 @@ fn the_subgroup_analysis_moves_no_other_number() {
         assert_eq!(a.meta, b.meta);
         assert!(b.subgroups.is_empty() && !a.subgroups.is_empty());
     }
+}
+
+/// The report says the subgroup findings in words, quoting the run's
+/// numbers: with a true best level, how often a review names it and how
+/// much it exaggerates; with none, how often it finds a difference anyway.
+#[test]
+fn the_report_says_how_often_a_review_names_the_best_level() {
+    let shifted = subgroup_literature(-15.0, false, "subgroups = [\"source\"]");
+    let null = subgroup_literature(0.0, false, "subgroups = [\"source\"]");
+    let study = |shift: f64| subgroup_study(shift, false, "subgroups = [\"source\"]");
+    let plain = |s: &str| {
+        let mut out = String::new();
+        let mut inside = false;
+        for c in s.chars() {
+            match c {
+                '<' => inside = true,
+                '>' => inside = false,
+                c if !inside => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let words = trialsim::output::report::findings(&study(-15.0), &shifted, 0)
+        .iter()
+        .map(|s| plain(s))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (correct, _) = subgroup_metric(&shifted, 0, "subgroup_best_correct");
+    let shown = trialsim::output::report::Format::Percent.show(correct.unwrap());
+    assert!(
+        words.contains(&format!(
+            "With 8 trials, a review's subgroup analysis by source names the truly best source, a, best in {shown}"
+        )),
+        "{words}"
+    );
+    assert!(words.contains("-fold the true one"), "{words}");
+    let words = trialsim::output::report::findings(&study(0.0), &null, 0)
+        .iter()
+        .map(|s| plain(s))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        words.contains("With 8 trials and no true difference between the source levels, a review's subgroup analysis still finds a significant one in 7.3%"),
+        "{words}"
+    );
 }
