@@ -281,26 +281,21 @@ pub(crate) fn finish_run(
     replicates: u64,
     precision: Option<f64>,
 ) -> RunResult {
-    let own_meta: Vec<Option<Metrics>> = sims
+    // Each point's own literature metrics and subgroup metrics.
+    let (own_meta, own_subgroups): (Vec<Option<Metrics>>, Vec<Vec<(String, Metrics)>>) = sims
         .iter()
         .zip(&accs)
         .map(|(sim, acc)| {
-            acc.as_ref()
+            match acc
+                .as_ref()
                 .and_then(|a| a.meta.as_ref())
                 .zip(sim.meta_truth())
-                .map(|(m, t)| m.finish(t))
+            {
+                Some((m, t)) => (Some(m.finish(t)), m.subgroup_metrics(t)),
+                None => (None, Vec::new()),
+            }
         })
-        .collect();
-    let own_subgroups: Vec<Vec<(String, Metrics)>> = sims
-        .iter()
-        .zip(&accs)
-        .map(|(sim, acc)| {
-            acc.as_ref()
-                .and_then(|a| a.meta.as_ref())
-                .zip(sim.meta_truth())
-                .map_or_else(Vec::new, |(m, t)| m.subgroup_metrics(t))
-        })
-        .collect();
+        .unzip();
     let design_points = sims
         .iter()
         .zip(accs)
