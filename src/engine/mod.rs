@@ -90,7 +90,7 @@ pub struct DesignPointResult {
     pub meta: Option<Metrics>,
     /// Per factor of `meta_analysis.subgroups`, its name and the subgroup
     /// metrics of the simulated literatures (empty without).
-    pub subgroups: Vec<(String, Metrics)>,
+    pub subgroups: FactorMetrics,
     /// Replicates simulated at this design point.
     pub replicates: u64,
     /// `"patients"` or `"sufficient"` (the exact fast path).
@@ -271,6 +271,9 @@ pub(crate) fn simulators(study: &Study, seed: u64) -> (Vec<Simulator<'_>>, Vec<O
     (sims, meta_source)
 }
 
+/// Per factor of `meta_analysis.subgroups`, its name and subgroup metrics.
+type FactorMetrics = Vec<(String, Metrics)>;
+
 /// Turns the accumulators of every design point into the run's results.
 pub(crate) fn finish_run(
     study: &Study,
@@ -282,7 +285,7 @@ pub(crate) fn finish_run(
     precision: Option<f64>,
 ) -> RunResult {
     // Each point's own literature metrics and subgroup metrics.
-    let (own_meta, own_subgroups): (Vec<Option<Metrics>>, Vec<Vec<(String, Metrics)>>) = sims
+    let (own_meta, own_subgroups): (Vec<Option<Metrics>>, Vec<FactorMetrics>) = sims
         .iter()
         .zip(&accs)
         .map(|(sim, acc)| {
