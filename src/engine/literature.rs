@@ -241,19 +241,11 @@ fn subgroup_record(
     let best_compact = (0..present.len())
         .max_by(|&a, &b| (s * fit.levels[a].mu).total_cmp(&(s * fit.levels[b].mu)))
         .expect("two levels or more");
-    // Best versus the rest, weights 1/se² of the rest's levels.
-    let (mut w, mut est, mut tru) = (0.0, 0.0, 0.0);
-    for (c, l) in fit.levels.iter().enumerate() {
-        if c != best_compact {
-            let wi = 1.0 / (l.se * l.se);
-            w += wi;
-            est += wi * l.mu;
-            tru += wi * truth.shifts[present[c]];
-        }
-    }
+    // Best versus the rest; the true difference with the same weights.
     let best = present[best_compact];
-    let estimated = fit.levels[best_compact].mu - est / w;
-    let true_difference = truth.shifts[best] - tru / w;
+    let (estimated, _) = fit.versus_rest(best_compact);
+    let (rest_truth, _) = fit.rest(best_compact, |c| truth.shifts[present[c]]);
+    let true_difference = truth.shifts[best] - rest_truth;
     SubgroupRecord {
         significant: fit.p_value < sc.analysis.alpha,
         best: Some(best),

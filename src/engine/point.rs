@@ -150,11 +150,7 @@ impl<'a> Simulator<'a> {
                 subgroups: m
                     .subgroups
                     .iter()
-                    .map(|&f| {
-                        let factor = &sc.heterogeneity.factors[f];
-                        let shifts = factor.levels.iter().map(|l| l.shift * scale).collect();
-                        crate::metrics::SubgroupTruth::new(&factor.name, f, shifts, sc.outcome.s)
-                    })
+                    .map(|&f| crate::metrics::SubgroupTruth::of(sc, f))
                     .collect(),
             }),
             cancel: None,

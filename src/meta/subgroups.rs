@@ -83,6 +83,31 @@ pub struct SubgroupFit {
     pub converged: bool,
 }
 
+impl SubgroupFit {
+    /// The levels other than `j` pooled with weights `1/se²` (their own
+    /// precision): the weighted mean of `value(i)` over them, and their
+    /// summed precision.
+    pub fn rest(&self, j: usize, value: impl Fn(usize) -> f64) -> (f64, f64) {
+        let (mut precision, mut sum) = (0.0, 0.0);
+        for (i, l) in self.levels.iter().enumerate() {
+            if i != j {
+                let w = 1.0 / (l.se * l.se);
+                precision += w;
+                sum += w * value(i);
+            }
+        }
+        (sum / precision, precision)
+    }
+
+    /// Level `j` against the rest: its estimate minus the rest's, and the
+    /// difference's SE (the levels' studies are disjoint).
+    pub fn versus_rest(&self, j: usize) -> (f64, f64) {
+        let (rest, precision) = self.rest(j, |i| self.levels[i].mu);
+        let own = &self.levels[j];
+        (own.mu - rest, (own.se * own.se + 1.0 / precision).sqrt())
+    }
+}
+
 /// The studies grouped by level: per level, the studies' (y, v).
 struct Levels<'a> {
     y: &'a [f64],

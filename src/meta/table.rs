@@ -480,12 +480,7 @@ pub fn pool_report(
 /// The readable table `pool` prints.
 pub fn text_report(studies: &[StudyEffect], r: &PoolReport, level: f64) -> String {
     let mut out = String::new();
-    let width = studies
-        .iter()
-        .map(|s| s.study.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let width = label_width(studies.iter().map(|s| s.study.as_str()));
     out.push_str(&format!(
         "{:<width$}  {:>10}  {:>10}\n",
         "study", "yi", "se"
@@ -616,21 +611,11 @@ pub struct LevelRetro {
 /// None in practice (a level's SE is positive); [`Error::Setting`] from
 /// the retrospective design otherwise.
 pub fn subgroup_retro(fit: &SubgroupFit, level: f64) -> Result<Vec<LevelRetro>> {
-    let precision: Vec<f64> = fit.levels.iter().map(|l| 1.0 / (l.se * l.se)).collect();
-    let total: f64 = precision.iter().sum();
-    let weighted: f64 = fit
-        .levels
-        .iter()
-        .zip(&precision)
-        .map(|(l, w)| w * l.mu)
-        .sum();
     fit.levels
         .iter()
-        .zip(&precision)
-        .map(|(l, &w)| {
-            let rest = total - w;
-            let difference = l.mu - (weighted - w * l.mu) / rest;
-            let se = (l.se * l.se + 1.0 / rest).sqrt();
+        .enumerate()
+        .map(|(j, l)| {
+            let (difference, se) = fit.versus_rest(j);
             let design = if difference == 0.0 {
                 None
             } else {
@@ -732,6 +717,11 @@ pub fn subgroup_report(
     })
 }
 
+/// The width of a table's label column: its longest label, at least 5.
+fn label_width<'a>(labels: impl Iterator<Item = &'a str>) -> usize {
+    labels.map(|l| l.chars().count()).max().unwrap_or(5).max(5)
+}
+
 /// The `--by` section of the table.
 fn subgroups_text(sj: &SubgroupsJson, r: &PoolReport, level: f64) -> String {
     let fit = &sj.fit;
@@ -746,13 +736,7 @@ fn subgroups_text(sj: &SubgroupsJson, r: &PoolReport, level: f64) -> String {
             ""
         }
     );
-    let width = fit
-        .levels
-        .iter()
-        .map(|l| l.level.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let width = label_width(fit.levels.iter().map(|l| l.level.as_str()));
     out.push_str(&format!(
         "  {:<width$}  {:>3}  {:>10}  {:>10}  {:.0}% CI\n",
         "level",
@@ -885,13 +869,7 @@ fn side_word(side: bias::Side) -> &'static str {
 /// The `--retro` section of the table: one row per study and a summary.
 fn retro_text(r: &RetroJson, level: f64) -> String {
     let alpha = 1.0 - level;
-    let width = r
-        .studies
-        .iter()
-        .map(|s| s.study.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let width = label_width(r.studies.iter().map(|s| s.study.as_str()));
     let mut out = format!(
         "design of each study if the true effect were {:.4} (two-sided z-test, alpha = {alpha:.3}; Gelman & Carlin 2014)\n  {:<width$}  {:>7}  {:>7}  {:>12}\n",
         r.retro_effect, "study", "power", "type S", "exaggeration"

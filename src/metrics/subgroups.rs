@@ -40,6 +40,21 @@ pub struct SubgroupTruth {
 }
 
 impl SubgroupTruth {
+    /// The truth of factor `factor` (an index into
+    /// `heterogeneity.factors`) of scenario `sc`, at its primary visit.
+    pub fn of(sc: &crate::scenario::Scenario, factor: usize) -> Self {
+        let t = sc.visits.primary_month();
+        let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
+        let f = &sc.heterogeneity.factors[factor];
+        let shifts = f.levels.iter().map(|l| l.shift * scale).collect();
+        Self::new(&f.name, factor, shifts, sc.outcome.s)
+    }
+
+    /// Whether the levels' true effects differ at all.
+    pub fn varies(&self) -> bool {
+        self.shifts.iter().any(|&x| x != self.shifts[0])
+    }
+
     /// The truth of factor `factor` with level shifts `shifts` (already at
     /// `t*`), direction `s`.
     pub fn new(name: &str, factor: usize, shifts: Vec<f64>, s: f64) -> Self {
@@ -109,7 +124,6 @@ impl SubgroupAccumulator {
 
     /// The factor's metrics.
     pub fn finish(&self, truth: &SubgroupTruth) -> Metrics {
-        let varies = truth.shifts.iter().any(|&x| x != truth.shifts[0]);
         Metrics(vec![
             (Metric::SubgroupSignificant, self.significant.estimate()),
             (
@@ -123,7 +137,7 @@ impl SubgroupAccumulator {
             (Metric::SubgroupBestClaimed, self.claimed.estimate()),
             (
                 Metric::SubgroupDiffTypeM,
-                if varies {
+                if truth.varies() {
                     self.difference.ratio()
                 } else {
                     Estimate::UNDEFINED

@@ -840,14 +840,13 @@ fn subgroup_findings(sc: &Scenario, dp: &DesignPointResult, focus: usize) -> Vec
         let group = format!("subgroups.{name}");
         let q = |m: Metric, fmt: Format| quote(focus, &group, metrics, m, fmt);
         let factor = &sc.heterogeneity.factors[f];
-        let shifts: Vec<f64> = factor.levels.iter().map(|l| l.shift).collect();
-        let truth = crate::metrics::SubgroupTruth::new(name, f, shifts.clone(), sc.outcome.s);
+        let truth = crate::metrics::SubgroupTruth::of(sc, f);
         let k = meta.trials;
         let what = escape(name);
         let Some(sig) = q(Metric::SubgroupSignificant, Format::Percent) else {
             continue;
         };
-        if shifts.iter().all(|&x| x == shifts[0]) {
+        if !truth.varies() {
             out.push(format!(
                 "With {k} trials and no true difference between the {what} levels, a review's subgroup analysis still finds a significant one in {sig} of literatures (alpha {}), and so names a “best” {what}.",
                 sc.analysis.alpha

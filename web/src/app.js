@@ -54,8 +54,8 @@ function newEngine() {
   if ((navigator.hardwareConcurrency || 1) >= 2) {
     const helper = newWorker();
     const channel = new MessageChannel();
-    main.postMessage({ type: 'peer', role: 'main' }, [channel.port1]);
-    helper.postMessage({ type: 'peer', role: 'helper' }, [channel.port2]);
+    main.postMessage({ type: 'peer' }, [channel.port1]);
+    helper.postMessage({ type: 'peer' }, [channel.port2]);
     workers.push(helper);
   }
   return { main, end: () => workers.forEach((w) => w.terminate()) };

@@ -1,19 +1,20 @@
 //! trialsim's engine for the classroom page (`web/`): a WebAssembly module
 //! with a plain C ABI, JSON in and JSON out.
 //!
-//! Why not wasm-bindgen: the page needs five calls, each taking one text
-//! and returning one, so its generated glue would buy little, while its CLI
-//! must match the crate's version exactly and be installed (compiled) by
-//! the build — minutes on a fresh machine — and regenerated in step. A plain
-//! ABI builds with cargo alone and its loader is twenty lines of the page's
-//! worker (`web/src/worker.js`).
+//! Why not wasm-bindgen: the page needs a few calls, each taking at most
+//! one text and returning one, so its generated glue would buy little,
+//! while its CLI must match the crate's version exactly and be installed
+//! (compiled) by the build — minutes on a fresh machine — and regenerated
+//! in step. A plain ABI builds with cargo alone and its loader is a few
+//! dozen lines of the page's worker (`web/src/worker.js`).
 //!
 //! The protocol: the page writes its input (UTF-8) into memory from
 //! [`alloc`], calls a function, and reads that function's output from
 //! [`out_ptr`] / [`out_len`] (valid until the next call). Every function
-//! returns 0 on success and 2 for bad input, with `{"error": "…"}` — the
-//! CLI's one-line message — as its output. The engine is the library's
-//! own: a run is an [`Stepper`] over the same blocks as `trialsim run`, so
+//! returns 2 for bad input, with `{"error": "…"}` — the CLI's one-line
+//! message — as its output, else 0 ([`step`] and [`fold`]: 1 once the run
+//! is finished). The engine is the library's
+//! own: a run is a [`Stepper`] over the same blocks as `trialsim run`, so
 //! the summary it gives is the CLI's `summary.json` for the scenario it
 //! gives, byte for byte (the page's end-to-end test checks it).
 //!
