@@ -3,7 +3,7 @@
 
 use super::point::Scratch;
 use super::schedule::Workers;
-use super::{LiteratureTrial, RunResult, Simulator};
+use super::{LiteratureSubgroups, LiteratureTrial, RunResult, Simulator};
 use crate::error::{Error, Result, Setting};
 use crate::metrics::MetaRecord;
 use crate::scenario::Study;
@@ -43,6 +43,8 @@ pub struct ForestLiterature {
     pub trials: Vec<LiteratureTrial>,
     /// Its pooled result.
     pub record: MetaRecord,
+    /// Per factor of `meta_analysis.subgroups`, its subgroup analysis.
+    pub subgroups: Vec<LiteratureSubgroups>,
 }
 
 /// The trials of the focus design point that the figures draw one by one.
@@ -85,34 +87,24 @@ pub fn focus_sample(
         ForestChoice::Replicate(k) if k >= replicates => {
             return Err(forest_out_of_range(k, replicates));
         }
-        ForestChoice::Replicate(k) => {
-            sim.literature_detail(k)
-                .map(|(trials, record)| ForestLiterature {
-                    replicate: k,
-                    choice: forest,
-                    among: 0,
-                    trials,
-                    record,
-                })
-        }
+        ForestChoice::Replicate(k) => Some((k, 0)),
         ForestChoice::Median => {
-            median_literature(&sim, FOREST_LITERATURES.min(replicates), workers).and_then(
-                |(k, among)| {
-                    sim.literature_detail(k)
-                        .map(|(trials, record)| ForestLiterature {
-                            replicate: k,
-                            choice: forest,
-                            among,
-                            trials,
-                            record,
-                        })
-                },
-            )
+            median_literature(&sim, FOREST_LITERATURES.min(replicates), workers)
         }
-    };
+    }
+    .and_then(|(k, among)| {
+        sim.literature_detail(k).map(|d| ForestLiterature {
+            replicate: k,
+            choice: forest,
+            among,
+            trials: d.trials,
+            record: d.record,
+            subgroups: d.subgroups,
+        })
+    });
     let funnel = (0..FUNNEL_LITERATURES)
         .filter_map(|r| sim.literature_detail(r))
-        .flat_map(|(trials, _)| trials)
+        .flat_map(|d| d.trials)
         .collect();
     Ok(FocusSample {
         focus,

@@ -6,7 +6,7 @@ use super::point::{Scratch, Simulator};
 use crate::analysis;
 use crate::meta::pool;
 use crate::meta::pooling::Test;
-use crate::meta::subgroups::{NotIdentified, subgroups};
+use crate::meta::subgroups::{NotIdentified, SubgroupFit, subgroups};
 use crate::metrics::{MetaRecord, SubgroupRecord, SubgroupTruth, judge};
 use crate::rng::Role;
 use crate::scenario::{MAX_ARM, Meta, Report, Scenario, TrialSizes};
@@ -35,6 +35,18 @@ pub struct LiteratureTrial {
     pub published: bool,
 }
 
+/// One simulated literature as the figures draw it.
+#[derive(Debug, Clone)]
+pub struct LiteratureDetail {
+    /// Its estimable trials, published or not.
+    pub trials: Vec<LiteratureTrial>,
+    /// Its pooled result.
+    pub record: MetaRecord,
+    /// Per factor of `meta_analysis.subgroups`, its subgroup analysis
+    /// (empty when the literature could not be pooled).
+    pub subgroups: Vec<LiteratureSubgroups>,
+}
+
 /// Trial index of the first trial of a simulated literature (0 is the trial
 /// analysed, 1 its same-setting replication).
 pub const META_FIRST_TRIAL: u64 = 2;
@@ -42,15 +54,41 @@ pub const META_FIRST_TRIAL: u64 = 2;
 pub const META_MAX_RUNS_PER_TRIAL: usize = 1000;
 
 impl Simulator<'_> {
-    /// The trials of meta-replicate `replicate`'s literature, published or not,
-    /// and the pooled result (for the forest and funnel figures).
-    pub fn literature_detail(&self, replicate: u64) -> Option<(Vec<LiteratureTrial>, MetaRecord)> {
+    /// The trials of meta-replicate `replicate`'s literature, published or
+    /// not, the pooled result and, pooled, its subgroup analyses (for the
+    /// forest, funnel and subgroup figures).
+    pub fn literature_detail(&self, replicate: u64) -> Option<LiteratureDetail> {
         let meta = self.sc.meta.as_ref()?;
         self.meta_truth.as_ref()?;
         let mut scratch = Scratch::default();
         let mut trials = Vec::new();
         let record = self.literature(meta, replicate, &mut scratch, Some(&mut trials));
-        Some((trials, record))
+        let subgroups = match record.pooled {
+            Some(_) => meta
+                .subgroups
+                .iter()
+                .zip(&scratch.published_levels)
+                .map(|(&f, of)| {
+                    let levels = &self.sc.heterogeneity.factors[f].levels;
+                    let name = |j: usize| levels[j].name.clone();
+                    LiteratureSubgroups::fit(
+                        &scratch.y,
+                        &scratch.v,
+                        of,
+                        levels.len(),
+                        name,
+                        meta,
+                        self.sc,
+                    )
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Some(LiteratureDetail {
+            trials,
+            record,
+            subgroups,
+        })
     }
 
     /// Simulates the literature of meta-replicate `replicate`: trials one after
@@ -189,11 +227,71 @@ impl Simulator<'_> {
     }
 }
 
+/// A pooled literature's subgroup analysis by one factor: the levels
+/// present among its published trials, and their fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiteratureSubgroups {
+    /// Each published trial's level (an index into the factor's levels).
+    pub of: Vec<usize>,
+    /// The published trials per level of the factor (in its order).
+    pub counts: Vec<usize>,
+    /// The levels present (indices into the factor's levels); the fit's
+    /// levels are these, in this order.
+    pub present: Vec<usize>,
+    /// The fit, or why the levels present allow none.
+    pub fit: Result<SubgroupFit, NotIdentified>,
+}
+
+impl LiteratureSubgroups {
+    /// Analyses the published trials `(y, v)` by the factor whose `levels`
+    /// levels they are in (`of`: each trial's level; `name`: a level's
+    /// name), as the literature is pooled: its estimator and HKSJ setting,
+    /// at 1 − alpha.
+    pub fn fit(
+        y: &[f64],
+        v: &[f64],
+        of: &[usize],
+        levels: usize,
+        name: impl Fn(usize) -> String,
+        meta: &Meta,
+        sc: &Scenario,
+    ) -> Self {
+        let mut counts = vec![0usize; levels];
+        for &j in of {
+            counts[j] += 1;
+        }
+        // The present levels, numbered compactly in the factor's order.
+        let present: Vec<usize> = (0..levels).filter(|&j| counts[j] > 0).collect();
+        let compact: Vec<usize> = of
+            .iter()
+            .map(|j| present.binary_search(j).expect("present"))
+            .collect();
+        let names: Vec<String> = present.iter().map(|&j| name(j)).collect();
+        let test = if meta.hartung_knapp {
+            Test::Hksj
+        } else {
+            Test::Wald
+        };
+        let fit = subgroups(
+            y,
+            v,
+            &compact,
+            &names,
+            Some(meta.estimator),
+            test,
+            1.0 - sc.analysis.alpha,
+        );
+        LiteratureSubgroups {
+            of: of.to_vec(),
+            counts,
+            present,
+            fit,
+        }
+    }
+}
+
 /// One pooled literature's subgroup analysis by one factor
-/// ([`crate::metrics::subgroups`] says what each part means): the levels
-/// present among the published trials `of` (each trial's level) are
-/// analysed with the literature's estimator and HKSJ setting at
-/// 1 − alpha.
+/// ([`crate::metrics::subgroups`] says what each part means).
 fn subgroup_record(
     y: &[f64],
     v: &[f64],
@@ -202,34 +300,14 @@ fn subgroup_record(
     meta: &Meta,
     sc: &Scenario,
 ) -> SubgroupRecord {
-    let levels = truth.shifts.len();
-    let mut counts = vec![0usize; levels];
-    for &j in of {
-        counts[j] += 1;
-    }
+    let LiteratureSubgroups {
+        counts,
+        present,
+        fit,
+        ..
+    } = LiteratureSubgroups::fit(y, v, of, truth.shifts.len(), |j| j.to_string(), meta, sc);
     let levels_missing = counts.iter().any(|&c| c < 2);
-    // The present levels, numbered compactly in the factor's order.
-    let present: Vec<usize> = (0..levels).filter(|&j| counts[j] > 0).collect();
-    let compact: Vec<usize> = of
-        .iter()
-        .map(|j| present.binary_search(j).expect("present"))
-        .collect();
-    let names: Vec<String> = present.iter().map(|j| j.to_string()).collect();
-    let test = if meta.hartung_knapp {
-        Test::Hksj
-    } else {
-        Test::Wald
-    };
-    let fit = subgroups(
-        y,
-        v,
-        &compact,
-        &names,
-        Some(meta.estimator),
-        test,
-        1.0 - sc.analysis.alpha,
-    );
-    let Ok(fit) = fit.map_err(|_: NotIdentified| ()) else {
+    let Ok(fit) = fit else {
         return SubgroupRecord {
             significant: false,
             best: None,

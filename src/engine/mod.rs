@@ -26,10 +26,15 @@ mod sweep;
 pub mod truth;
 
 use crate::error::{Error, Message, Result, Setting};
-use crate::metrics::{Accumulator, ForkingStep, Group, Groups, Metrics, Truth, VisitMetrics};
+use crate::metrics::{
+    Accumulator, FactorMetrics, ForkingStep, Group, Groups, Metrics, Truth, VisitMetrics,
+};
 use crate::scenario::{Scenario, Study};
 pub use focus::{FocusSample, ForestChoice, ForestLiterature, focus_sample, forest_out_of_range};
-pub use literature::{LiteratureTrial, META_FIRST_TRIAL, META_MAX_RUNS_PER_TRIAL};
+pub use literature::{
+    LiteratureDetail, LiteratureSubgroups, LiteratureTrial, META_FIRST_TRIAL,
+    META_MAX_RUNS_PER_TRIAL,
+};
 pub use point::{OneTrial, Simulator};
 use precision::replicates_for;
 pub use precision::{DEFAULT_MAX_REPLICATES, PRECISION_MIN_REPLICATES, agresti_coull_se};
@@ -88,9 +93,10 @@ pub struct DesignPointResult {
     pub forking: Vec<ForkingStep>,
     /// Meta-analysis metrics (MODEL.md §4), when the scenario has `[meta_analysis]`.
     pub meta: Option<Metrics>,
-    /// Per factor of `meta_analysis.subgroups`, its name and the subgroup
-    /// metrics of the simulated literatures (empty without).
-    pub subgroups: FactorMetrics,
+    /// Per factor of `meta_analysis.subgroups`, the subgroup metrics of the
+    /// simulated literatures and how often each level is named best (empty
+    /// without).
+    pub subgroups: Vec<FactorMetrics>,
     /// Replicates simulated at this design point.
     pub replicates: u64,
     /// `"patients"` or `"sufficient"` (the exact fast path).
@@ -271,9 +277,6 @@ pub(crate) fn simulators(study: &Study, seed: u64) -> (Vec<Simulator<'_>>, Vec<O
     (sims, meta_source)
 }
 
-/// Per factor of `meta_analysis.subgroups`, its name and subgroup metrics.
-type FactorMetrics = Vec<(String, Metrics)>;
-
 /// Turns the accumulators of every design point into the run's results.
 pub(crate) fn finish_run(
     study: &Study,
@@ -285,7 +288,7 @@ pub(crate) fn finish_run(
     precision: Option<f64>,
 ) -> RunResult {
     // Each point's own literature metrics and subgroup metrics.
-    let (own_meta, own_subgroups): (Vec<Option<Metrics>>, Vec<FactorMetrics>) = sims
+    let (own_meta, own_subgroups): (Vec<Option<Metrics>>, Vec<Vec<FactorMetrics>>) = sims
         .iter()
         .zip(&accs)
         .map(|(sim, acc)| {

@@ -141,11 +141,11 @@ impl MetaAccumulator {
 
     /// Per factor of `meta_analysis.subgroups`, its name and subgroup
     /// metrics (empty without).
-    pub fn subgroup_metrics(&self, truth: &MetaTruth) -> Vec<(String, Metrics)> {
+    pub fn subgroup_metrics(&self, truth: &MetaTruth) -> Vec<super::FactorMetrics> {
         self.subgroups
             .iter()
             .zip(&truth.subgroups)
-            .map(|(acc, t)| (t.name.clone(), acc.finish(t)))
+            .map(|(acc, t)| acc.finish(t))
             .collect()
     }
 }

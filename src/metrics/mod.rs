@@ -26,7 +26,9 @@ pub use literature::{MetaAccumulator, MetaRecord, MetaTruth};
 pub use names::Metric;
 pub use responder::{ResponderAccumulator, ResponderRecord, ResponderTruth};
 pub use safety::{SafetyAccumulator, SafetyTruth, UPPER_LEVEL};
-pub use subgroups::{SubgroupAccumulator, SubgroupRecord, SubgroupTruth};
+pub use subgroups::{
+    FactorMetrics, LevelMetrics, SubgroupAccumulator, SubgroupRecord, SubgroupTruth,
+};
 pub use trial::{PrimaryRecord, TrialAccumulator, Truth, judge};
 pub use visit::{VisitMetrics, VisitsAccumulator};
 pub use warnings::{MAX_POWER_SE, MIN_CONDITIONING, warnings};
@@ -410,7 +412,13 @@ mod tests {
                 literature: true,
                 serious_treatment: 0.2,
             }),
-            subgroups: vec![SubgroupTruth::new("source", 0, vec![-2.0, 0.0, 1.0], -1.0)],
+            subgroups: vec![SubgroupTruth::new(
+                "source",
+                0,
+                &["a", "b", "c"],
+                vec![-2.0, 0.0, 1.0],
+                -1.0,
+            )],
         };
         let reps = replicates(40);
         let fold = |range: std::ops::Range<usize>| {

@@ -19,7 +19,12 @@
 //!   other present levels' pooled (weights `1/se²`), and the true one the
 //!   same weighting of the true shifts; `subgroup_diff_type_m` is
 //!   E|estimated| / E|true| over the literatures that claim a best level
-//!   (the ratio of means, as the trials' `type_m_trial`).
+//!   (the ratio of means, as the trials' `type_m_trial`);
+//! - per level, `subgroup_named_best` is the share of analysed literatures
+//!   naming it best and `subgroup_claimed_best` the share that also find
+//!   the difference significant ("adipose is best" in print); summed over
+//!   the levels they give one minus the untestable share, and
+//!   `subgroup_best_claimed`.
 
 use super::online::{Count, PairMoments};
 use super::{Estimate, Metric, Metrics};
@@ -32,6 +37,8 @@ pub struct SubgroupTruth {
     pub name: String,
     /// Its index in `heterogeneity.factors`.
     pub factor: usize,
+    /// Its levels' names.
+    pub levels: Vec<String>,
     /// Each level's true shift of the effect at `t*` (the level's `shift`
     /// times the responder fraction and the profile at `t*`).
     pub shifts: Vec<f64>,
@@ -47,7 +54,8 @@ impl SubgroupTruth {
         let scale = sc.effect.responder_fraction * sc.effect.profile.at(t);
         let f = &sc.heterogeneity.factors[factor];
         let shifts = f.levels.iter().map(|l| l.shift * scale).collect();
-        Self::new(&f.name, factor, shifts, sc.outcome.s)
+        let names = f.levels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>();
+        Self::new(&f.name, factor, &names, shifts, sc.outcome.s)
     }
 
     /// Whether the levels' true effects differ at all.
@@ -55,9 +63,13 @@ impl SubgroupTruth {
         self.shifts.iter().any(|&x| x != self.shifts[0])
     }
 
-    /// The truth of factor `factor` with level shifts `shifts` (already at
-    /// `t*`), direction `s`.
-    pub fn new(name: &str, factor: usize, shifts: Vec<f64>, s: f64) -> Self {
+    /// The truth of factor `factor` with levels `levels` whose shifts are
+    /// `shifts` (already at `t*`), direction `s`.
+    ///
+    /// # Panics
+    /// If `levels` and `shifts` differ in length.
+    pub fn new(name: &str, factor: usize, levels: &[&str], shifts: Vec<f64>, s: f64) -> Self {
+        assert_eq!(levels.len(), shifts.len(), "one shift per level");
         let top = shifts
             .iter()
             .map(|x| s * x)
@@ -68,6 +80,7 @@ impl SubgroupTruth {
         SubgroupTruth {
             name: name.to_string(),
             factor,
+            levels: levels.iter().map(|l| l.to_string()).collect(),
             best: (at_top.len() == 1).then(|| at_top[0]),
             shifts,
         }
@@ -96,6 +109,41 @@ pub struct SubgroupAccumulator {
     claimed: Count,
     difference: PairMoments,
     levels_missing: Count,
+    /// Per level (in the factor's order), how often it is named and
+    /// claimed best.
+    #[serde(default)]
+    levels: Vec<LevelCounts>,
+}
+
+/// How often one level is named best, and claimed best.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+struct LevelCounts {
+    named: Count,
+    claimed: Count,
+}
+
+/// A factor's subgroup metrics, and how often each level is named best.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactorMetrics {
+    /// The factor's name.
+    pub name: String,
+    /// `subgroup_significant` … `subgroup_levels_missing`.
+    pub metrics: Metrics,
+    /// Per level, in the factor's order.
+    pub levels: Vec<LevelMetrics>,
+}
+
+/// One level of a factor: its truth, and how often a review names it best.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelMetrics {
+    /// The level's name.
+    pub level: String,
+    /// Its true shift of the effect at `t*`.
+    pub true_shift: f64,
+    /// Whether it is the truly best level.
+    pub truly_best: bool,
+    /// `subgroup_named_best` and `subgroup_claimed_best`.
+    pub metrics: Metrics,
 }
 
 impl SubgroupAccumulator {
@@ -111,6 +159,15 @@ impl SubgroupAccumulator {
         if claimed && let Some((estimated, true_difference)) = rec.difference {
             self.difference.add(estimated, true_difference);
         }
+        self.levels.resize(
+            truth.shifts.len().max(self.levels.len()),
+            LevelCounts::default(),
+        );
+        for (j, level) in self.levels.iter_mut().enumerate() {
+            let named = rec.best == Some(j);
+            level.named.add(named);
+            level.claimed.add(named && rec.significant);
+        }
     }
 
     /// Merges another accumulator (of later replicates).
@@ -120,10 +177,50 @@ impl SubgroupAccumulator {
         self.claimed.merge(&o.claimed);
         self.difference.merge(&o.difference);
         self.levels_missing.merge(&o.levels_missing);
+        self.levels.resize(
+            o.levels.len().max(self.levels.len()),
+            LevelCounts::default(),
+        );
+        for (a, b) in self.levels.iter_mut().zip(&o.levels) {
+            a.named.merge(&b.named);
+            a.claimed.merge(&b.claimed);
+        }
+    }
+
+    /// The factor's metrics, and its levels'.
+    pub fn finish(&self, truth: &SubgroupTruth) -> FactorMetrics {
+        let levels = truth
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(j, level)| {
+                // A state saved before level counts were kept has none.
+                let counts = self
+                    .levels
+                    .get(j)
+                    .copied()
+                    .filter(|c| c.named.n == self.significant.n)
+                    .unwrap_or_default();
+                LevelMetrics {
+                    level: level.clone(),
+                    true_shift: truth.shifts[j],
+                    truly_best: truth.best == Some(j),
+                    metrics: Metrics(vec![
+                        (Metric::SubgroupNamedBest, counts.named.estimate()),
+                        (Metric::SubgroupClaimedBest, counts.claimed.estimate()),
+                    ]),
+                }
+            })
+            .collect();
+        FactorMetrics {
+            name: truth.name.clone(),
+            metrics: self.metrics(truth),
+            levels,
+        }
     }
 
     /// The factor's metrics.
-    pub fn finish(&self, truth: &SubgroupTruth) -> Metrics {
+    fn metrics(&self, truth: &SubgroupTruth) -> Metrics {
         Metrics(vec![
             (Metric::SubgroupSignificant, self.significant.estimate()),
             (

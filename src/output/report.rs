@@ -836,26 +836,27 @@ fn subgroup_findings(sc: &Scenario, dp: &DesignPointResult, focus: usize) -> Vec
         return Vec::new();
     };
     let mut out = Vec::new();
-    for ((name, metrics), &f) in dp.subgroups.iter().zip(&meta.subgroups) {
-        let group = format!("subgroups.{name}");
-        let q = |m: Metric, fmt: Format| quote(focus, &group, metrics, m, fmt);
-        let factor = &sc.heterogeneity.factors[f];
-        let truth = crate::metrics::SubgroupTruth::of(sc, f);
+    for factor in &dp.subgroups {
+        let group = format!("subgroups.{}", factor.name);
+        let q = |m: Metric, fmt: Format| quote(focus, &group, &factor.metrics, m, fmt);
         let k = meta.trials;
-        let what = escape(name);
+        let what = escape(&factor.name);
         let Some(sig) = q(Metric::SubgroupSignificant, Format::Percent) else {
             continue;
         };
-        if !truth.varies() {
+        let shifts = || factor.levels.iter().map(|l| l.true_shift);
+        let varies = shifts().any(|x| Some(x) != shifts().next());
+        if !varies {
             out.push(format!(
                 "With {k} trials and no true difference between the {what} levels, a review's subgroup analysis still finds a significant one in {sig} of literatures (alpha {}), and so names a “best” {what}.",
                 sc.analysis.alpha
             ));
         } else {
-            let best = match (truth.best, q(Metric::SubgroupBestCorrect, Format::Percent)) {
+            let truly_best = factor.levels.iter().find(|l| l.truly_best);
+            let best = match (truly_best, q(Metric::SubgroupBestCorrect, Format::Percent)) {
                 (Some(b), Some(correct)) => format!(
                     "names the truly best {what}, {}, best in {correct} of literatures; it ",
-                    escape(&factor.levels[b].name)
+                    escape(&b.level)
                 ),
                 _ => String::new(),
             };
@@ -1046,6 +1047,9 @@ pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
         }
         "forking_paths" => {
             "The garden of forking paths: the more analyses a trialist may choose from, the more often one of them is significant and favourable; Holm's step-down over all of them keeps the rate at or below alpha."
+        }
+        "subgroups" => {
+            "Subgroup claims: on the left the literature of the forest plot analysed by each factor's levels (grey squares its trials, diamonds the levels' estimates, blue the levels' true effects) with its test of subgroup differences; on the right, over every simulated literature, how often a review names each level best (light) and how often it also finds the difference significant (dark): the truly best level, in bold, is often not the one named."
         }
         "responder_power" => {
             "What dichotomising costs: power of the continuous score and of the responder analysis at each design, and below, how much the significant results of each overstate their effect."

@@ -40,7 +40,21 @@ struct DesignPointJson<'a> {
     /// the simulated literatures.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     subgroups: BTreeMap<&'a str, &'a Metrics>,
+    /// With `meta_analysis.subgroups`: per factor, per level (in the
+    /// factor's order) its true shift and how often a review names it best.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    subgroup_levels: BTreeMap<&'a str, Vec<LevelJson<'a>>>,
     warnings: Vec<String>,
+}
+
+/// One level of a subgroup factor in `summary.json`.
+#[derive(Serialize)]
+struct LevelJson<'a> {
+    level: &'a str,
+    true_shift: f64,
+    truly_best: bool,
+    #[serde(flatten)]
+    metrics: &'a Metrics,
 }
 
 #[derive(Serialize)]
@@ -116,7 +130,28 @@ fn design_point_json(dp: &DesignPointResult, naming: Naming) -> DesignPointJson<
         by_visit: &dp.by_visit,
         forking_by_paths: &dp.forking,
         meta: dp.meta.as_ref(),
-        subgroups: dp.subgroups.iter().map(|(f, m)| (f.as_str(), m)).collect(),
+        subgroups: dp
+            .subgroups
+            .iter()
+            .map(|f| (f.name.as_str(), &f.metrics))
+            .collect(),
+        subgroup_levels: dp
+            .subgroups
+            .iter()
+            .map(|f| {
+                let levels = f
+                    .levels
+                    .iter()
+                    .map(|l| LevelJson {
+                        level: &l.level,
+                        true_shift: l.true_shift,
+                        truly_best: l.truly_best,
+                        metrics: &l.metrics,
+                    })
+                    .collect();
+                (f.name.as_str(), levels)
+            })
+            .collect(),
         warnings: dp.warnings.iter().map(|w| w.render(naming)).collect(),
     }
 }
@@ -193,9 +228,15 @@ pub fn summary_csv(result: &RunResult) -> Result<String> {
         for (name, e) in dp.meta.iter().flat_map(|m| &m.0) {
             row("meta", dp.month, name, e).map_err(csv_err)?;
         }
-        for (factor, metrics) in &dp.subgroups {
-            for (name, e) in &metrics.0 {
-                row(&format!("subgroups:{factor}"), dp.month, name, e).map_err(csv_err)?;
+        for factor in &dp.subgroups {
+            for (name, e) in &factor.metrics.0 {
+                row(&format!("subgroups:{}", factor.name), dp.month, name, e).map_err(csv_err)?;
+            }
+            for level in &factor.levels {
+                let group = format!("subgroups:{}:{}", factor.name, level.level);
+                for (name, e) in &level.metrics.0 {
+                    row(&group, dp.month, name, e).map_err(csv_err)?;
+                }
             }
         }
     }
