@@ -15,5 +15,7 @@ for pair in winners_curse:estimates heterogeneity:forest effect_decay:visits \
   target/release/trialsim run --preset "$name" --quiet --out "$out/$name"
   cp "$out/$name/plots/$figure.png" "docs/figures/pitfalls/$name.png"
 done
+# The MSC literature's second figure: its subgroup claims.
+cp "$out/msc_literature/plots/subgroups.png" docs/figures/pitfalls/msc_literature_subgroups.png
 rm -rf "$out"
 ls docs/figures/pitfalls/*.png

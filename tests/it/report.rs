@@ -169,6 +169,102 @@ fn the_safety_and_responder_findings_quote_summary_numbers() {
     );
 }
 
+/// The default scenario with `meta_analysis.subgroups = ["cell_source"]`,
+/// run into `dir/subgroups`.
+fn subgroup_run(dir: &Path) -> PathBuf {
+    let sc = dir.join("subgroups.toml");
+    let text = trialsim::scenario::DEFAULT_SCENARIO.replace(
+        "# subgroups = [\"cell_source\"]",
+        "subgroups = [\"cell_source\"]",
+    );
+    assert_ne!(
+        text,
+        trialsim::scenario::DEFAULT_SCENARIO,
+        "the key is in the file"
+    );
+    fs::write(&sc, text).unwrap();
+    let out = dir.join("subgroups");
+    crate::ok(
+        crate::trialsim()
+            .arg("run")
+            .arg(&sc)
+            .args(["--replicates", "600", "--quiet", "--out"])
+            .arg(&out),
+    );
+    out
+}
+
+/// The subgroup figure's shares are the run's, and its forest holds the
+/// literature's trials.
+#[test]
+fn the_subgroup_figure_shows_the_runs_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = subgroup_run(dir.path());
+    check_report(&out, FIGURES.len() + 1);
+    let text = trialsim::scenario::DEFAULT_SCENARIO.replace(
+        "# subgroups = [\"cell_source\"]",
+        "subgroups = [\"cell_source\"]",
+    );
+    assert_ne!(
+        text,
+        trialsim::scenario::DEFAULT_SCENARIO,
+        "the key is in the file"
+    );
+    let (w, h, colours) = distinct_colours(&out.join("plots/subgroups.png"));
+    assert_eq!((w, h), trialsim::output::plots::SIZE);
+    assert!(colours > 20, "subgroups.png has only {colours} colours");
+    let svg = fs::read_to_string(out.join("plots/subgroups.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let focus = summary["design_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["subgroup_levels"].is_object())
+        .unwrap();
+    let levels = focus["subgroup_levels"]["cell_source"].as_array().unwrap();
+    assert_eq!(levels.len(), 3);
+    let mut trials = 0;
+    for level in levels {
+        let name = level["level"].as_str().unwrap().replace('_', " ");
+        let share = |m: &str| 100.0 * level[m]["estimate"].as_f64().unwrap();
+        // The bar's words: "adipose — truly best: 48% (6% significant)".
+        let best = if level["truly_best"].as_bool().unwrap() {
+            " — truly best"
+        } else {
+            ""
+        };
+        let words = format!(
+            "{name}{best}: {:.0}% ({:.0}% significant)",
+            share("subgroup_named_best"),
+            share("subgroup_claimed_best")
+        );
+        assert!(texts.contains(&words.as_str()), "{words} in {texts:?}");
+        // The forest's row: "adipose (4 trials)".
+        let row = texts
+            .iter()
+            .find(|t| t.starts_with(&format!("{name} (")) && t.ends_with(')'))
+            .unwrap_or_else(|| panic!("{name}'s row in {texts:?}"));
+        let k: usize = row[name.len() + 2..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        trials += k;
+    }
+    assert_eq!(trials, 8, "the literature's 8 trials, each in one level");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Subgroup claims:"), "the figure's caption");
+}
+
 /// The report in `out` is self-contained, draws `figures` figures inline
 /// and quotes exactly the numbers of its `summary.json`.
 fn check_report(out: &Path, figures: usize) {
@@ -615,6 +711,19 @@ fn figure_files(dir: &Path) -> Vec<PathBuf> {
     files.push(safety_and_responder_run(dir).join("plots/responder_power.svg"));
     files.push(wide_out.join("plots/power_curve.svg"));
     files.push(wide_out.join("plots/forest.svg"));
+    files.push(subgroup_run(dir).join("plots/subgroups.svg"));
+    // Two factors, and a literature whose doses cannot be compared (every
+    // trial high dose): a level with no trials and rows with no estimate.
+    let preset_out = dir.join("preset");
+    crate::ok(
+        crate::trialsim()
+            .args(["run", "--preset", "msc_literature", "--replicates", "200"])
+            .args(["--forest", "7", "--quiet", "--out"])
+            .arg(&preset_out),
+    );
+    let preset_svg = fs::read_to_string(preset_out.join("plots/subgroups.svg")).unwrap();
+    assert!(preset_svg.contains("cannot be tested") && preset_svg.contains("(0 trials)"));
+    files.push(preset_out.join("plots/subgroups.svg"));
     files
 }
 
@@ -638,7 +747,7 @@ fn the_forest_plot_draws_the_median_literature_or_the_one_asked_for() {
     let chosen = median.literature.as_ref().unwrap();
     let sim = Simulator::new(&study.points[median.focus].scenario, result.seed);
     let mus: Vec<f64> = (0..301)
-        .filter_map(|r| sim.literature_detail(r)?.1.pooled.map(|p| p.mu))
+        .filter_map(|r| sim.literature_detail(r)?.record.pooled.map(|p| p.mu))
         .collect();
     let mu = chosen.record.pooled.unwrap().mu;
     let below = mus.iter().filter(|&&m| m < mu).count();
@@ -647,7 +756,7 @@ fn the_forest_plot_draws_the_median_literature_or_the_one_asked_for() {
     assert_eq!(mus.len() % 2, 1, "an odd count has one median");
     assert_eq!((below, above), (mus.len() / 2, mus.len() / 2));
     assert_eq!(
-        sim.literature_detail(chosen.replicate).unwrap().0,
+        sim.literature_detail(chosen.replicate).unwrap().trials,
         chosen.trials
     );
     let pool = Workers::new(std::num::NonZeroUsize::new(2)).unwrap();
@@ -657,7 +766,7 @@ fn the_forest_plot_draws_the_median_literature_or_the_one_asked_for() {
     let asked = focus_sample(&study, &result, ForestChoice::Replicate(5), &one).unwrap();
     let asked = asked.literature.unwrap();
     assert_eq!(asked.replicate, 5);
-    assert_eq!(asked.trials, sim.literature_detail(5).unwrap().0);
+    assert_eq!(asked.trials, sim.literature_detail(5).unwrap().trials);
     let e = focus_sample(&study, &result, ForestChoice::Replicate(301), &one).unwrap_err();
     assert_eq!(
         e.to_string(),

@@ -1,5 +1,7 @@
 use super::FigureInput;
-use super::style::{BLUE, DARK, Key, Mark, ORANGE, RED, caption, err, frame, house_chart, mesh};
+use super::style::{
+    BLUE, DARK, Key, Mark, ORANGE, RED, caption, err, fixed, frame, house_chart, mesh,
+};
 use crate::engine::LiteratureTrial;
 use crate::error::Result;
 use plotters::coord::Shift;
@@ -166,9 +168,4 @@ pub(super) fn draw<DB: DrawingBackend>(
         Ok(())
     };
     Some(draw().map_err(err("forest")))
-}
-
-/// Two decimals, with a true minus sign.
-fn fixed(x: f64) -> String {
-    format!("{x:.2}").replace('-', "−")
 }

@@ -22,7 +22,11 @@
 //!    and exaggeration across a one-key sweep (with `[responder_endpoint]`);
 //! 9. `forking_paths`: the chance that some analysis path is significant
 //!    and favourable against the number of paths, beside alpha and Holm's
-//!    step-down (with `[forking_paths]`).
+//!    step-down (with `[forking_paths]`);
+//! 10. `subgroups`: per factor of `meta_analysis.subgroups`, the forest
+//!     plot's literature analysed by the factor's levels beside how often
+//!     the simulated literatures name each level best (with a significant
+//!     difference or not).
 //!
 //! Text is drawn with DejaVu Sans, embedded (crate `dejavu`) and rendered by
 //! ab_glyph, so PNGs need no system fonts.
@@ -37,6 +41,7 @@ mod responder_power;
 mod size_curve;
 mod size_over;
 mod style;
+mod subgroups;
 
 pub use style::key_words;
 mod visits;
@@ -146,6 +151,7 @@ pub fn render_all(input: &FigureInput) -> Result<Vec<Figure>> {
     figure!("size_over", size_over);
     figure!("responder_power", responder_power);
     figure!("forking_paths", forking_paths);
+    figure!("subgroups", subgroups);
     Ok(figures)
 }
 

@@ -141,6 +141,11 @@ pub(super) fn tick(x: &f64) -> String {
     }
 }
 
+/// Two decimals, with a true minus sign.
+pub(super) fn fixed(x: f64) -> String {
+    format!("{x:.2}").replace('-', "−")
+}
+
 /// An estimate and its MC SE (0 when it has none).
 pub(super) fn value(e: Option<&Estimate>) -> Option<(f64, f64)> {
     e.and_then(|e| Some((e.estimate?, e.mc_se.unwrap_or(0.0))))
