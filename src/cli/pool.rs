@@ -3,12 +3,12 @@
 use super::Method;
 use super::common::{print, read_text, to_json};
 use std::path::Path;
-use trialsim::Result;
 use trialsim::meta::Estimator;
 use trialsim::meta::table::{
     Model, Test, bias_report, pool_report, read_column, read_effects, retro_report,
     subgroup_report, subgroup_retro, text_report,
 };
+use trialsim::{Error, Result};
 
 /// What `pool` adds beside the pooled estimate.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +48,11 @@ pub fn pool(
     }
     if let Some(column) = &extras.by {
         let labels = read_column(&text, &effects.display().to_string(), column)?;
-        let mut subgroups = subgroup_report(&studies, &labels, column, model, test, level)?;
+        let mut subgroups = subgroup_report(&studies, &labels, column, model, test, level)
+            .map_err(|e| match e {
+                Error::Usage(m) => Error::Usage(format!("{}: {m}", effects.display())),
+                other => other,
+            })?;
         if extras.retro.is_some() {
             subgroups.retro = Some(subgroup_retro(&subgroups.fit, level)?);
         }

@@ -493,13 +493,7 @@ pub fn text_report(studies: &[StudyEffect], r: &PoolReport, level: f64) -> Strin
             s.vi.sqrt()
         ));
     }
-    let p = |x: f64| {
-        if x < 1e-4 {
-            "< 0.0001".to_string()
-        } else {
-            format!("= {x:.4}")
-        }
-    };
+    let p = p_text;
     let statistic = |name: &str, x: Option<f64>| match x {
         Some(x) => format!("{name} = {x:.3}"),
         None => format!("{name} = inf"),
@@ -566,6 +560,15 @@ pub fn text_report(studies: &[StudyEffect], r: &PoolReport, level: f64) -> Strin
         out.push_str(&subgroups_text(sj, r, level));
     }
     out
+}
+
+/// A p-value after "p": "< 0.0001", or "= " and four decimals.
+fn p_text(x: f64) -> String {
+    if x < 1e-4 {
+        "< 0.0001".to_string()
+    } else {
+        format!("= {x:.4}")
+    }
 }
 
 /// `pool --by`: the subgroup analysis on one column of the effects file
@@ -653,13 +656,20 @@ pub fn read_column(text: &str, origin: &str, column: &str) -> Result<Vec<String>
             headers.iter().collect::<Vec<_>>().join(", ")
         )));
     };
+    if ["study", "yi", "vi", "sei"].contains(&column) {
+        return Err(bad(format!(
+            "column {column} is the studies' name or effect, not a grouping; group by a column that labels each study's subgroup (such as its allocation or dose)"
+        )));
+    }
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(format!("row {} (line {}): {e}", i + 1, i + 2)))?;
         let cell = record.get(col).unwrap_or("");
-        if cell.is_empty() {
+        // R reads `NA` as missing too (and metafor drops the study).
+        if cell.is_empty() || cell == "NA" {
+            let what = if cell.is_empty() { "empty" } else { "NA" };
             return Err(bad(format!(
-                "row {} (line {}), column {column}: empty; every study needs a level to be grouped by",
+                "row {} (line {}), column {column}: {what}; every study needs a level to be grouped by",
                 i + 1,
                 i + 2
             )));
@@ -669,8 +679,34 @@ pub fn read_column(text: &str, origin: &str, column: &str) -> Result<Vec<String>
     Ok(out)
 }
 
+/// The distinct levels of `labels` in the order R's `factor` gives them:
+/// numerically when every label is a number (as `read.csv` reads such a
+/// column: `2` before `10`, and `2` and `2.0` one level), else as text.
+/// `numeric`: every label is a number.
+fn levels_in_order(labels: &[String], numeric: bool) -> Vec<String> {
+    let mut names: Vec<String> = labels.to_vec();
+    if numeric {
+        names.sort_by(|a, b| number(a).total_cmp(&number(b)));
+    } else {
+        names.sort();
+    }
+    names.dedup_by(|a, b| same_level(numeric, a, b));
+    names
+}
+
+/// A numeric label's value.
+fn number(label: &str) -> f64 {
+    label.trim().parse().unwrap_or(f64::NAN)
+}
+
+/// Whether two labels are one level: equal text, or in a `numeric`
+/// column equal numbers.
+fn same_level(numeric: bool, a: &str, b: &str) -> bool {
+    a == b || (numeric && number(a) == number(b))
+}
+
 /// The subgroup analysis of `studies` by `labels` (one per study; levels
-/// in sorted order, as R's `factor` sorts them) under `model` and `test`.
+/// ordered as R's `factor` orders them) under `model` and `test`.
 ///
 /// # Errors
 /// [`Error::Usage`] when the column has one level, or one study in every
@@ -683,12 +719,16 @@ pub fn subgroup_report(
     test: Test,
     level: f64,
 ) -> Result<SubgroupsJson> {
-    let mut names: Vec<String> = labels.to_vec();
-    names.sort();
-    names.dedup();
+    let numeric = labels.iter().all(|l| l.trim().parse::<f64>().is_ok());
+    let names = levels_in_order(labels, numeric);
     let of: Vec<usize> = labels
         .iter()
-        .map(|l| names.binary_search(l).expect("every label is a level"))
+        .map(|l| {
+            names
+                .iter()
+                .position(|n| same_level(numeric, n, l))
+                .expect("every label is a level")
+        })
         .collect();
     let y: Vec<f64> = studies.iter().map(|s| s.yi).collect();
     let v: Vec<f64> = studies.iter().map(|s| s.vi).collect();
@@ -726,16 +766,22 @@ fn label_width<'a>(labels: impl Iterator<Item = &'a str>) -> usize {
 fn subgroups_text(sj: &SubgroupsJson, r: &PoolReport, level: f64) -> String {
     let fit = &sj.fit;
     let model = r.method.split('+').next().unwrap_or("");
-    let mut out = format!(
-        "subgroups by {} (meta-regression on its levels, one tau² for all: {:.4}, {model}{})\n",
-        sj.column,
-        fit.tau2,
-        if fit.test == "F" {
-            ", Knapp–Hartung"
-        } else {
-            ""
-        }
-    );
+    let hksj = if fit.test == "F" {
+        ", Knapp–Hartung"
+    } else {
+        ""
+    };
+    let mut out = if model == "fe" {
+        format!(
+            "subgroups by {} (fixed-effect meta-regression on its levels{hksj})\n",
+            sj.column
+        )
+    } else {
+        format!(
+            "subgroups by {} (meta-regression on its levels, one tau² for all: {:.4}, {model}{hksj})\n",
+            sj.column, fit.tau2
+        )
+    };
     let width = label_width(fit.levels.iter().map(|l| l.level.as_str()));
     out.push_str(&format!(
         "  {:<width$}  {:>3}  {:>10}  {:>10}  {:.0}% CI\n",
@@ -756,8 +802,8 @@ fn subgroups_text(sj: &SubgroupsJson, r: &PoolReport, level: f64) -> String {
         None => format!("QM({}) = {:.3}", fit.df, fit.qm),
     };
     out.push_str(&format!(
-        "  test of subgroup differences: {statistic}, p = {:.4}\n",
-        fit.p_value
+        "  test of subgroup differences: {statistic}, p {}\n",
+        p_text(fit.p_value)
     ));
     if fit.levels.iter().any(|l| l.k == 1) {
         out.push_str("  note: a level with one study is that study's estimate; it adds nothing to tau² or the residual variance\n");

@@ -149,7 +149,13 @@ fn in_words(
         "f32" | "f64" => format!("must be a number{not}"),
         "a boolean" => format!("must be true or false{not}"),
         "a string" => "must be text in quotes, e.g. \"text\"".to_string(),
-        "a sequence" => format!("must be a list in brackets{not}, e.g. [1, 3, 6]"),
+        "a sequence" => match value {
+            // One name where a list of names belongs: show it in brackets.
+            Some(toml::Value::String(s)) if NAME_LISTS.contains(&field) => {
+                format!("must be a list in brackets{not}, e.g. [{s:?}]")
+            }
+            _ => format!("must be a list in brackets{not}, e.g. [1, 3, 6]"),
+        },
         e if e.starts_with("struct ") || e.contains("map") => {
             format!("must be a table of keys{not}, e.g. {{ key = 1 }} or a [section]")
         }
@@ -171,6 +177,13 @@ fn in_words(
     };
     Error::invalid(field, shown, allowed)
 }
+
+/// The keys whose lists hold names rather than numbers.
+const NAME_LISTS: [&str; 3] = [
+    "meta_analysis.subgroups",
+    "forking_paths.methods",
+    "forking_paths.missing",
+];
 
 /// serde's message without what toml adds: an "in `path`" (the path is
 /// named once, by the caller) and further lines.
