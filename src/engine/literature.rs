@@ -306,7 +306,11 @@ fn subgroup_record(
         fit,
         ..
     } = LiteratureSubgroups::fit(y, v, of, truth.shifts.len(), |j| j.to_string(), meta, sc);
-    let levels_missing = counts.iter().any(|&c| c < 2);
+    // Levels no trial can draw (weight 0) are not missing.
+    let levels_missing = counts
+        .iter()
+        .zip(&truth.drawn)
+        .any(|(&c, &drawn)| drawn && c < 2);
     let Ok(fit) = fit else {
         return SubgroupRecord {
             significant: false,

@@ -173,6 +173,9 @@ metric_names! {
     SubgroupBestCorrect = "subgroup_best_correct",
     /// Share of literatures that find a difference and name a best level.
     SubgroupBestClaimed = "subgroup_best_claimed",
+    /// Share of the literatures claiming a best level that claim the wrong
+    /// one (null when no level is truly best).
+    SubgroupClaimedWrong = "subgroup_claimed_wrong",
     /// Exaggeration of the best-versus-rest difference among literatures
     /// that claim one.
     SubgroupDiffTypeM = "subgroup_diff_type_m",

@@ -39,6 +39,8 @@ pub struct SubgroupTruth {
     pub factor: usize,
     /// Its levels' names.
     pub levels: Vec<String>,
+    /// Whether a trial can draw each level (its weight is above 0).
+    pub drawn: Vec<bool>,
     /// Each level's true shift of the effect at `t*` (the level's `shift`
     /// times the responder fraction and the profile at `t*`).
     pub shifts: Vec<f64>,
@@ -55,32 +57,55 @@ impl SubgroupTruth {
         let f = &sc.heterogeneity.factors[factor];
         let shifts = f.levels.iter().map(|l| l.shift * scale).collect();
         let names = f.levels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>();
-        Self::new(&f.name, factor, &names, shifts, sc.outcome.s)
+        let drawn: Vec<bool> = f.levels.iter().map(|l| l.probability > 0.0).collect();
+        Self::new(&f.name, factor, &names, shifts, &drawn, sc.outcome.s)
     }
 
-    /// Whether the levels' true effects differ at all.
+    /// Whether the true effects of the levels trials draw differ at all.
     pub fn varies(&self) -> bool {
-        self.shifts.iter().any(|&x| x != self.shifts[0])
+        let mut drawn = self.drawn();
+        let first = drawn.next();
+        drawn.any(|x| Some(x) != first)
+    }
+
+    /// The shifts of the levels a trial can draw (weight above 0).
+    fn drawn(&self) -> impl Iterator<Item = f64> + '_ {
+        self.shifts
+            .iter()
+            .zip(&self.drawn)
+            .filter(|(_, d)| **d)
+            .map(|(x, _)| *x)
     }
 
     /// The truth of factor `factor` with levels `levels` whose shifts are
-    /// `shifts` (already at `t*`), direction `s`.
+    /// `shifts` (already at `t*`), direction `s`; `drawn[j]` says whether a
+    /// trial can draw level `j` (weight above 0): a level no trial draws is
+    /// never the best.
     ///
     /// # Panics
-    /// If `levels` and `shifts` differ in length.
-    pub fn new(name: &str, factor: usize, levels: &[&str], shifts: Vec<f64>, s: f64) -> Self {
+    /// If `levels`, `shifts` and `drawn` differ in length.
+    pub fn new(
+        name: &str,
+        factor: usize,
+        levels: &[&str],
+        shifts: Vec<f64>,
+        drawn: &[bool],
+        s: f64,
+    ) -> Self {
         assert_eq!(levels.len(), shifts.len(), "one shift per level");
-        let top = shifts
-            .iter()
-            .map(|x| s * x)
+        assert_eq!(levels.len(), drawn.len(), "one flag per level");
+        let top = (0..shifts.len())
+            .filter(|&j| drawn[j])
+            .map(|j| s * shifts[j])
             .fold(f64::NEG_INFINITY, f64::max);
         let at_top: Vec<usize> = (0..shifts.len())
-            .filter(|&j| (s * shifts[j] - top).abs() <= 1e-12 * top.abs().max(1.0))
+            .filter(|&j| drawn[j] && (s * shifts[j] - top).abs() <= 1e-12 * top.abs().max(1.0))
             .collect();
         SubgroupTruth {
             name: name.to_string(),
             factor,
             levels: levels.iter().map(|l| l.to_string()).collect(),
+            drawn: drawn.to_vec(),
             best: (at_top.len() == 1).then(|| at_top[0]),
             shifts,
         }
@@ -189,38 +214,53 @@ impl SubgroupAccumulator {
 
     /// The factor's metrics, and its levels'.
     pub fn finish(&self, truth: &SubgroupTruth) -> FactorMetrics {
-        let levels = truth
-            .levels
-            .iter()
-            .enumerate()
-            .map(|(j, level)| {
-                // A state saved before level counts were kept has none.
-                let counts = self
-                    .levels
+        // A state saved before level counts were kept has none.
+        let counts: Vec<LevelCounts> = (0..truth.levels.len())
+            .map(|j| {
+                self.levels
                     .get(j)
                     .copied()
                     .filter(|c| c.named.n == self.significant.n)
-                    .unwrap_or_default();
-                LevelMetrics {
-                    level: level.clone(),
-                    true_shift: truth.shifts[j],
-                    truly_best: truth.best == Some(j),
-                    metrics: Metrics(vec![
-                        (Metric::SubgroupNamedBest, counts.named.estimate()),
-                        (Metric::SubgroupClaimedBest, counts.claimed.estimate()),
-                    ]),
-                }
+                    .unwrap_or_default()
+            })
+            .collect();
+        let levels = truth
+            .levels
+            .iter()
+            .zip(&counts)
+            .enumerate()
+            .map(|(j, (level, counts))| LevelMetrics {
+                level: level.clone(),
+                true_shift: truth.shifts[j],
+                truly_best: truth.best == Some(j),
+                metrics: Metrics(vec![
+                    (Metric::SubgroupNamedBest, counts.named.estimate()),
+                    (Metric::SubgroupClaimedBest, counts.claimed.estimate()),
+                ]),
             })
             .collect();
         FactorMetrics {
             name: truth.name.clone(),
-            metrics: self.metrics(truth),
+            metrics: self.metrics(truth, &counts),
             levels,
         }
     }
 
-    /// The factor's metrics.
-    fn metrics(&self, truth: &SubgroupTruth) -> Metrics {
+    /// The factor's metrics (`counts`: its levels').
+    fn metrics(&self, truth: &SubgroupTruth, counts: &[LevelCounts]) -> Metrics {
+        // Of the literatures that claim a best level, those that claim the
+        // wrong one: a proportion of the claiming literatures.
+        let claimed_wrong = match truth.best {
+            Some(best) if counts.iter().all(|c| c.claimed.n > 0) => {
+                let n: u64 = counts.iter().map(|c| c.claimed.hits).sum();
+                Count {
+                    hits: n - counts[best].claimed.hits,
+                    n,
+                }
+                .estimate()
+            }
+            _ => Estimate::UNDEFINED,
+        };
         Metrics(vec![
             (Metric::SubgroupSignificant, self.significant.estimate()),
             (
@@ -232,6 +272,7 @@ impl SubgroupAccumulator {
                 },
             ),
             (Metric::SubgroupBestClaimed, self.claimed.estimate()),
+            (Metric::SubgroupClaimedWrong, claimed_wrong),
             (
                 Metric::SubgroupDiffTypeM,
                 if truth.varies() {
@@ -245,5 +286,41 @@ impl SubgroupAccumulator {
                 self.levels_missing.estimate(),
             ),
         ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The truly best level is the most favourable shift among the levels
+    /// trials draw; a level of weight 0 is never best, and levels that are
+    /// never drawn do not make the truth vary.
+    #[test]
+    fn a_level_no_trial_draws_is_never_best() {
+        let levels = ["europe", "asia", "america"];
+        // Lower is better (s = −1): asia's −9 would be best, were it drawn.
+        let t = SubgroupTruth::new(
+            "region",
+            0,
+            &levels,
+            vec![-2.0, -9.0, 0.0],
+            &[true, false, true],
+            -1.0,
+        );
+        assert_eq!(t.best, Some(0));
+        assert!(t.varies());
+        let t = SubgroupTruth::new(
+            "region",
+            0,
+            &levels,
+            vec![0.0, -9.0, 0.0],
+            &[true, false, true],
+            -1.0,
+        );
+        assert_eq!(t.best, None);
+        assert!(!t.varies());
+        let t = SubgroupTruth::new("region", 0, &levels, vec![0.0, -9.0, 0.0], &[true; 3], -1.0);
+        assert_eq!(t.best, Some(1));
     }
 }

@@ -836,7 +836,7 @@ fn subgroup_findings(sc: &Scenario, dp: &DesignPointResult, focus: usize) -> Vec
         return Vec::new();
     };
     let mut out = Vec::new();
-    for factor in &dp.subgroups {
+    for (factor, &f) in dp.subgroups.iter().zip(&meta.subgroups) {
         let group = format!("subgroups.{}", factor.name);
         let q = |m: Metric, fmt: Format| quote(focus, &group, &factor.metrics, m, fmt);
         let k = meta.trials;
@@ -844,8 +844,17 @@ fn subgroup_findings(sc: &Scenario, dp: &DesignPointResult, focus: usize) -> Vec
         let Some(sig) = q(Metric::SubgroupSignificant, Format::Percent) else {
             continue;
         };
-        let shifts = || factor.levels.iter().map(|l| l.true_shift);
-        let varies = shifts().any(|x| Some(x) != shifts().next());
+        // The levels trials draw (weight above 0): their truths and biases.
+        let drawn = || {
+            factor
+                .levels
+                .iter()
+                .zip(&sc.heterogeneity.factors[f].levels)
+                .filter(|(_, l)| l.probability > 0.0)
+        };
+        let varies =
+            drawn().any(|(m, _)| Some(m.true_shift) != drawn().next().map(|d| d.0.true_shift));
+        let biased = drawn().any(|(_, l)| Some(l.bias) != drawn().next().map(|d| d.1.bias));
         if !varies {
             out.push(format!(
                 "With {k} trials and no true difference between the {what} levels, a review's subgroup analysis still finds a significant one in {sig} of literatures (alpha {}), and so names a “best” {what}.",
@@ -860,11 +869,30 @@ fn subgroup_findings(sc: &Scenario, dp: &DesignPointResult, focus: usize) -> Vec
                 ),
                 _ => String::new(),
             };
+            let wrong = q(Metric::SubgroupClaimedWrong, Format::Percent)
+                .map(|w| format!("names the wrong {what} best in {w} of them and "))
+                .unwrap_or_default();
             let exaggeration = q(Metric::SubgroupDiffTypeM, Format::Decimal)
-                .map(|m| format!(", and when it does, the difference it reports between the best {what} and the rest is {m}-fold the true one"))
+                .map(|m| format!(", and when it does, it {wrong}reports a difference between the best {what} and the rest {m}-fold the true one"))
                 .unwrap_or_default();
             out.push(format!(
                 "With {k} trials, a review's subgroup analysis by {what} {best}finds a significant difference between the levels in {sig} of literatures{exaggeration}."
+            ));
+        }
+        if biased {
+            let biases: Vec<String> = drawn()
+                .filter(|(_, l)| l.bias != 0.0)
+                .map(|(m, l)| {
+                    format!(
+                        "{} by {} points",
+                        escape(&m.level),
+                        l.bias.to_string().replace('-', "−")
+                    )
+                })
+                .collect();
+            out.push(format!(
+                "The {what} levels' trials are also biased differently ({}), and a subgroup analysis cannot tell a bias from a true difference: the differences it finds are partly the bias.",
+                biases.join(", ")
             ));
         }
         if let Some(missing) = q(Metric::SubgroupLevelsMissing, Format::Percent) {
@@ -1049,7 +1077,7 @@ pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
             "The garden of forking paths: the more analyses a trialist may choose from, the more often one of them is significant and favourable; Holm's step-down over all of them keeps the rate at or below alpha."
         }
         "subgroups" => {
-            "Subgroup claims: on the left the literature of the forest plot analysed by each factor's levels (grey squares its trials, diamonds the levels' estimates, blue the levels' true effects) with its test of subgroup differences; on the right, over every simulated literature, how often a review names each level best (light) and how often it also finds the difference significant (dark): the truly best level, in bold, is often not the one named."
+            "Subgroup claims: on the left the literature of the forest plot analysed by each factor's levels (grey squares its trials, diamonds the levels' estimates, blue the levels' true effects) with its test of subgroup differences; on the right, over every simulated literature, how often a review names each level best (light) and how often it also finds the difference significant (dark); the truly best level, if any, is in bold."
         }
         "responder_power" => {
             "What dichotomising costs: power of the continuous score and of the responder analysis at each design, and below, how much the significant results of each overstate their effect."

@@ -714,11 +714,18 @@ pub(super) fn meta(m: &file::MetaFile, factors: &[Factor]) -> Result<Meta> {
                 "is listed twice",
             ));
         }
-        if factors[index].levels.len() < 2 {
+        // A level of weight 0 is never drawn: it is no subgroup to compare.
+        if factors[index]
+            .levels
+            .iter()
+            .filter(|l| l.probability > 0.0)
+            .count()
+            < 2
+        {
             return Err(Error::invalid(
                 format!("meta_analysis.subgroups[{i}]"),
                 format!("{name:?}"),
-                "must be a factor with at least two levels (subgroups to compare)",
+                "must be a factor with at least two levels of positive weight (subgroups to compare)",
             ));
         }
         subgroups.push(index);

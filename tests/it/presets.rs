@@ -263,6 +263,9 @@ fn the_msc_literature_is_significant_but_exaggerated_and_local() {
     assert!(subgroup("cell_source", "subgroup_diff_type_m") > 5.0);
     assert!(subgroup("dose", "subgroup_best_correct") > 0.7);
     assert!(subgroup("dose", "subgroup_diff_type_m") > 2.5);
+    // Of the cell-source differences claimed, 40.0% ± 0.7% name the wrong
+    // cell source.
+    assert!((0.36..0.44).contains(&subgroup("cell_source", "subgroup_claimed_wrong")));
     // Which cell source a review names best (of all pooled literatures):
     // adipose 47.5% ± 0.25%, bone marrow 25.7% ± 0.22%, umbilical 26.3% ±
     // 0.22% — the wrong two together as often as the right one.

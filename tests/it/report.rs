@@ -109,17 +109,20 @@ fn report_is_self_contained_and_quotes_summary_numbers() {
 
 /// The default scenario with `[safety]` and `[responder_endpoint]`.
 fn safety_and_responder_run(dir: &Path) -> PathBuf {
-    let sc = dir.join("harms.toml");
-    fs::write(
-        &sc,
-        format!(
-            "{}\n[safety]\nserious_treatment = 0.01\nmild_treatment = 0.245\nmild_control = 0.1\n\
-             [responder_endpoint]\nmin_points = 20.0\nmin_percent = 50.0\n",
-            trialsim::scenario::DEFAULT_SCENARIO
-        ),
-    )
-    .unwrap();
-    let out = dir.join("harms");
+    let text = format!(
+        "{}\n[safety]\nserious_treatment = 0.01\nmild_treatment = 0.245\nmild_control = 0.1\n\
+         [responder_endpoint]\nmin_points = 20.0\nmin_percent = 50.0\n",
+        trialsim::scenario::DEFAULT_SCENARIO
+    );
+    run_text(dir, "harms", &text)
+}
+
+/// Runs the scenario `text` (written to `dir/NAME.toml`) at 600 replicates
+/// into `dir/NAME`.
+fn run_text(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let sc = dir.join(format!("{name}.toml"));
+    fs::write(&sc, text).unwrap();
+    let out = dir.join(name);
     crate::ok(
         crate::trialsim()
             .arg("run")
@@ -172,7 +175,6 @@ fn the_safety_and_responder_findings_quote_summary_numbers() {
 /// The default scenario with `meta_analysis.subgroups = ["cell_source"]`,
 /// run into `dir/subgroups`.
 fn subgroup_run(dir: &Path) -> PathBuf {
-    let sc = dir.join("subgroups.toml");
     let text = trialsim::scenario::DEFAULT_SCENARIO.replace(
         "# subgroups = [\"cell_source\"]",
         "subgroups = [\"cell_source\"]",
@@ -182,16 +184,7 @@ fn subgroup_run(dir: &Path) -> PathBuf {
         trialsim::scenario::DEFAULT_SCENARIO,
         "the key is in the file"
     );
-    fs::write(&sc, text).unwrap();
-    let out = dir.join("subgroups");
-    crate::ok(
-        crate::trialsim()
-            .arg("run")
-            .arg(&sc)
-            .args(["--replicates", "600", "--quiet", "--out"])
-            .arg(&out),
-    );
-    out
+    run_text(dir, "subgroups", &text)
 }
 
 /// The subgroup figure's shares are the run's, and its forest holds the
@@ -235,14 +228,14 @@ fn the_subgroup_figure_shows_the_runs_shares() {
     for level in levels {
         let name = level["level"].as_str().unwrap().replace('_', " ");
         let share = |m: &str| 100.0 * level[m]["estimate"].as_f64().unwrap();
-        // The bar's words: "adipose — truly best: 48% (6% significant)".
+        // The bar's words: "adipose: 48% (6% significant), truly best".
         let best = if level["truly_best"].as_bool().unwrap() {
-            " — truly best"
+            ", truly best"
         } else {
             ""
         };
         let words = format!(
-            "{name}{best}: {:.0}% ({:.0}% significant)",
+            "{name}: {:.0}% ({:.0}% significant){best}",
             share("subgroup_named_best"),
             share("subgroup_claimed_best")
         );

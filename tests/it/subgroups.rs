@@ -160,17 +160,57 @@ fn pool_by_on_the_command_line() {
             write("empty.csv", "study,yi,vi,alloc\na,1,1,x\nb,2,1,\n"),
             "row 2 (line 3), column alloc: empty",
         ),
+        (
+            write("na.csv", "study,yi,vi,alloc\na,1,1,x\nb,2,1,NA\n"),
+            "row 2 (line 3), column alloc: NA; every study needs a level",
+        ),
     ];
-    for (file, message) in cases {
+    let by_yi = (
+        bcg.clone(),
+        "column yi is the studies' name or effect, not a grouping",
+        "yi",
+    );
+    for (file, message, column) in cases
+        .into_iter()
+        .map(|(f, m)| (f, m, "alloc"))
+        .chain([by_yi])
+    {
         let out = crate::trialsim()
-            .args(["pool", file.to_str().unwrap(), "--by", "alloc"])
+            .args(["pool", file.to_str().unwrap(), "--by", column])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", file.display());
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(message), "{err}");
+        assert!(
+            err.contains(file.to_str().unwrap()),
+            "names the file: {err}"
+        );
     }
+}
+
+/// Numeric labels are levels in numeric order, as R's `factor` orders a
+/// numeric column that `read.csv` reads (`2` before `10`; `2` and `2.0` one
+/// level); text labels in text order.
+#[test]
+fn pool_by_orders_numeric_levels_as_numbers() {
+    let text = "study,yi,vi,n\na,1,1,10\nb,2,1,2\nc,3,1,9\nd,4,1,2.0\ne,5,1,10\n";
+    let studies = read_effects(text, "t.csv").unwrap();
+    let labels = read_column(text, "t.csv", "n").unwrap();
+    let fit = subgroup_report(&studies, &labels, "n", Model::Fixed, Test::Wald, 0.95)
+        .unwrap()
+        .fit;
+    let levels: Vec<(&str, usize)> = fit.levels.iter().map(|l| (l.level.as_str(), l.k)).collect();
+    assert_eq!(levels, [("2", 2), ("9", 1), ("10", 2)]);
+    let text = text.replace(",2.0\n", ",two\n");
+    let studies = read_effects(&text, "t.csv").unwrap();
+    let labels = read_column(&text, "t.csv", "n").unwrap();
+    let fit = subgroup_report(&studies, &labels, "n", Model::Fixed, Test::Wald, 0.95)
+        .unwrap()
+        .fit;
+    let levels: Vec<&str> = fit.levels.iter().map(|l| l.level.as_str()).collect();
+    assert_eq!(levels, ["10", "2", "9", "two"]);
 }
 
 /// `pool --by --retro`: each level against the others pooled — the
@@ -248,7 +288,13 @@ fn subgroup_literature(
 
 /// The study [`subgroup_literature`] runs.
 fn subgroup_study(shift: f64, hartung_knapp: bool, extra: &str) -> trialsim::scenario::Study {
-    let text = format!(
+    let text = subgroup_text(shift, hartung_knapp, extra);
+    trialsim::scenario::Study::from_toml_str(&text, "subgroups").unwrap()
+}
+
+/// The scenario file of [`subgroup_study`].
+fn subgroup_text(shift: f64, hartung_knapp: bool, extra: &str) -> String {
+    format!(
         r#"
 name = "subgroups"
 seed = 7
@@ -286,8 +332,7 @@ hartung_knapp = {hartung_knapp}
 [sweep]
 "meta_analysis.trials" = [8, 16, 32, 64]
 "#
-    );
-    trialsim::scenario::Study::from_toml_str(&text, "subgroups").unwrap()
+    )
 }
 
 /// `source`'s subgroup metric `name` at design point `j` (K = 8, 16, 32, 64).
@@ -422,6 +467,13 @@ fn each_levels_share_of_best_claims_adds_up() {
             (a / named - correct.unwrap()).abs() < 1e-12,
             "point {j}: {a} / {named} vs {correct:?}"
         );
+        // The claims naming b or c, among all claims.
+        let (wrong, _) = subgroup_metric(&shifted, j, "subgroup_claimed_wrong");
+        let (a_claimed, _) = level(&shifted, j, 0, "subgroup_claimed_best");
+        assert!(
+            (wrong.unwrap() - (claimed - a_claimed) / claimed).abs() < 1e-12,
+            "point {j}"
+        );
     }
     let null = subgroup_literature(0.0, false, "subgroups = [\"source\"]");
     for j in 0..4 {
@@ -488,6 +540,7 @@ fn the_report_says_how_often_a_review_names_the_best_level() {
         "{words}"
     );
     assert!(words.contains("-fold the true one"), "{words}");
+    assert!(words.contains("names the wrong source best in"), "{words}");
     let words = trialsim::output::report::findings(&study(0.0), &null, 0)
         .iter()
         .map(|s| plain(s))
@@ -497,4 +550,37 @@ fn the_report_says_how_often_a_review_names_the_best_level() {
         words.contains("With 8 trials and no true difference between the source levels, a review's subgroup analysis still finds a significant one in 7.3%"),
         "{words}"
     );
+}
+
+/// A level whose trials are biased (open-label trials, say) makes the
+/// subgroup analysis find a "difference" the therapy does not have; the
+/// report says so, naming the level and its bias.
+#[test]
+fn the_report_names_a_levels_bias() {
+    let text = subgroup_text(0.0, false, "subgroups = [\"source\"]")
+        .replace(
+            "{ name = \"b\", weight = 1.0 }",
+            "{ name = \"b\", weight = 1.0, bias = -5.0 }",
+        )
+        .replace("replicates = 4000\n", "replicates = 500\n");
+    assert!(text.contains("bias = -5.0"));
+    let study = trialsim::scenario::Study::from_toml_str(&text, "biased").unwrap();
+    let r = trialsim::engine::run(&study, &trialsim::engine::RunOptions::default()).unwrap();
+    let words = trialsim::output::report::findings(&study, &r, 0).join("\n");
+    assert!(
+        words.contains("The source levels' trials are also biased differently (b by −5 points)"),
+        "{words}"
+    );
+    // Without the bias, no such sentence.
+    let plain = subgroup_study(0.0, false, "subgroups = [\"source\"]");
+    let r = trialsim::engine::run(
+        &plain,
+        &trialsim::engine::RunOptions {
+            replicates: Some(500),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let words = trialsim::output::report::findings(&plain, &r, 0).join("\n");
+    assert!(!words.contains("biased differently"), "{words}");
 }

@@ -65,16 +65,26 @@ pub(super) fn draw<DB: DrawingBackend>(
     let analyses: Vec<Option<&LiteratureSubgroups>> = (0..dp.subgroups.len())
         .map(|i| literature.and_then(|l| l.subgroups.get(i)))
         .collect();
+    let estimates: Vec<Vec<Option<Interval>>> = analyses
+        .iter()
+        .zip(&dp.subgroups)
+        .map(|(a, f)| match (a, literature) {
+            (Some(a), Some(l)) => level_estimates(a, &published, l, meta.hartung_knapp),
+            _ => vec![None; f.levels.len()],
+        })
+        .collect();
     // One effect axis for every factor: the trials, the levels' CIs, the
     // truths and 0.
     let (lo, hi) = published
         .iter()
         .map(|t| t.estimate)
-        .chain(analyses.iter().flatten().flat_map(|a| {
-            a.fit
+        .chain(
+            estimates
                 .iter()
-                .flat_map(|fit| fit.levels.iter().flat_map(|l| [l.ci_low, l.ci_high]))
-        }))
+                .flatten()
+                .flatten()
+                .flat_map(|e| [e.ci_low, e.ci_high]),
+        )
         .chain(truths.iter().flatten().copied())
         .chain([0.0])
         .filter(|x| x.is_finite())
@@ -96,18 +106,25 @@ pub(super) fn draw<DB: DrawingBackend>(
         ];
         let area = frame(root, &caption(input, "subgroup claims"), &keys, Some(&note))?;
         let rows = area.split_evenly((dp.subgroups.len(), 1));
-        for (((factor, row), truth), analysis) in
-            dp.subgroups.iter().zip(&rows).zip(&truths).zip(&analyses)
+        for ((((factor, row), truth), analysis), estimates) in dp
+            .subgroups
+            .iter()
+            .zip(&rows)
+            .zip(&truths)
+            .zip(&analyses)
+            .zip(&estimates)
         {
             let (left, right) = row.split_horizontally(FOREST_WIDTH);
             let panel = Panel {
                 factor,
                 published: &published,
                 analysis: *analysis,
+                estimates,
                 truth,
                 x: lo - pad..hi + pad,
+                s: sc.outcome.s,
             };
-            panel.forest(&left, meta.trials)?;
+            panel.forest(&left)?;
             panel.shares(&right, dp.replicates)?;
         }
         Ok(())
@@ -123,8 +140,20 @@ struct Panel<'a> {
     factor: &'a FactorMetrics,
     published: &'a [&'a crate::engine::LiteratureTrial],
     analysis: Option<&'a LiteratureSubgroups>,
+    /// Each level's estimate in the literature ([`level_estimates`]).
+    estimates: &'a [Option<Interval>],
     truth: &'a [f64],
     x: std::ops::Range<f64>,
+    /// The outcome's direction: −1 when lower is better.
+    s: f64,
+}
+
+/// An estimate and its 95% CI.
+#[derive(Debug, Clone, Copy)]
+struct Interval {
+    mu: f64,
+    ci_low: f64,
+    ci_high: f64,
 }
 
 impl Panel<'_> {
@@ -153,31 +182,34 @@ impl Panel<'_> {
     fn forest<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        trials: usize,
     ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let levels = self.factor.levels.len();
         let title = match self.analysis.map(|a| &a.fit) {
             Some(Ok(fit)) => format!(
-                "{}: this literature's {trials} trials, test of subgroup differences p {}",
+                "{}: this literature, test of differences p {} (bold: named best)",
                 self.name(),
                 p_value(fit.p_value)
             ),
             Some(Err(why)) => format!(
-                "{}: this literature's {trials} trials cannot be tested ({})",
+                "{}: this literature cannot be tested ({})",
                 self.name(),
                 why_words(*why)
             ),
             None => format!("{}: no literature to show", self.name()),
         };
-        let (head, body) = area.split_vertically(24);
-        head.draw(&Text::new(
-            title,
-            (FOREST_WIDTH as i32 / 2, 14),
-            ("sans-serif", FONT + 1.0)
-                .into_font()
-                .color(&DARK)
-                .pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        // The level this literature names best: the most favourable
+        // estimate, when the analysis could be made (as the metrics count).
+        let named = self
+            .analysis
+            .filter(|a| a.fit.is_ok())
+            .and_then(|_| {
+                (0..levels)
+                    .filter_map(|j| self.estimates[j].map(|e| (j, self.s * e.mu)))
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+            })
+            .map(|(j, _)| j);
+        let favours = if self.s < 0.0 { "lower" } else { "higher" };
+        let body = heading(area, title)?;
         let mut chart = house_chart(&body)
             .margin_top(2)
             .x_label_area_size(40)
@@ -191,7 +223,9 @@ impl Panel<'_> {
             .x_label_formatter(&|x| super::style::tick(x))
             .light_line_style(RGBColor(240, 240, 240))
             .label_style(("sans-serif", FONT))
-            .x_desc("effect, treatment − control (scale points)")
+            .x_desc(format!(
+                "effect, treatment − control (scale points; {favours} favours treatment)"
+            ))
             .draw()?;
         chart.draw_series(LineSeries::new([(0.0, 0.0), (0.0, levels as f64)], &DARK))?;
         let fit = self.analysis.and_then(|a| a.fit.as_ref().ok());
@@ -208,8 +242,8 @@ impl Panel<'_> {
         for (j, level) in self.factor.levels.iter().enumerate() {
             let y = self.y(j);
             let k = self.analysis.map_or(0, |a| a.counts[j]);
-            // Its estimate and CI, from the subgroup analysis.
-            let estimate = a_level(self.analysis, j);
+            // Its estimate and CI.
+            let estimate = self.estimates[j];
             if let Some(l) = estimate {
                 let h = Self::rows(&chart, 12.0, 0.16);
                 chart.draw_series([Polygon::new(
@@ -221,11 +255,13 @@ impl Panel<'_> {
             if let Some(a) = self.analysis {
                 for (t, _) in self.published.iter().zip(&a.of).filter(|(_, l)| **l == j) {
                     let half = (2.0 + 5.0 * (weight(t.se) / wmax).sqrt()) as i32;
+                    // Outlined, so that trials on top of each other show.
                     chart.draw_series([EmptyElement::at((t.estimate, y))
                         + Rectangle::new(
                             [(-half, -half), (half, half)],
-                            GREY.mix(0.8).filled(),
-                        )])?;
+                            GREY.mix(0.7).filled(),
+                        )
+                        + Rectangle::new([(-half, -half), (half, half)], DARK.stroke_width(1))])?;
                 }
             }
             chart.draw_series(LineSeries::new(
@@ -235,6 +271,11 @@ impl Panel<'_> {
             let (px0, py) = within(area, chart.backend_coord(&(x0, y)));
             let (px1, _) = within(area, chart.backend_coord(&(x1, y)));
             let trials_word = if k == 1 { "trial" } else { "trials" };
+            let style = if named == Some(j) {
+                bold()
+            } else {
+                style.clone()
+            };
             area.draw(&Text::new(
                 format!("{} ({k} {trials_word})", level.level.replace('_', " ")),
                 (px0 - 8, py),
@@ -267,20 +308,12 @@ impl Panel<'_> {
         replicates: u64,
     ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let levels = self.factor.levels.len();
-        let (head, body) = area.split_vertically(24);
-        let (width, _) = area.dim_in_pixel();
-        head.draw(&Text::new(
-            format!(
-                "{} named best, over {} literatures",
-                self.name(),
-                group_thousands(replicates)
-            ),
-            (width as i32 / 2, 14),
-            ("sans-serif", FONT + 1.0)
-                .into_font()
-                .color(&DARK)
-                .pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
+        let title = format!(
+            "{} named best, over {} literatures",
+            self.name(),
+            group_thousands(replicates)
+        );
+        let body = heading(area, title)?;
         let mut chart = house_chart(&body)
             .margin_top(2)
             .margin_right(24)
@@ -312,13 +345,9 @@ impl Panel<'_> {
                 [(0.0, y - h), (claimed, y + h)],
                 RED.filled(),
             )])?;
-            let best = if level.truly_best {
-                " — truly best"
-            } else {
-                ""
-            };
+            let best = if level.truly_best { ", truly best" } else { "" };
             let words = format!(
-                "{}{best}: {:.0}% ({:.0}% significant)",
+                "{}: {:.0}% ({:.0}% significant){best}",
                 level.level.replace('_', " "),
                 named * 100.0,
                 claimed * 100.0
@@ -326,10 +355,7 @@ impl Panel<'_> {
             // The words sit over the bar, from its start.
             let (px, py) = within(area, chart.backend_coord(&(0.0, y + h)));
             let style = if level.truly_best {
-                ("sans-serif", FONT)
-                    .into_font()
-                    .style(FontStyle::Bold)
-                    .color(&DARK)
+                bold()
             } else {
                 style.clone()
             };
@@ -343,16 +369,80 @@ impl Panel<'_> {
     }
 }
 
-/// Level `j`'s estimate in the literature's subgroup analysis, if the
-/// level is present and the analysis could be made.
-fn a_level(
-    analysis: Option<&LiteratureSubgroups>,
-    j: usize,
-) -> Option<&crate::meta::subgroups::LevelFit> {
-    let a = analysis?;
-    let fit = a.fit.as_ref().ok()?;
-    let c = a.present.iter().position(|&p| p == j)?;
-    fit.levels.get(c)
+/// The rows' words in bold. (Built with the style, not by plotters'
+/// `FontDesc::style`, which keeps the regular face's glyphs: bold in SVG,
+/// regular in PNG.)
+fn bold() -> TextStyle<'static> {
+    ("sans-serif", FONT, FontStyle::Bold)
+        .into_font()
+        .color(&DARK)
+}
+
+/// Writes `title` centred over `area` and returns the area under it.
+fn heading<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: String,
+) -> std::result::Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let (head, body) = area.split_vertically(24);
+    let (width, _) = area.dim_in_pixel();
+    head.draw(&Text::new(
+        title,
+        (width as i32 / 2, 14),
+        ("sans-serif", FONT + 1.0)
+            .into_font()
+            .color(&DARK)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
+    Ok(body)
+}
+
+/// Each level's estimate and CI in the literature: the subgroup
+/// analysis's; where it cannot be made, what a reader still sees — with
+/// one level present, the literature's pooled estimate (its CI as pooled:
+/// HKSJ's with `hksj`); with one trial a level, each trial's own. `None`
+/// for a level absent from the literature.
+fn level_estimates(
+    analysis: &LiteratureSubgroups,
+    published: &[&crate::engine::LiteratureTrial],
+    literature: &crate::engine::ForestLiterature,
+    hksj: bool,
+) -> Vec<Option<Interval>> {
+    let mut out = vec![None; analysis.counts.len()];
+    match &analysis.fit {
+        Ok(fit) => {
+            for (l, &j) in fit.levels.iter().zip(&analysis.present) {
+                out[j] = Some(Interval {
+                    mu: l.mu,
+                    ci_low: l.ci_low,
+                    ci_high: l.ci_high,
+                });
+            }
+        }
+        Err(NotIdentified::OneLevel) => {
+            if let (Some(p), Some(&j)) = (literature.record.pooled, analysis.present.first()) {
+                let (ci_low, ci_high) = if hksj {
+                    (p.ci_low_hksj, p.ci_high_hksj)
+                } else {
+                    (p.ci_low, p.ci_high)
+                };
+                out[j] = Some(Interval {
+                    mu: p.mu,
+                    ci_low,
+                    ci_high,
+                });
+            }
+        }
+        Err(NotIdentified::OneStudyPerLevel) => {
+            for (t, &j) in published.iter().zip(&analysis.of) {
+                out[j] = Some(Interval {
+                    mu: t.estimate,
+                    ci_low: t.ci_low,
+                    ci_high: t.ci_high,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Why a literature's subgroup analysis could not be made, in words.
