@@ -194,15 +194,6 @@ fn the_subgroup_figure_shows_the_runs_shares() {
     let dir = tempfile::tempdir().unwrap();
     let out = subgroup_run(dir.path());
     check_report(&out, FIGURES.len() + 1);
-    let text = trialsim::scenario::DEFAULT_SCENARIO.replace(
-        "# subgroups = [\"cell_source\"]",
-        "subgroups = [\"cell_source\"]",
-    );
-    assert_ne!(
-        text,
-        trialsim::scenario::DEFAULT_SCENARIO,
-        "the key is in the file"
-    );
     let (w, h, colours) = distinct_colours(&out.join("plots/subgroups.png"));
     assert_eq!((w, h), trialsim::output::plots::SIZE);
     assert!(colours > 20, "subgroups.png has only {colours} colours");
