@@ -352,6 +352,17 @@ pub fn text_summary(result: &RunResult) -> String {
             }
             out.push_str(&corrections_table(meta));
         }
+        for factor in &dp.subgroups {
+            out.push_str(&format!(
+                "  subgroup claims by {} (the review's subgroup analysis):\n",
+                factor.name
+            ));
+            for name in SUBGROUP_HEADLINE {
+                if let Some(e) = factor.metrics.get(name) {
+                    out.push_str(&format!("    {name:<30} {}\n", fmt(Some(e))));
+                }
+            }
+        }
         return out;
     }
     let Some(first) = result.design_points.first() else {
@@ -502,6 +513,14 @@ const META_HEADLINE: [Metric; 8] = [
 ];
 
 /// The forking-paths metrics the one-design-point summary shows.
+const SUBGROUP_HEADLINE: [Metric; 5] = [
+    Metric::SubgroupSignificant,
+    Metric::SubgroupBestCorrect,
+    Metric::SubgroupClaimedWrong,
+    Metric::SubgroupDiffTypeM,
+    Metric::SubgroupLevelsMissing,
+];
+
 const FORKING_HEADLINE: [Metric; 4] = [
     Metric::ForkingPaths,
     Metric::ForkingAnySignificant,

@@ -584,3 +584,31 @@ fn the_report_names_a_levels_bias() {
     let words = trialsim::output::report::findings(&plain, &r, 0).join("\n");
     assert!(!words.contains("biased differently"), "{words}");
 }
+
+/// The terminal summary of a single design point lists each factor's
+/// subgroup claims.
+#[test]
+fn the_terminal_summary_lists_the_subgroup_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::trialsim()
+        .args([
+            "run",
+            "--preset",
+            "msc_literature",
+            "--replicates",
+            "300",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for factor in ["cell_source", "dose"] {
+        assert!(
+            text.contains(&format!("subgroup claims by {factor}")),
+            "{text}"
+        );
+    }
+    assert_eq!(text.matches("subgroup_claimed_wrong").count(), 2, "{text}");
+}
