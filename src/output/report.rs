@@ -873,7 +873,7 @@ fn subgroup_findings(sc: &Scenario, dp: &DesignPointResult, focus: usize) -> Vec
                 .map(|w| format!("names the wrong {what} best in {w} of them and "))
                 .unwrap_or_default();
             let exaggeration = q(Metric::SubgroupDiffTypeM, Format::Decimal)
-                .map(|m| format!(", and when it does, it {wrong}reports a difference between the best {what} and the rest {m}-fold the true one"))
+                .map(|m| format!(", and when it does, it {wrong}reports a difference between its best {what} and the rest {m}-fold the true one between the same levels (on average)"))
                 .unwrap_or_default();
             out.push(format!(
                 "With {k} trials, a review's subgroup analysis by {what} {best}finds a significant difference between the levels in {sig} of literatures{exaggeration}."
@@ -1077,7 +1077,7 @@ pub fn figure_caption(name: &str, sample: &FocusSample) -> String {
             "The garden of forking paths: the more analyses a trialist may choose from, the more often one of them is significant and favourable; Holm's step-down over all of them keeps the rate at or below alpha."
         }
         "subgroups" => {
-            "Subgroup claims: on the left the literature of the forest plot analysed by each factor's levels (grey squares its trials, diamonds the levels' estimates, blue the levels' true effects) with its test of subgroup differences; on the right, over every simulated literature, how often a review names each level best (light) and how often it also finds the difference significant (dark); the truly best level, if any, is in bold."
+            "Subgroup claims: on the left the literature of the forest plot analysed by each factor's levels (grey squares its trials, diamonds the levels' estimates, blue the levels' true effects) with its test of subgroup differences, the level with its best estimate in bold, whatever the test says; on the right, over every simulated literature, how often a review names each level best (light) and how often it also finds the difference significant (dark), the truly best level in bold (the shares leave out the literatures whose levels could not be compared)."
         }
         "responder_power" => {
             "What dichotomising costs: power of the continuous score and of the responder analysis at each design, and below, how much the significant results of each overstate their effect."

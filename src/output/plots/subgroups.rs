@@ -186,7 +186,7 @@ impl Panel<'_> {
         let levels = self.factor.levels.len();
         let title = match self.analysis.map(|a| &a.fit) {
             Some(Ok(fit)) => format!(
-                "{}: this literature, test of differences p {} (bold: named best)",
+                "{}: this literature, test of differences p {} (bold: best estimate)",
                 self.name(),
                 p_value(fit.p_value)
             ),
