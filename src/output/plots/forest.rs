@@ -1,6 +1,6 @@
 use super::FigureInput;
 use super::style::{
-    BLUE, DARK, Key, Mark, ORANGE, RED, caption, err, fixed, frame, house_chart, mesh,
+    BLUE, DARK, Key, Mark, ORANGE, RED, caption, effect_axis, err, fixed, frame, house_chart, mesh,
 };
 use crate::engine::LiteratureTrial;
 use crate::error::Result;
@@ -119,7 +119,9 @@ pub(super) fn draw<DB: DrawingBackend>(
         mesh(&mut chart, 15)
             .disable_y_mesh()
             .y_labels(0)
-            .x_desc("effect, treatment − control (scale points)")
+            .x_desc(effect_axis(
+                input.study.points[input.sample.focus].scenario.outcome.s,
+            ))
             .draw()?;
         let style = ("sans-serif", font).into_font().color(&DARK);
         for (y, left, right) in &shown {

@@ -141,6 +141,13 @@ pub(super) fn tick(x: &f64) -> String {
     }
 }
 
+/// The effect axis' title: the difference and which direction favours
+/// treatment (`s`: the outcome's direction, −1 when lower is better).
+pub(super) fn effect_axis(s: f64) -> String {
+    let favours = if s < 0.0 { "lower" } else { "higher" };
+    format!("effect, treatment − control (scale points; {favours} favours treatment)")
+}
+
 /// Two decimals, with a true minus sign.
 pub(super) fn fixed(x: f64) -> String {
     format!("{x:.2}").replace('-', "−")

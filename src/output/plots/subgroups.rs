@@ -1,6 +1,6 @@
 use super::FigureInput;
 use super::style::{
-    BLUE, DARK, GREY, Key, Mark, ORANGE, RED, caption, err, fixed, frame, house_chart,
+    BLUE, DARK, GREY, Key, Mark, ORANGE, RED, caption, effect_axis, err, fixed, frame, house_chart,
 };
 use crate::engine::LiteratureSubgroups;
 use crate::error::Result;
@@ -208,7 +208,6 @@ impl Panel<'_> {
                     .max_by(|a, b| a.1.total_cmp(&b.1))
             })
             .map(|(j, _)| j);
-        let favours = if self.s < 0.0 { "lower" } else { "higher" };
         let body = heading(area, title)?;
         let mut chart = house_chart(&body)
             .margin_top(2)
@@ -223,9 +222,7 @@ impl Panel<'_> {
             .x_label_formatter(&|x| super::style::tick(x))
             .light_line_style(RGBColor(240, 240, 240))
             .label_style(("sans-serif", FONT))
-            .x_desc(format!(
-                "effect, treatment − control (scale points; {favours} favours treatment)"
-            ))
+            .x_desc(effect_axis(self.s))
             .draw()?;
         chart.draw_series(LineSeries::new([(0.0, 0.0), (0.0, levels as f64)], &DARK))?;
         let fit = self.analysis.and_then(|a| a.fit.as_ref().ok());
