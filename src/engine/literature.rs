@@ -288,6 +288,20 @@ impl LiteratureSubgroups {
             fit,
         }
     }
+
+    /// The level a review names best: the most favourable estimate (`s` the
+    /// outcome's direction) among the levels present, as an index into the
+    /// fit's levels; `None` when the analysis could not be made.
+    pub fn best_fitted(&self, s: f64) -> Option<usize> {
+        let fit = self.fit.as_ref().ok()?;
+        (0..fit.levels.len())
+            .max_by(|&a, &b| (s * fit.levels[a].mu).total_cmp(&(s * fit.levels[b].mu)))
+    }
+
+    /// [`Self::best_fitted`] as an index into the factor's levels.
+    pub fn named_best(&self, s: f64) -> Option<usize> {
+        self.best_fitted(s).map(|c| self.present[c])
+    }
 }
 
 /// One pooled literature's subgroup analysis by one factor
@@ -300,18 +314,15 @@ fn subgroup_record(
     meta: &Meta,
     sc: &Scenario,
 ) -> SubgroupRecord {
-    let LiteratureSubgroups {
-        counts,
-        present,
-        fit,
-        ..
-    } = LiteratureSubgroups::fit(y, v, of, truth.shifts.len(), |j| j.to_string(), meta, sc);
+    let analysis =
+        LiteratureSubgroups::fit(y, v, of, truth.shifts.len(), |j| j.to_string(), meta, sc);
     // Levels no trial can draw (weight 0) are not missing.
-    let levels_missing = counts
+    let levels_missing = analysis
+        .counts
         .iter()
         .zip(&truth.drawn)
         .any(|(&c, &drawn)| drawn && c < 2);
-    let Ok(fit) = fit else {
+    let (Ok(fit), Some(best_compact)) = (&analysis.fit, analysis.best_fitted(sc.outcome.s)) else {
         return SubgroupRecord {
             significant: false,
             best: None,
@@ -319,10 +330,7 @@ fn subgroup_record(
             difference: None,
         };
     };
-    let s = sc.outcome.s;
-    let best_compact = (0..present.len())
-        .max_by(|&a, &b| (s * fit.levels[a].mu).total_cmp(&(s * fit.levels[b].mu)))
-        .expect("two levels or more");
+    let present = &analysis.present;
     // Best versus the rest; the true difference with the same weights.
     let best = present[best_compact];
     let (estimated, _) = fit.versus_rest(best_compact);

@@ -719,7 +719,7 @@ pub fn subgroup_report(
     test: Test,
     level: f64,
 ) -> Result<SubgroupsJson> {
-    let numeric = labels.iter().all(|l| l.trim().parse::<f64>().is_ok());
+    let numeric = labels.iter().all(|l| !number(l).is_nan());
     let names = levels_in_order(labels, numeric);
     let of: Vec<usize> = labels
         .iter()

@@ -181,9 +181,9 @@ metric_names! {
     SubgroupDiffTypeM = "subgroup_diff_type_m",
     /// Share of literatures where some level has fewer than two trials.
     SubgroupLevelsMissing = "subgroup_levels_missing",
-    /// Per level: share of analysed literatures that name it best.
+    /// Per level: share of pooled literatures that name it best.
     SubgroupNamedBest = "subgroup_named_best",
-    /// Per level: share of analysed literatures that find a difference and
+    /// Per level: share of pooled literatures that find a difference and
     /// name it best.
     SubgroupClaimedBest = "subgroup_claimed_best",
 }

@@ -154,6 +154,9 @@ pub struct FactorMetrics {
     pub name: String,
     /// `subgroup_significant` … `subgroup_levels_missing`.
     pub metrics: Metrics,
+    /// Whether the true effects of the levels trials draw differ
+    /// ([`SubgroupTruth::varies`]).
+    pub varies: bool,
     /// Per level, in the factor's order.
     pub levels: Vec<LevelMetrics>,
 }
@@ -242,6 +245,7 @@ impl SubgroupAccumulator {
         FactorMetrics {
             name: truth.name.clone(),
             metrics: self.metrics(truth, &counts),
+            varies: truth.varies(),
             levels,
         }
     }

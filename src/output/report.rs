@@ -852,10 +852,8 @@ fn subgroup_findings(sc: &Scenario, dp: &DesignPointResult, focus: usize) -> Vec
                 .zip(&sc.heterogeneity.factors[f].levels)
                 .filter(|(_, l)| l.probability > 0.0)
         };
-        let varies =
-            drawn().any(|(m, _)| Some(m.true_shift) != drawn().next().map(|d| d.0.true_shift));
         let biased = drawn().any(|(_, l)| Some(l.bias) != drawn().next().map(|d| d.1.bias));
-        if !varies {
+        if !factor.varies {
             out.push(format!(
                 "With {k} trials and no true difference between the {what} levels, a review's subgroup analysis still finds a significant one in {sig} of literatures (alpha {}), and so names a “best” {what}.",
                 sc.analysis.alpha

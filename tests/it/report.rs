@@ -245,6 +245,32 @@ fn the_subgroup_figure_shows_the_runs_shares() {
         trials += k;
     }
     assert_eq!(trials, 8, "the literature's 8 trials, each in one level");
+    // The level this literature names best is in bold: the row whose
+    // estimate ("−12.81 [−20.29, −5.33]", lower favours treatment) is the
+    // lowest (this literature, at this seed, can be tested).
+    assert!(!texts.iter().any(|t| t.contains("cannot be tested")));
+    {
+        let bold: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text") && n.attribute("font-weight") == Some("bold"))
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        let estimate =
+            |t: &str| -> Option<f64> { t.split(' ').next()?.replace('−', "-").parse().ok() };
+        let lowest = texts
+            .iter()
+            .filter(|t| t.ends_with(']'))
+            .filter_map(|t| estimate(t).map(|e| (e, *t)))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap();
+        assert!(bold.contains(&lowest.1), "{lowest:?} bold in {bold:?}");
+        assert_eq!(
+            bold.iter().filter(|t| t.ends_with(']')).count(),
+            1,
+            "one level named best: {bold:?}"
+        );
+    }
     let html = fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Subgroup claims:"), "the figure's caption");
 }
@@ -707,6 +733,9 @@ fn figure_files(dir: &Path) -> Vec<PathBuf> {
     );
     let preset_svg = fs::read_to_string(preset_out.join("plots/subgroups.svg")).unwrap();
     assert!(preset_svg.contains("cannot be tested") && preset_svg.contains("(0 trials)"));
+    // Untestable, the one dose present still shows the pooled estimate:
+    // only the absent dose has none.
+    assert_eq!(preset_svg.matches("no estimate").count(), 1);
     files.push(preset_out.join("plots/subgroups.svg"));
     files
 }

@@ -136,6 +136,25 @@ fn pool_by_on_the_command_line() {
         text.contains("test of subgroup differences: F(2, 10)"),
         "{text}"
     );
+    // The fixed-effect model says so (no "one tau² for all: 0.0000"), and
+    // its tiny p (QM(2) = 19.865) prints as "< 0.0001".
+    let table = crate::trialsim()
+        .args([
+            "pool",
+            bcg.to_str().unwrap(),
+            "--by",
+            "alloc",
+            "--method",
+            "fe",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        text.contains("subgroups by alloc (fixed-effect meta-regression on its levels)"),
+        "{text}"
+    );
+    assert!(text.contains("QM(2) = 19.865, p < 0.0001"), "{text}");
 
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, body: &str| {

@@ -199,15 +199,7 @@ impl Panel<'_> {
         };
         // The level this literature names best: the most favourable
         // estimate, when the analysis could be made (as the metrics count).
-        let named = self
-            .analysis
-            .filter(|a| a.fit.is_ok())
-            .and_then(|_| {
-                (0..levels)
-                    .filter_map(|j| self.estimates[j].map(|e| (j, self.s * e.mu)))
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-            })
-            .map(|(j, _)| j);
+        let named = self.analysis.and_then(|a| a.named_best(self.s));
         let body = heading(area, title)?;
         let mut chart = house_chart(&body)
             .margin_top(2)
